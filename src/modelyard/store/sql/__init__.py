@@ -1,0 +1,1 @@
+"""SQL backend pieces shared by the tracking and registry stores: engine, schema, migrations."""

@@ -1,0 +1,104 @@
+"""Engines for SQLite and PostgreSQL URIs, tuned for several writers.
+
+SQLite runs in WAL mode with a busy timeout, foreign keys on, and write transactions opened
+with ``BEGIN IMMEDIATE`` so that two processes writing to one file queue up instead of failing
+with "database is locked" on a read-to-write upgrade. Use :func:`write_tx` for every write.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.engine import make_url
+
+__all__ = ["dispose_all", "is_sql_uri", "make_engine", "normalize_db_uri", "read_conn", "write_tx"]
+
+_SQL_SCHEMES = ("sqlite", "postgresql", "postgres", "mysql", "mssql")
+
+_engines: dict[str, Engine] = {}
+_lock = threading.Lock()
+
+
+def is_sql_uri(uri: str) -> bool:
+    scheme = uri.split(":", 1)[0].split("+", 1)[0].lower()
+    return scheme in _SQL_SCHEMES
+
+
+def normalize_db_uri(uri: str) -> str:
+    """``postgresql://`` and ``postgres://`` use psycopg 3."""
+    if uri.startswith("postgres://"):
+        uri = "postgresql://" + uri[len("postgres://") :]
+    if uri.startswith("postgresql://"):
+        uri = "postgresql+psycopg://" + uri[len("postgresql://") :]
+    return uri
+
+
+def make_engine(uri: str) -> Engine:
+    """One engine per URI and process (engines hold the connection pool)."""
+    uri = normalize_db_uri(uri)
+    key = f"{os.getpid()}:{uri}"
+    with _lock:
+        engine = _engines.get(key)
+        if engine is None:
+            engine = _create(uri)
+            _engines[key] = engine
+        return engine
+
+
+def _create(uri: str) -> Engine:
+    url = make_url(uri)
+    if url.get_backend_name() == "sqlite":
+        db = url.database
+        if db and db != ":memory:":
+            parent = os.path.dirname(os.path.abspath(db))
+            os.makedirs(parent, exist_ok=True)
+        engine = create_engine(uri, connect_args={"timeout": 60, "check_same_thread": False})
+        _tune_sqlite(engine)
+        return engine
+    return create_engine(uri, pool_size=10, max_overflow=20, pool_pre_ping=True)
+
+
+def _tune_sqlite(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        # take transaction control away from the driver: we emit BEGIN ourselves
+        dbapi_conn.isolation_level = None
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute("PRAGMA busy_timeout=60000")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        if conn.get_execution_options().get("modelyard_write"):
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        else:
+            conn.exec_driver_sql("BEGIN")
+
+
+@contextmanager
+def write_tx(engine: Engine) -> Iterator[Connection]:
+    """A write transaction: committed on success, rolled back on any error."""
+    with engine.connect().execution_options(modelyard_write=True) as conn, conn.begin():
+        yield conn
+
+
+@contextmanager
+def read_conn(engine: Engine) -> Iterator[Connection]:
+    with engine.connect() as conn:
+        yield conn
+
+
+def dispose_all() -> None:
+    """Close every pooled connection (tests call this before dropping a database)."""
+    with _lock:
+        for engine in _engines.values():
+            engine.dispose()
+        _engines.clear()

@@ -1,0 +1,257 @@
+"""The SQL schema (SQLAlchemy Core tables) of tracking and registry, one metadata for both.
+
+Alembic migrations in ``migrations/`` create exactly these tables; a test checks that a migrated
+database matches this metadata. Indexes follow the queries: latest-metric lookups and search
+joins by (run_uuid, key), metric history by (run_uuid, key, timestamp, step), run listing by
+(experiment_id, lifecycle_stage, start_time).
+
+NaN metric values are stored as ``value = NULL`` with ``is_nan = true`` so that SQL comparisons
+with a NaN are false on every backend (SQLite cannot store NaN at all).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+__all__ = ["metadata"]
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+Double = Float(precision=53).with_variant(Float(), "sqlite")
+
+# ---------------------------------------------------------------- tracking
+experiments = Table(
+    "experiments",
+    metadata,
+    Column("experiment_id", Integer, primary_key=True, autoincrement=True),
+    Column("name", String(500), nullable=False, unique=True),
+    Column("artifact_location", Text, nullable=False),
+    Column("lifecycle_stage", String(32), nullable=False, default="active"),
+    Column("creation_time", BigInteger),
+    Column("last_update_time", BigInteger),
+)
+
+experiment_tags = Table(
+    "experiment_tags",
+    metadata,
+    Column("experiment_id", Integer, ForeignKey("experiments.experiment_id"), primary_key=True),
+    Column("key", String(250), primary_key=True),
+    Column("value", Text),
+)
+
+runs = Table(
+    "runs",
+    metadata,
+    Column("run_uuid", String(32), primary_key=True),
+    Column("name", String(250)),
+    Column("experiment_id", Integer, ForeignKey("experiments.experiment_id"), nullable=False),
+    Column("user_id", String(256)),
+    Column("status", String(20), nullable=False),
+    Column("start_time", BigInteger),
+    Column("end_time", BigInteger),
+    Column("lifecycle_stage", String(20), nullable=False, default="active"),
+    Column("artifact_uri", Text),
+    Column("deleted_time", BigInteger),
+    Index(None, "experiment_id", "lifecycle_stage", "start_time"),
+)
+
+params = Table(
+    "params",
+    metadata,
+    Column("run_uuid", String(32), ForeignKey("runs.run_uuid"), primary_key=True),
+    Column("key", String(250), primary_key=True),
+    Column("value", Text, nullable=False),
+    Index(None, "key", "value"),
+)
+
+tags = Table(
+    "tags",
+    metadata,
+    Column("run_uuid", String(32), ForeignKey("runs.run_uuid"), primary_key=True),
+    Column("key", String(250), primary_key=True),
+    Column("value", Text),
+)
+
+metrics = Table(
+    "metrics",
+    metadata,
+    Column("run_uuid", String(32), ForeignKey("runs.run_uuid"), nullable=False),
+    Column("key", String(250), nullable=False),
+    Column("value", Double, nullable=True),
+    Column("is_nan", Boolean, nullable=False, default=False),
+    Column("timestamp", BigInteger, nullable=False),
+    Column("step", BigInteger, nullable=False, default=0),
+    Column("model_id", String(36)),
+    Column("dataset_name", String(500)),
+    Column("dataset_digest", String(36)),
+    UniqueConstraint("run_uuid", "key", "timestamp", "step", "value"),
+)
+
+latest_metrics = Table(
+    "latest_metrics",
+    metadata,
+    Column("run_uuid", String(32), ForeignKey("runs.run_uuid"), primary_key=True),
+    Column("key", String(250), primary_key=True),
+    Column("value", Double, nullable=True),
+    Column("is_nan", Boolean, nullable=False, default=False),
+    Column("timestamp", BigInteger, nullable=False),
+    Column("step", BigInteger, nullable=False, default=0),
+    Index(None, "key", "value"),
+)
+
+run_dataset_inputs = Table(
+    "run_dataset_inputs",
+    metadata,
+    Column("run_uuid", String(32), ForeignKey("runs.run_uuid"), primary_key=True),
+    Column("name", String(500), primary_key=True),
+    Column("digest", String(36), primary_key=True),
+    Column("source_type", String(36), nullable=False),
+    Column("source", Text, nullable=False),
+    Column("schema", Text),
+    Column("profile", Text),
+    Column("tags_json", Text),
+)
+
+run_model_inputs = Table(
+    "run_model_inputs",
+    metadata,
+    Column("run_uuid", String(32), ForeignKey("runs.run_uuid"), primary_key=True),
+    Column("model_id", String(36), primary_key=True),
+)
+
+run_model_outputs = Table(
+    "run_model_outputs",
+    metadata,
+    Column("run_uuid", String(32), ForeignKey("runs.run_uuid"), primary_key=True),
+    Column("model_id", String(36), primary_key=True),
+    Column("step", BigInteger, nullable=False, default=0),
+)
+
+logged_models = Table(
+    "logged_models",
+    metadata,
+    Column("model_id", String(36), primary_key=True),
+    Column("experiment_id", Integer, ForeignKey("experiments.experiment_id"), nullable=False),
+    Column("name", String(500), nullable=False),
+    Column("artifact_location", Text, nullable=False),
+    Column("creation_timestamp", BigInteger, nullable=False),
+    Column("last_updated_timestamp", BigInteger, nullable=False),
+    Column("status", String(40), nullable=False),
+    Column("status_message", Text),
+    Column("model_type", String(500)),
+    Column("source_run_id", String(32)),
+    Column("creator_id", String(256)),
+    Column("lifecycle_stage", String(32), nullable=False, default="active"),
+    Index(None, "experiment_id", "name"),
+)
+
+logged_model_tags = Table(
+    "logged_model_tags",
+    metadata,
+    Column("model_id", String(36), ForeignKey("logged_models.model_id"), primary_key=True),
+    Column("key", String(250), primary_key=True),
+    Column("value", Text),
+)
+
+logged_model_params = Table(
+    "logged_model_params",
+    metadata,
+    Column("model_id", String(36), ForeignKey("logged_models.model_id"), primary_key=True),
+    Column("key", String(250), primary_key=True),
+    Column("value", Text, nullable=False),
+)
+
+# ---------------------------------------------------------------- registry
+registered_models = Table(
+    "registered_models",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("name", String(256), nullable=False, unique=True),
+    Column("creation_time", BigInteger, nullable=False),
+    Column("last_updated_time", BigInteger, nullable=False),
+    Column("description", Text),
+    Column("user_id", String(256)),
+    # highest version number ever created, so deleted numbers are never reused
+    Column("max_version", Integer, nullable=False, default=0),
+)
+
+registered_model_tags = Table(
+    "registered_model_tags",
+    metadata,
+    Column("model_pk", Integer, ForeignKey("registered_models.id"), primary_key=True),
+    Column("key", String(250), primary_key=True),
+    Column("value", Text),
+)
+
+model_versions = Table(
+    "model_versions",
+    metadata,
+    Column("model_pk", Integer, ForeignKey("registered_models.id"), primary_key=True),
+    Column("version", Integer, primary_key=True),
+    Column("creation_time", BigInteger, nullable=False),
+    Column("last_updated_time", BigInteger, nullable=False),
+    Column("description", Text),
+    Column("user_id", String(256)),
+    Column("current_stage", String(20), nullable=False, default="None"),
+    Column("source", Text),
+    Column("storage_location", Text),
+    Column("run_id", String(32)),
+    Column("run_link", Text),
+    Column("status", String(20), nullable=False, default="READY"),
+    Column("status_message", Text),
+    Column("model_id", String(36)),
+    Index(None, "model_pk", "current_stage"),
+    Index(None, "run_id"),
+)
+
+model_version_tags = Table(
+    "model_version_tags",
+    metadata,
+    Column("model_pk", Integer, primary_key=True),
+    Column("version", Integer, primary_key=True),
+    Column("key", String(250), primary_key=True),
+    Column("value", Text),
+)
+
+registered_model_aliases = Table(
+    "registered_model_aliases",
+    metadata,
+    Column("model_pk", Integer, ForeignKey("registered_models.id"), primary_key=True),
+    Column("alias", String(256), primary_key=True),
+    Column("version", Integer, nullable=False),
+)
+
+registry_audit = Table(
+    "registry_audit",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("model_pk", Integer, nullable=False),
+    Column("name", String(256), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("kind", String(20), nullable=False),
+    Column("from_value", String(256)),
+    Column("to_value", String(256)),
+    Column("user_id", String(256)),
+    Column("timestamp", BigInteger, nullable=False),
+    Index(None, "model_pk", "version"),
+)

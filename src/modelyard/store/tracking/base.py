@@ -1,0 +1,221 @@
+"""The tracking store interface.
+
+Small interfaces, every method abstract: a backend that cannot do something fails at import of
+its class, not in front of a user. ``TrackingStore`` is the union that a backend implements
+(SQL in ``store.tracking.sql``, REST in ``store.tracking.rest``); one contract suite
+(``modelyard.testing.tracking_contract``) runs against each.
+
+Stores enforce data integrity (unknown ids -> ResourceDoesNotExist, duplicate names ->
+ResourceAlreadyExists, immutable params, logging only to active runs). Input validation (key
+names, lengths, batch limits, truncation) lives in ``modelyard.services.tracking`` and runs before
+a store is called, on the client and on the server alike.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+
+from modelyard.entities import (
+    DatasetInput,
+    Experiment,
+    LoggedModel,
+    LoggedModelInput,
+    LoggedModelOutput,
+    Metric,
+    PagedList,
+    Param,
+    Run,
+    RunInfo,
+    RunTag,
+    ViewType,
+)
+
+__all__ = [
+    "ExperimentStore",
+    "LoggedModelStore",
+    "RunStore",
+    "TrackingStore",
+    "SEARCH_MAX_RESULTS_DEFAULT",
+    "SEARCH_MAX_RESULTS_THRESHOLD",
+    "EXPERIMENTS_MAX_RESULTS_DEFAULT",
+]
+
+SEARCH_MAX_RESULTS_DEFAULT = 1000
+SEARCH_MAX_RESULTS_THRESHOLD = 50000
+EXPERIMENTS_MAX_RESULTS_DEFAULT = 1000
+
+
+class ExperimentStore(ABC):
+    @abstractmethod
+    def create_experiment(
+        self,
+        name: str,
+        artifact_location: str | None = None,
+        tags: Sequence[tuple[str, str]] | None = None,
+    ) -> str:
+        """Create an experiment; returns its id. Duplicate names (deleted ones included) raise
+        ResourceAlreadyExists."""
+
+    @abstractmethod
+    def get_experiment(self, experiment_id: str) -> Experiment: ...
+
+    @abstractmethod
+    def get_experiment_by_name(self, name: str) -> Experiment | None:
+        """Deleted experiments are returned too; ``None`` when no experiment has the name."""
+
+    @abstractmethod
+    def search_experiments(
+        self,
+        view_type: ViewType = ViewType.ACTIVE_ONLY,
+        max_results: int = EXPERIMENTS_MAX_RESULTS_DEFAULT,
+        filter_string: str | None = None,
+        order_by: Sequence[str] | None = None,
+        page_token: str | None = None,
+    ) -> PagedList[Experiment]: ...
+
+    @abstractmethod
+    def delete_experiment(self, experiment_id: str) -> None: ...
+
+    @abstractmethod
+    def restore_experiment(self, experiment_id: str) -> None: ...
+
+    @abstractmethod
+    def rename_experiment(self, experiment_id: str, new_name: str) -> None: ...
+
+    @abstractmethod
+    def set_experiment_tag(self, experiment_id: str, key: str, value: str) -> None: ...
+
+    @abstractmethod
+    def delete_experiment_tag(self, experiment_id: str, key: str) -> None: ...
+
+
+class RunStore(ABC):
+    @abstractmethod
+    def create_run(
+        self,
+        experiment_id: str,
+        user_id: str | None,
+        start_time: int | None,
+        tags: Sequence[RunTag],
+        run_name: str | None,
+    ) -> Run:
+        """Create a RUNNING run. The run name follows MLflow's rules (run_name, else the
+        ``mlflow.runName`` tag, else a generated name) and the tag is kept in sync."""
+
+    @abstractmethod
+    def get_run(self, run_id: str) -> Run:
+        """Deleted runs are returned too."""
+
+    @abstractmethod
+    def update_run_info(
+        self,
+        run_id: str,
+        run_status: str | None = None,
+        end_time: int | None = None,
+        run_name: str | None = None,
+    ) -> RunInfo: ...
+
+    @abstractmethod
+    def delete_run(self, run_id: str) -> None: ...
+
+    @abstractmethod
+    def restore_run(self, run_id: str) -> None: ...
+
+    @abstractmethod
+    def log_batch(
+        self,
+        run_id: str,
+        metrics: Sequence[Metric] = (),
+        params: Sequence[Param] = (),
+        tags: Sequence[RunTag] = (),
+    ) -> None:
+        """Write everything in one transaction, or nothing. A param already logged with a
+        different value raises InvalidParameterValue; the same value is a no-op."""
+
+    @abstractmethod
+    def delete_tag(self, run_id: str, key: str) -> None: ...
+
+    @abstractmethod
+    def get_metric_history(
+        self,
+        run_id: str,
+        metric_key: str,
+        max_results: int | None = None,
+        page_token: str | None = None,
+    ) -> PagedList[Metric]:
+        """Every point of the metric, ordered by (timestamp, step, value)."""
+
+    @abstractmethod
+    def search_runs(
+        self,
+        experiment_ids: Sequence[str],
+        filter_string: str | None = None,
+        run_view_type: ViewType = ViewType.ACTIVE_ONLY,
+        max_results: int = SEARCH_MAX_RESULTS_DEFAULT,
+        order_by: Sequence[str] | None = None,
+        page_token: str | None = None,
+    ) -> PagedList[Run]: ...
+
+    @abstractmethod
+    def log_inputs(
+        self,
+        run_id: str,
+        datasets: Sequence[DatasetInput] = (),
+        models: Sequence[LoggedModelInput] = (),
+    ) -> None: ...
+
+    @abstractmethod
+    def log_outputs(self, run_id: str, models: Sequence[LoggedModelOutput]) -> None: ...
+
+
+class LoggedModelStore(ABC):
+    """MLflow 3 logged models: a model's files live at
+    ``<experiment artifact_location>/models/<model_id>/artifacts``."""
+
+    @abstractmethod
+    def create_logged_model(
+        self,
+        experiment_id: str,
+        name: str | None = None,
+        source_run_id: str | None = None,
+        tags: Sequence[tuple[str, str]] | None = None,
+        params: Sequence[tuple[str, str]] | None = None,
+        model_type: str | None = None,
+    ) -> LoggedModel: ...
+
+    @abstractmethod
+    def get_logged_model(self, model_id: str, allow_deleted: bool = False) -> LoggedModel: ...
+
+    @abstractmethod
+    def finalize_logged_model(self, model_id: str, status: str) -> LoggedModel: ...
+
+    @abstractmethod
+    def set_logged_model_tags(self, model_id: str, tags: Sequence[tuple[str, str]]) -> None: ...
+
+    @abstractmethod
+    def delete_logged_model_tag(self, model_id: str, key: str) -> None: ...
+
+    @abstractmethod
+    def log_logged_model_params(
+        self, model_id: str, params: Sequence[tuple[str, str]]
+    ) -> None: ...
+
+    @abstractmethod
+    def delete_logged_model(self, model_id: str) -> None: ...
+
+    @abstractmethod
+    def search_logged_models(
+        self,
+        experiment_ids: Sequence[str],
+        filter_string: str | None = None,
+        max_results: int = 100,
+        order_by: Sequence[dict[str, object]] | None = None,
+        page_token: str | None = None,
+    ) -> PagedList[LoggedModel]:
+        """At least ``name = '<name>'`` (AND-ed with other equality filters on ``model_id``,
+        ``source_run_id``, ``status``) must be supported."""
+
+
+class TrackingStore(ExperimentStore, RunStore, LoggedModelStore, ABC):
+    """Everything a tracking backend implements."""
