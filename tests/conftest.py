@@ -56,3 +56,34 @@ def artifact_root(tmp_path) -> str:
     root = tmp_path / "artifacts"
     root.mkdir()
     return root.as_uri()
+
+
+@pytest.fixture(scope="session")
+def make_pg_database() -> Iterator:
+    """Factory for extra fresh PostgreSQL databases (each dropped at session end)."""
+    created: list[str] = []
+    admin = None
+
+    def _make() -> str:
+        nonlocal admin
+        name = f"modelyard_t_{uuid.uuid4().hex[:12]}"
+        try:
+            admin = admin or _pg_admin_engine()
+            with admin.connect() as conn:
+                conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+        except Exception as exc:  # pragma: no cover - depends on the machine
+            if os.environ.get("CI", "").lower() == "true":
+                pytest.fail(f"PostgreSQL at 127.0.0.1:5432 is required in CI: {exc}")
+            pytest.skip(f"PostgreSQL not reachable: {exc}")
+        created.append(name)
+        return f"{PG_ADMIN_URI.rsplit('/', 1)[0]}/{name}"
+
+    yield _make
+    if admin is not None:
+        from modelyard.store.sql.engine import dispose_all
+
+        dispose_all()
+        with admin.connect() as conn:
+            for name in created:
+                conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.dispose()
