@@ -70,7 +70,9 @@ class ViewType(IntEnum):
                 return cls(int(value)) if value.isdigit() else cls.from_string(value)
             return cls(int(value))
         except (KeyError, ValueError):
-            raise InvalidParameterValue(f"Invalid value {value!r} for parameter 'view_type'") from None
+            raise InvalidParameterValue(
+                f"Invalid value {value!r} for parameter 'view_type'"
+            ) from None
 
 
 class RunStatus:

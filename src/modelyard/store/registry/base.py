@@ -102,7 +102,9 @@ class RegistryStore(ABC):
     ) -> PagedList[ModelVersion]: ...
 
     @abstractmethod
-    def set_model_version_tag(self, name: str, version: str | int, key: str, value: str) -> None: ...
+    def set_model_version_tag(
+        self, name: str, version: str | int, key: str, value: str
+    ) -> None: ...
 
     @abstractmethod
     def delete_model_version_tag(self, name: str, version: str | int, key: str) -> None: ...
@@ -119,5 +121,7 @@ class RegistryStore(ABC):
 
     # audit trail (modelyard extension, not in MLflow)
     @abstractmethod
-    def get_model_history(self, name: str, version: str | int | None = None) -> list[StageTransition]:
+    def get_model_history(
+        self, name: str, version: str | int | None = None
+    ) -> list[StageTransition]:
         """Every stage and alias change of the model (or of one version), oldest first."""

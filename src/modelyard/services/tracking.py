@@ -1,0 +1,320 @@
+"""TrackingService: validates input with MLflow's rules, then delegates to a TrackingStore.
+
+It implements the store interface itself, so the server, the local client and the REST client
+all hold "a TrackingStore" and the same rules apply everywhere. Long param and tag values are
+truncated (as MLflow does by default), never rejected.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from modelyard.entities import (
+    DatasetInput,
+    Experiment,
+    LoggedModel,
+    LoggedModelInput,
+    LoggedModelOutput,
+    LoggedModelStatus,
+    Metric,
+    PagedList,
+    Param,
+    Run,
+    RunInfo,
+    RunStatus,
+    RunTag,
+    ViewType,
+)
+from modelyard.errors import InvalidParameterValue
+from modelyard.services._validation import (
+    MAX_EXPERIMENT_TAG_VALUE_LENGTH,
+    MAX_PARAM_VALUE_LENGTH,
+    MAX_TAG_VALUE_LENGTH,
+    check_batch_limits,
+    check_experiment_id,
+    check_experiment_name,
+    check_key,
+    check_max_results,
+    check_metric,
+    check_run_id,
+    truncate,
+)
+from modelyard.store.tracking.base import (
+    EXPERIMENTS_MAX_RESULTS_DEFAULT,
+    SEARCH_MAX_RESULTS_DEFAULT,
+    SEARCH_MAX_RESULTS_THRESHOLD,
+    TrackingStore,
+)
+
+__all__ = ["TrackingService"]
+
+
+def _clean_tags(tags: Sequence[RunTag]) -> list[RunTag]:
+    return [RunTag(check_key(t.key, "tag"), truncate(t.value, MAX_TAG_VALUE_LENGTH)) for t in tags]
+
+
+class TrackingService(TrackingStore):
+    """Validating facade over any TrackingStore."""
+
+    def __init__(self, store: TrackingStore) -> None:
+        self.store = store
+
+    # ------------------------------------------------------------ experiments
+    def create_experiment(
+        self,
+        name: str,
+        artifact_location: str | None = None,
+        tags: Sequence[tuple[str, str]] | None = None,
+    ) -> str:
+        check_experiment_name(name)
+        if artifact_location is not None and not isinstance(artifact_location, str):
+            raise InvalidParameterValue("Invalid value for parameter 'artifact_location'")
+        if artifact_location and artifact_location.startswith("runs:"):
+            raise InvalidParameterValue(
+                "Experiment artifact_location cannot be a runs:/ URI (field 'artifact_location')"
+            )
+        clean = [
+            (check_key(k, "experiment tag"), truncate(v, MAX_EXPERIMENT_TAG_VALUE_LENGTH))
+            for k, v in (tags or [])
+        ]
+        return self.store.create_experiment(name, artifact_location or None, clean)
+
+    def get_experiment(self, experiment_id: str) -> Experiment:
+        return self.store.get_experiment(check_experiment_id(experiment_id))
+
+    def get_experiment_by_name(self, name: str) -> Experiment | None:
+        if not isinstance(name, str) or not name:
+            raise InvalidParameterValue("Missing value for required parameter 'experiment_name'")
+        return self.store.get_experiment_by_name(name)
+
+    def search_experiments(
+        self,
+        view_type: ViewType = ViewType.ACTIVE_ONLY,
+        max_results: int = EXPERIMENTS_MAX_RESULTS_DEFAULT,
+        filter_string: str | None = None,
+        order_by: Sequence[str] | None = None,
+        page_token: str | None = None,
+    ) -> PagedList[Experiment]:
+        max_results = check_max_results(max_results, SEARCH_MAX_RESULTS_THRESHOLD)
+        return self.store.search_experiments(
+            ViewType.coerce(view_type), max_results, filter_string or None, order_by, page_token
+        )
+
+    def delete_experiment(self, experiment_id: str) -> None:
+        self.store.delete_experiment(check_experiment_id(experiment_id))
+
+    def restore_experiment(self, experiment_id: str) -> None:
+        self.store.restore_experiment(check_experiment_id(experiment_id))
+
+    def rename_experiment(self, experiment_id: str, new_name: str) -> None:
+        check_experiment_name(new_name)
+        self.store.rename_experiment(check_experiment_id(experiment_id), new_name)
+
+    def set_experiment_tag(self, experiment_id: str, key: str, value: str) -> None:
+        check_key(key, "experiment tag")
+        self.store.set_experiment_tag(
+            check_experiment_id(experiment_id),
+            key,
+            truncate(value, MAX_EXPERIMENT_TAG_VALUE_LENGTH),
+        )
+
+    def delete_experiment_tag(self, experiment_id: str, key: str) -> None:
+        check_key(key, "experiment tag")
+        self.store.delete_experiment_tag(check_experiment_id(experiment_id), key)
+
+    # ------------------------------------------------------------ runs
+    def create_run(
+        self,
+        experiment_id: str,
+        user_id: str | None,
+        start_time: int | None,
+        tags: Sequence[RunTag],
+        run_name: str | None,
+    ) -> Run:
+        if run_name is not None and not isinstance(run_name, str):
+            raise InvalidParameterValue(f"Invalid value {run_name!r} for parameter 'run_name'")
+        if start_time is not None:
+            try:
+                start_time = int(start_time)
+            except (TypeError, ValueError):
+                raise InvalidParameterValue(
+                    f"Invalid value {start_time!r} for parameter 'start_time'"
+                ) from None
+        return self.store.create_run(
+            check_experiment_id(experiment_id), user_id, start_time, _clean_tags(tags), run_name
+        )
+
+    def get_run(self, run_id: str) -> Run:
+        return self.store.get_run(check_run_id(run_id))
+
+    def update_run_info(
+        self,
+        run_id: str,
+        run_status: str | None = None,
+        end_time: int | None = None,
+        run_name: str | None = None,
+    ) -> RunInfo:
+        status = RunStatus.coerce(run_status) if run_status is not None else None
+        return self.store.update_run_info(check_run_id(run_id), status, end_time, run_name)
+
+    def delete_run(self, run_id: str) -> None:
+        self.store.delete_run(check_run_id(run_id))
+
+    def restore_run(self, run_id: str) -> None:
+        self.store.restore_run(check_run_id(run_id))
+
+    def log_batch(
+        self,
+        run_id: str,
+        metrics: Sequence[Metric] = (),
+        params: Sequence[Param] = (),
+        tags: Sequence[RunTag] = (),
+    ) -> None:
+        check_run_id(run_id)
+        check_batch_limits(len(metrics), len(params), len(tags))
+        clean_metrics = []
+        for m in metrics:
+            value, ts, step = check_metric(m.key, m.value, m.timestamp, m.step)
+            if (value, ts, step) != (m.value, m.timestamp, m.step):
+                m = Metric(
+                    m.key, value, ts, step, m.run_id, m.model_id, m.dataset_name, m.dataset_digest
+                )
+            clean_metrics.append(m)
+        clean_params: list[Param] = []
+        seen: dict[str, str] = {}
+        for p in params:
+            check_key(p.key, "param")
+            value = truncate(p.value, MAX_PARAM_VALUE_LENGTH)
+            if p.key in seen:
+                if seen[p.key] != value:
+                    raise InvalidParameterValue(
+                        f"Duplicate parameter keys have been submitted: ['{p.key}'] with "
+                        "different values. Please ensure the request contains only one value "
+                        "per param key (field 'params')."
+                    )
+                continue
+            seen[p.key] = value
+            clean_params.append(Param(p.key, value))
+        self.store.log_batch(run_id, clean_metrics, clean_params, _clean_tags(tags))
+
+    def delete_tag(self, run_id: str, key: str) -> None:
+        self.store.delete_tag(check_run_id(run_id), check_key(key, "tag"))
+
+    def get_metric_history(
+        self,
+        run_id: str,
+        metric_key: str,
+        max_results: int | None = None,
+        page_token: str | None = None,
+    ) -> PagedList[Metric]:
+        if not isinstance(metric_key, str) or not metric_key:
+            raise InvalidParameterValue("Missing value for required parameter 'metric_key'")
+        if max_results is not None:
+            max_results = check_max_results(max_results, 2**31 - 1)
+        return self.store.get_metric_history(
+            check_run_id(run_id), metric_key, max_results, page_token
+        )
+
+    def search_runs(
+        self,
+        experiment_ids: Sequence[str],
+        filter_string: str | None = None,
+        run_view_type: ViewType = ViewType.ACTIVE_ONLY,
+        max_results: int = SEARCH_MAX_RESULTS_DEFAULT,
+        order_by: Sequence[str] | None = None,
+        page_token: str | None = None,
+    ) -> PagedList[Run]:
+        if isinstance(experiment_ids, (str, int)):
+            experiment_ids = [str(experiment_ids)]
+        ids = [check_experiment_id(e) for e in experiment_ids]
+        max_results = check_max_results(max_results, SEARCH_MAX_RESULTS_THRESHOLD)
+        return self.store.search_runs(
+            ids,
+            filter_string or None,
+            ViewType.coerce(run_view_type),
+            max_results,
+            list(order_by) if order_by else None,
+            page_token or None,
+        )
+
+    def log_inputs(
+        self,
+        run_id: str,
+        datasets: Sequence[DatasetInput] = (),
+        models: Sequence[LoggedModelInput] = (),
+    ) -> None:
+        self.store.log_inputs(check_run_id(run_id), datasets, models)
+
+    def log_outputs(self, run_id: str, models: Sequence[LoggedModelOutput]) -> None:
+        self.store.log_outputs(check_run_id(run_id), models)
+
+    # ------------------------------------------------------------ logged models
+    def create_logged_model(
+        self,
+        experiment_id: str,
+        name: str | None = None,
+        source_run_id: str | None = None,
+        tags: Sequence[tuple[str, str]] | None = None,
+        params: Sequence[tuple[str, str]] | None = None,
+        model_type: str | None = None,
+    ) -> LoggedModel:
+        if source_run_id:
+            check_run_id(source_run_id)
+        clean_tags = [
+            (check_key(k, "tag"), truncate(v, MAX_TAG_VALUE_LENGTH)) for k, v in tags or []
+        ]
+        clean_params = [
+            (check_key(k, "param"), truncate(v, MAX_PARAM_VALUE_LENGTH)) for k, v in params or []
+        ]
+        return self.store.create_logged_model(
+            check_experiment_id(experiment_id),
+            name or None,
+            source_run_id or None,
+            clean_tags,
+            clean_params,
+            model_type,
+        )
+
+    def get_logged_model(self, model_id: str, allow_deleted: bool = False) -> LoggedModel:
+        return self.store.get_logged_model(_check_model_id(model_id), allow_deleted)
+
+    def finalize_logged_model(self, model_id: str, status: str) -> LoggedModel:
+        return self.store.finalize_logged_model(
+            _check_model_id(model_id), LoggedModelStatus.coerce(status)
+        )
+
+    def set_logged_model_tags(self, model_id: str, tags: Sequence[tuple[str, str]]) -> None:
+        clean = [(check_key(k, "tag"), truncate(v, MAX_TAG_VALUE_LENGTH)) for k, v in tags]
+        self.store.set_logged_model_tags(_check_model_id(model_id), clean)
+
+    def delete_logged_model_tag(self, model_id: str, key: str) -> None:
+        self.store.delete_logged_model_tag(_check_model_id(model_id), check_key(key, "tag"))
+
+    def log_logged_model_params(self, model_id: str, params: Sequence[tuple[str, str]]) -> None:
+        clean = [(check_key(k, "param"), truncate(v, MAX_PARAM_VALUE_LENGTH)) for k, v in params]
+        self.store.log_logged_model_params(_check_model_id(model_id), clean)
+
+    def delete_logged_model(self, model_id: str) -> None:
+        self.store.delete_logged_model(_check_model_id(model_id))
+
+    def search_logged_models(
+        self,
+        experiment_ids: Sequence[str],
+        filter_string: str | None = None,
+        max_results: int = 100,
+        order_by: Sequence[dict[str, object]] | None = None,
+        page_token: str | None = None,
+    ) -> PagedList[LoggedModel]:
+        ids = [check_experiment_id(e) for e in experiment_ids]
+        max_results = check_max_results(max_results, SEARCH_MAX_RESULTS_THRESHOLD)
+        return self.store.search_logged_models(
+            ids, filter_string or None, max_results, order_by, page_token or None
+        )
+
+
+def _check_model_id(model_id: str) -> str:
+    if not isinstance(model_id, str) or not model_id:
+        raise InvalidParameterValue("Missing value for required parameter 'model_id'")
+    if "/" in model_id or ".." in model_id:
+        raise InvalidParameterValue(f"Invalid value {model_id!r} for parameter 'model_id'")
+    return model_id
