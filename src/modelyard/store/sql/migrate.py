@@ -1,0 +1,139 @@
+"""Schema migrations, run programmatically (no ``alembic.ini`` needed in the working directory).
+
+* :func:`upgrade` brings a database to a revision (``modelyard db upgrade <uri>`` calls it).
+* :func:`ensure_schema` is what stores call once per engine and process:
+
+  - a database without any modelyard table is created at head (SQLite and PostgreSQL alike);
+  - an embedded SQLite database behind head is upgraded in place;
+  - any other database behind head raises :class:`~modelyard.errors.InvalidState` telling the
+    user to run ``modelyard db upgrade <uri>`` (migrating a shared server database is a
+    deliberate act, not a side effect of the first client that connects).
+
+Concurrent first use is safe: the migration runs inside a SQLite ``BEGIN IMMEDIATE``
+transaction (DDL is transactional in SQLite) or under a PostgreSQL transaction-level advisory
+lock, and the revision is read again once the lock is held.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from pathlib import Path
+
+from sqlalchemy import Connection, Engine, inspect
+
+from modelyard.errors import InvalidState
+from modelyard.store.sql.engine import make_engine
+
+__all__ = ["current_revision", "ensure_schema", "head_revision", "upgrade"]
+
+_MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+#: arbitrary constant key of the PostgreSQL advisory lock held while migrating
+_PG_LOCK_KEY = 0x6D6F_6479_6172_64
+_VERSION_TABLE = "alembic_version"
+_MARKER_TABLE = "experiments"
+
+_checked: set[str] = set()
+_checked_lock = threading.Lock()
+
+
+def _config():  # type: ignore[no-untyped-def]
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(_MIGRATIONS_DIR))
+    return cfg
+
+
+def head_revision() -> str:
+    """The newest revision shipped with this version of modelyard."""
+    from alembic.script import ScriptDirectory
+
+    head = ScriptDirectory.from_config(_config()).get_current_head()
+    assert head is not None
+    return head
+
+
+def _known_revisions() -> set[str]:
+    from alembic.script import ScriptDirectory
+
+    return {s.revision for s in ScriptDirectory.from_config(_config()).walk_revisions()}
+
+
+def _revision_of(conn: Connection) -> str | None:
+    from alembic.runtime.migration import MigrationContext
+
+    return MigrationContext.configure(conn).get_current_revision()
+
+
+def current_revision(db_uri: str) -> str | None:
+    """The revision a database is at (``None`` for a database modelyard never touched)."""
+    with make_engine(db_uri).connect() as conn:
+        return _revision_of(conn)
+
+
+def _safe_url(engine: Engine) -> str:
+    return engine.url.render_as_string(hide_password=True)
+
+
+def _upgrade_engine(engine: Engine, revision: str) -> None:
+    from alembic import command
+
+    conn = engine.connect().execution_options(modelyard_write=True)
+    try:
+        with conn.begin():
+            if engine.dialect.name == "postgresql":
+                conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_PG_LOCK_KEY})")
+            if revision == "head" and _revision_of(conn) == head_revision():
+                return  # another process finished the job while we waited for the lock
+            cfg = _config()
+            cfg.attributes["connection"] = conn
+            command.upgrade(cfg, revision)
+    finally:
+        conn.close()
+
+
+def upgrade(db_uri: str, revision: str = "head") -> None:
+    """Migrate the database at ``db_uri`` to ``revision`` (default: the newest)."""
+    engine = make_engine(db_uri)
+    _upgrade_engine(engine, revision)
+    with _checked_lock:
+        _checked.discard(_key(engine))
+
+
+def _key(engine: Engine) -> str:
+    return f"{os.getpid()}:{engine.url}"
+
+
+def ensure_schema(engine: Engine) -> None:
+    """Make sure the database behind ``engine`` is at head (see the module docs)."""
+    key = _key(engine)
+    if key in _checked:
+        return
+    with engine.connect() as conn:
+        names = set(inspect(conn).get_table_names())
+        revision = _revision_of(conn) if _VERSION_TABLE in names else None
+    head = head_revision()
+    if revision != head:
+        is_sqlite = engine.dialect.name == "sqlite"
+        if revision is None and _MARKER_TABLE in names:
+            raise InvalidState(
+                f"The database {_safe_url(engine)} holds tables that modelyard did not create "
+                "(no migration history); point modelyard at an empty database."
+            )
+        if revision is not None and revision not in _known_revisions():
+            raise InvalidState(
+                f"The database {_safe_url(engine)} is at schema revision {revision!r}, which "
+                "this version of modelyard does not know (it was migrated by a newer "
+                "modelyard); upgrade modelyard."
+            )
+        if revision is None or is_sqlite:
+            _upgrade_engine(engine, "head")
+        else:
+            raise InvalidState(
+                f"The database {_safe_url(engine)} is at schema revision {revision!r} but this "
+                f"version of modelyard needs {head!r}. Back up the database, then run "
+                f"`modelyard db upgrade {_safe_url(engine)}`."
+            )
+    with _checked_lock:
+        _checked.add(key)
