@@ -1,0 +1,68 @@
+"""The one place that turns errors into HTTP responses.
+
+Every error body is JSON ``{"error_code": ..., "message": ...}``. The status comes from
+:data:`modelyard.errors.HTTP_STATUS_BY_CODE`, except for the two transport errors defined here,
+which carry their own status (a body that is too large is 413, a wrong method is 405). Anything
+unexpected is logged and answered with 500 ``INTERNAL_ERROR``.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from starlette.responses import Response
+
+from modelyard.errors import (
+    HTTP_STATUS_BY_CODE,
+    EndpointNotFound,
+    ModelyardError,
+    RequestLimitExceeded,
+)
+from modelyard.wire import dumps
+
+__all__ = [
+    "MethodNotAllowed",
+    "PayloadTooLarge",
+    "error_response",
+    "json_response",
+    "status_for",
+]
+
+_log = logging.getLogger("modelyard.server")
+
+
+class PayloadTooLarge(RequestLimitExceeded):
+    """A request body over the configured limit (413, so clients do not retry)."""
+
+    http_status = 413
+
+
+class MethodNotAllowed(EndpointNotFound):
+    http_status = 405
+
+
+def status_for(exc: ModelyardError) -> int:
+    explicit = getattr(exc, "http_status", None)
+    if explicit is not None:
+        return int(explicit)
+    return HTTP_STATUS_BY_CODE.get(exc.error_code, 500)
+
+
+def json_response(
+    payload: object, status: int = 200, headers: dict[str, str] | None = None
+) -> Response:
+    return Response(
+        dumps(payload), status_code=status, media_type="application/json", headers=headers
+    )
+
+
+def error_response(exc: BaseException) -> Response:
+    if isinstance(exc, ModelyardError):
+        return json_response(
+            {"error_code": exc.error_code, "message": exc.message}, status=status_for(exc)
+        )
+    _log.exception("unhandled error while serving a request", exc_info=exc)
+    return json_response(
+        {"error_code": "INTERNAL_ERROR", "message": f"Internal server error: {type(exc).__name__}"},
+        status=500,
+    )
