@@ -1,0 +1,136 @@
+"""``modelyard server``: run the MLflow-compatible tracking server with uvicorn.
+
+With ``--workers N`` (N > 1) uvicorn starts N processes that each build the app through the
+factory ``modelyard.server:app_from_env``; the configuration travels in one environment
+variable (``MODELYARD_SERVER_CONFIG``) set by this command.
+"""
+
+from __future__ import annotations
+
+import os
+
+import click
+
+__all__ = ["server_command"]
+
+
+def _split(values: tuple[str, ...]) -> tuple[str, ...]:
+    out: list[str] = []
+    for value in values:
+        out.extend(v.strip() for v in value.split(",") if v.strip())
+    return tuple(out)
+
+
+def _as_uri(location: str) -> str:
+    """A plain local path becomes an absolute ``file://`` URI; URIs are kept as they are."""
+    from pathlib import Path
+
+    scheme = location.split(":", 1)[0] if ":" in location else ""
+    if len(scheme) > 1 and "/" not in scheme:
+        return location
+    return Path(location).expanduser().resolve().as_uri()
+
+
+@click.command("server")
+@click.option("--host", "-h", default="127.0.0.1", show_default=True, help="Interface to bind.")
+@click.option("--port", "-p", default=5000, show_default=True, type=int, help="Port to bind.")
+@click.option(
+    "--backend-store-uri",
+    default=None,
+    help="Tracking store URI (default: sqlite:///modelyard.db in the current directory).",
+)
+@click.option("--registry-store-uri", default=None, help="Registry store URI (default: backend).")
+@click.option(
+    "--artifacts-destination",
+    default=None,
+    help="Where the artifact proxy stores files (default: ./modelyard-artifacts beside the DB).",
+)
+@click.option(
+    "--default-artifact-root",
+    default=None,
+    help="Artifact root of new experiments (default: mlflow-artifacts:/ when serving artifacts).",
+)
+@click.option(
+    "--serve-artifacts/--no-serve-artifacts",
+    default=True,
+    show_default=True,
+    help="Serve the mlflow-artifacts proxy.",
+)
+@click.option("--workers", "-w", default=1, show_default=True, type=int, help="Worker processes.")
+@click.option(
+    "--allowed-hosts",
+    multiple=True,
+    help="Extra Host header values to accept (comma-separated or repeated; '*' for any).",
+)
+@click.option(
+    "--cors-allowed-origins",
+    multiple=True,
+    help="Origins allowed to make cross-origin requests (comma-separated or repeated; '*').",
+)
+@click.option(
+    "--max-request-bytes", default=None, type=int, help="Largest JSON request body accepted."
+)
+@click.option(
+    "--max-artifact-bytes", default=None, type=int, help="Largest artifact upload accepted."
+)
+@click.option("--static-prefix", default="", help="Prefix added to every route (e.g. /mlflow).")
+@click.option(
+    "--disable-security-middleware",
+    is_flag=True,
+    default=False,
+    help="Turn off the Host and Origin checks (only behind a trusted proxy).",
+)
+@click.option("--log-level", default="warning", show_default=True, help="uvicorn log level.")
+def server_command(
+    host: str,
+    port: int,
+    backend_store_uri: str | None,
+    registry_store_uri: str | None,
+    artifacts_destination: str | None,
+    default_artifact_root: str | None,
+    serve_artifacts: bool,
+    workers: int,
+    allowed_hosts: tuple[str, ...],
+    cors_allowed_origins: tuple[str, ...],
+    max_request_bytes: int | None,
+    max_artifact_bytes: int | None,
+    static_prefix: str,
+    disable_security_middleware: bool,
+    log_level: str,
+) -> None:
+    """Run the tracking server (MLflow REST API, registry and artifact proxy)."""
+    import uvicorn
+
+    from modelyard import settings
+    from modelyard.server.config import ServerConfig
+
+    extra: dict[str, int] = {}
+    if max_request_bytes is not None:
+        extra["max_request_bytes"] = max_request_bytes
+    if max_artifact_bytes is not None:
+        extra["max_artifact_bytes"] = max_artifact_bytes
+    if artifacts_destination:
+        artifacts_destination = _as_uri(artifacts_destination)
+    config = ServerConfig(
+        backend_store_uri=backend_store_uri or settings.default_tracking_uri(),
+        registry_store_uri=registry_store_uri,
+        default_artifact_root=default_artifact_root,
+        artifacts_destination=artifacts_destination,
+        serve_artifacts=serve_artifacts,
+        host=host,
+        port=port,
+        allowed_hosts=_split(allowed_hosts),
+        cors_allowed_origins=_split(cors_allowed_origins),
+        static_prefix=static_prefix,
+        security_checks=not disable_security_middleware,
+        **extra,
+    )
+    click.echo(f"modelyard server listening on http://{host}:{port}{config.static_prefix}")
+    common = {"host": host, "port": port, "log_level": log_level, "proxy_headers": False}
+    if workers > 1:
+        os.environ.update(config.to_env())
+        uvicorn.run("modelyard.server:app_from_env", factory=True, workers=workers, **common)
+    else:
+        from modelyard.server import create_app
+
+        uvicorn.run(create_app(config), **common)
