@@ -1,0 +1,582 @@
+"""RegistryService: validates registry input with MLflow's rules, then delegates to a store.
+
+It implements ``RegistryStore`` itself, so the server and the local client hold "a registry
+store" and the same rules apply on both sides.
+
+What is checked here (every failure is ``InvalidParameterValue`` naming the field):
+
+* model names: non-empty, no ``/`` or ``:``, a normalized path, at most 256 characters;
+* versions: integers (``"Parameter 'version' must be an integer"``);
+* stages: case-insensitive, stored canonical (``None``/``Staging``/``Production``/``Archived``);
+* aliases: ``^[\\w\\-]+$``, at most 255 characters; ``latest`` (any case) and ``v<digits>`` are
+  reserved for ``set`` (``get_model_version_by_alias(name, "latest")`` means the newest version);
+* tags: key rules of run tags, key <= 250 characters, value <= 100,000 characters (rejected,
+  not truncated, as MLflow does for the registry);
+* ``max_results``: 1..1000 for registered models, 1..200,000 for model versions;
+* version sources (see :meth:`RegistryService.resolve_source`).
+
+Source rules. Path traversal is refused in any encoding (``..`` segments after repeated
+percent-decoding, NUL bytes). ``models:/<model_id>`` needs the same ``model_id`` and is stored
+with the logged model's artifact location as download location; ``models:/<name>/<version|stage
+|latest>`` and ``models:/<name>@<alias>`` are canonicalised to ``models:/<name>/<version>`` and
+inherit that version's lineage and download location; ``runs:/<run_id>/<path>`` must name the
+same run as ``run_id`` (taken from the source when omitted). A local path or ``file:`` URI must lie
+inside one of ``allowed_artifact_roots`` or inside the artifact directory of the given run or
+logged model; when the service has neither roots nor a tracking backend (an embedded client on
+the user's own machine) local paths are accepted. ``mlflow-artifacts:`` sources (and proxy URLs)
+must lie inside the run's or logged model's artifact root when a tracking backend is available.
+
+Pass ``tracking`` (a TrackingStore, normally the TrackingService over the same database) when the
+tracking data is local; a remote client should not pass it, the server checks lineage itself.
+"""
+
+from __future__ import annotations
+
+import json
+import posixpath
+import re
+from collections.abc import Sequence
+from pathlib import Path
+from urllib.parse import unquote, unquote_plus, urlsplit
+
+from modelyard.entities import ModelVersion, PagedList, RegisteredModel, Stage, StageTransition
+from modelyard.errors import InvalidParameterValue, ResourceDoesNotExist
+from modelyard.services._validation import check_key, check_run_id
+from modelyard.store.registry.base import RegistryStore
+from modelyard.store.tracking.base import TrackingStore
+
+__all__ = [
+    "MAX_ALIAS_LENGTH",
+    "MAX_MODEL_NAME_LENGTH",
+    "MAX_REGISTRY_TAG_VALUE_LENGTH",
+    "MODEL_VERSIONS_TAG",
+    "REGISTERED_MODELS_MAX_RESULTS",
+    "MODEL_VERSIONS_MAX_RESULTS",
+    "RegistryService",
+    "add_model_version_tag",
+    "check_alias",
+    "check_model_name",
+    "check_version",
+]
+
+MAX_MODEL_NAME_LENGTH = 256
+MAX_ALIAS_LENGTH = 255
+MAX_REGISTRY_TAG_VALUE_LENGTH = 100_000
+REGISTERED_MODELS_MAX_RESULTS = 1000
+MODEL_VERSIONS_MAX_RESULTS = 200_000
+#: logged-model tag listing the registry versions made from the model (JSON list)
+MODEL_VERSIONS_TAG = "mlflow.modelVersions"
+
+_ALIAS = re.compile(r"^[\w\-]+$")
+_VERSION_ALIAS = re.compile(r"^[vV]\d+$")
+_PROXY_ROUTE = ("api", "2.0", "mlflow-artifacts", "artifacts")
+
+
+# ---------------------------------------------------------------- field checks
+def check_model_name(name: object, field: str = "name") -> str:
+    if not isinstance(name, str) or not name.strip():
+        raise InvalidParameterValue(f"Missing value for required parameter '{field}'.")
+    if "/" in name or ":" in name:
+        raise InvalidParameterValue(
+            f"Invalid model name '{name}' (field '{field}'). Names cannot contain '/' or ':'."
+        )
+    if len(name) > MAX_MODEL_NAME_LENGTH:
+        raise InvalidParameterValue(
+            f"Model name (field '{field}') has length {len(name)}, which exceeds the limit "
+            f"of {MAX_MODEL_NAME_LENGTH}."
+        )
+    normalized = posixpath.normpath(name)
+    if normalized != name or normalized in (".", "..") or normalized.startswith("../"):
+        raise InvalidParameterValue(
+            f"Invalid model name '{name}' (field '{field}'): names are used as paths and must "
+            f"not resolve to another name (this one resolves to '{normalized}')."
+        )
+    return name
+
+
+def check_version(version: object) -> int:
+    if isinstance(version, bool) or version is None:
+        raise InvalidParameterValue(f"Parameter 'version' must be an integer, got '{version}'.")
+    try:
+        return int(str(version).strip())
+    except ValueError:
+        raise InvalidParameterValue(
+            f"Parameter 'version' must be an integer, got '{version}'."
+        ) from None
+
+
+def check_alias(alias: object, *, for_set: bool) -> str:
+    if not isinstance(alias, str) or alias == "":
+        raise InvalidParameterValue("Registered model alias name (field 'alias') cannot be empty.")
+    if not _ALIAS.match(alias):
+        raise InvalidParameterValue(
+            f"Invalid alias name: '{alias}' (field 'alias'). Aliases may only contain "
+            "alphanumerics, underscores and dashes."
+        )
+    if len(alias) > MAX_ALIAS_LENGTH:
+        raise InvalidParameterValue(
+            f"Alias (field 'alias') has length {len(alias)}, which exceeds the limit of "
+            f"{MAX_ALIAS_LENGTH}."
+        )
+    if for_set and alias.lower() == "latest":
+        raise InvalidParameterValue("'latest' alias name (case insensitive) is reserved.")
+    if for_set and _VERSION_ALIAS.match(alias):
+        raise InvalidParameterValue(f"Version alias name '{alias}' is reserved.")
+    return alias
+
+
+def _check_tag(key: object, value: object, kind: str) -> tuple[str, str]:
+    check_key(key, kind)
+    text = "" if value is None else value if isinstance(value, str) else str(value)
+    if len(text) > MAX_REGISTRY_TAG_VALUE_LENGTH:
+        raise InvalidParameterValue(
+            f"{kind.capitalize()} value (field 'value') of key '{key}' has length {len(text)}, "
+            f"which exceeds the limit of {MAX_REGISTRY_TAG_VALUE_LENGTH}."
+        )
+    return str(key), text
+
+
+def _check_tags(tags: Sequence[tuple[str, str]] | None, kind: str) -> list[tuple[str, str]]:
+    return [_check_tag(k, v, kind) for k, v in (tags or [])]
+
+
+def _check_max_results(value: object, limit: int) -> int:
+    if isinstance(value, bool):
+        value = None
+    try:
+        number = int(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        raise InvalidParameterValue(
+            f"Invalid value {value!r} for parameter 'max_results': must be an integer."
+        ) from None
+    if number < 1 or number > limit:
+        raise InvalidParameterValue(
+            f"Invalid value {number} for parameter 'max_results': it must be between 1 and {limit}."
+        )
+    return number
+
+
+def _check_optional_str(value: object, field: str) -> str | None:
+    if value is None or isinstance(value, str):
+        return value
+    raise InvalidParameterValue(
+        f"Invalid value {value!r} for parameter '{field}': expected a string"
+    )
+
+
+# ---------------------------------------------------------------- source helpers
+def _fully_unquoted(text: str) -> str:
+    for _ in range(10):
+        decoded = unquote_plus(text)
+        if decoded == text:
+            return text
+        text = decoded
+    return text
+
+
+def _reject_traversal(source: str) -> None:
+    decoded = _fully_unquoted(source)
+    segments = re.split(r"[/\\]", decoded)
+    if "\x00" in decoded or any(seg == ".." for seg in segments):
+        raise InvalidParameterValue(
+            f"Invalid model version source: '{source}' (field 'source'): relative path "
+            "references ('..') are not allowed, in any encoding."
+        )
+
+
+def _is_local(source: str) -> bool:
+    scheme = urlsplit(source).scheme.lower()
+    return scheme in ("", "file") or (len(scheme) == 1 and source[1:2] == ":")  # C:\...
+
+
+def _local_path(uri: str) -> Path:
+    parts = urlsplit(uri)
+    if parts.scheme.lower() == "file":
+        return Path(unquote(parts.path)).resolve()
+    return Path(uri).resolve()
+
+
+def _uri_parts(uri: str) -> tuple[str, str, tuple[str, ...]]:
+    parts = urlsplit(uri)
+    segs = tuple(_fully_unquoted(s) for s in parts.path.split("/") if s)
+    return parts.scheme.lower(), parts.netloc.lower(), segs
+
+
+def _within(source: str, root: str | None) -> bool:
+    if not root:
+        return False
+    if _is_local(source):
+        if not _is_local(root):
+            return False
+        src, base = _local_path(source), _local_path(root)
+        return src == base or base in src.parents
+    s_scheme, s_host, s_parts = _uri_parts(source)
+    r_scheme, r_host, r_parts = _uri_parts(root)
+    return (
+        s_scheme == r_scheme
+        and s_host == r_host
+        and bool(r_parts)
+        and s_parts[: len(r_parts)] == r_parts
+    )
+
+
+def _is_proxy_source(source: str) -> bool:
+    scheme, _, parts = _uri_parts(source)
+    if scheme == "mlflow-artifacts":
+        return True
+    n = len(_PROXY_ROUTE)
+    return scheme in ("http", "https") and any(
+        parts[i : i + n] == _PROXY_ROUTE for i in range(len(parts) - n + 1)
+    )
+
+
+def _invalid_source(source: str, field: str) -> InvalidParameterValue:
+    return InvalidParameterValue(
+        f"Invalid model version source: '{source}'. The {field} request parameter must identify "
+        "the resource that contains the source."
+    )
+
+
+class RegistryService(RegistryStore):
+    """Validating facade over any RegistryStore."""
+
+    def __init__(
+        self,
+        store: RegistryStore,
+        tracking: TrackingStore | None = None,
+        allowed_artifact_roots: Sequence[str] | None = None,
+    ) -> None:
+        self.store = store
+        self.tracking = tracking
+        self.allowed_artifact_roots = (
+            None if allowed_artifact_roots is None else [r for r in allowed_artifact_roots if r]
+        )
+
+    # ------------------------------------------------------------ registered models
+    def create_registered_model(
+        self,
+        name: str,
+        tags: Sequence[tuple[str, str]] | None = None,
+        description: str | None = None,
+    ) -> RegisteredModel:
+        check_model_name(name)
+        clean = _check_tags(tags, "registered model tag")
+        description = _check_optional_str(description, "description")
+        return self.store.create_registered_model(name, clean, description)
+
+    def get_registered_model(self, name: str) -> RegisteredModel:
+        return self.store.get_registered_model(check_model_name(name))
+
+    def rename_registered_model(self, name: str, new_name: str) -> RegisteredModel:
+        check_model_name(name)
+        check_model_name(new_name, "new_name")
+        return self.store.rename_registered_model(name, new_name)
+
+    def update_registered_model(self, name: str, description: str | None) -> RegisteredModel:
+        check_model_name(name)
+        return self.store.update_registered_model(
+            name, _check_optional_str(description, "description")
+        )
+
+    def delete_registered_model(self, name: str) -> None:
+        self.store.delete_registered_model(check_model_name(name))
+
+    def search_registered_models(
+        self,
+        filter_string: str | None = None,
+        max_results: int = 100,
+        order_by: Sequence[str] | None = None,
+        page_token: str | None = None,
+    ) -> PagedList[RegisteredModel]:
+        return self.store.search_registered_models(
+            _check_optional_str(filter_string, "filter") or None,
+            _check_max_results(max_results, REGISTERED_MODELS_MAX_RESULTS),
+            list(order_by) if order_by else None,
+            _check_optional_str(page_token, "page_token") or None,
+        )
+
+    def set_registered_model_tag(self, name: str, key: str, value: str) -> None:
+        check_model_name(name)
+        key, value = _check_tag(key, value, "registered model tag")
+        self.store.set_registered_model_tag(name, key, value)
+
+    def delete_registered_model_tag(self, name: str, key: str) -> None:
+        check_model_name(name)
+        self.store.delete_registered_model_tag(name, check_key(key, "registered model tag"))
+
+    def get_latest_versions(
+        self, name: str, stages: Sequence[str] | None = None
+    ) -> list[ModelVersion]:
+        check_model_name(name)
+        canonical = [Stage.canonical(s) for s in stages] if stages else None
+        return self.store.get_latest_versions(name, canonical)
+
+    # ------------------------------------------------------------ model versions
+    def create_model_version(
+        self,
+        name: str,
+        source: str,
+        run_id: str | None = None,
+        tags: Sequence[tuple[str, str]] | None = None,
+        run_link: str | None = None,
+        description: str | None = None,
+        model_id: str | None = None,
+        storage_location: str | None = None,
+    ) -> ModelVersion:
+        check_model_name(name)
+        clean = _check_tags(tags, "model version tag")
+        run_link = _check_optional_str(run_link, "run_link")
+        description = _check_optional_str(description, "description")
+        source, run_id, model_id, location = self.resolve_source(source, run_id, model_id)
+        mv = self.store.create_model_version(
+            name,
+            source,
+            run_id=run_id,
+            tags=clean,
+            run_link=run_link or None,
+            description=description or None,
+            model_id=model_id,
+            storage_location=storage_location or location,
+        )
+        if model_id and self.tracking is not None:
+            self.record_version_on_logged_model(model_id, mv.name, mv.version)
+        return mv
+
+    def get_model_version(self, name: str, version: str | int) -> ModelVersion:
+        return self.store.get_model_version(check_model_name(name), check_version(version))
+
+    def update_model_version(
+        self, name: str, version: str | int, description: str | None
+    ) -> ModelVersion:
+        check_model_name(name)
+        return self.store.update_model_version(
+            name, check_version(version), _check_optional_str(description, "description")
+        )
+
+    def delete_model_version(self, name: str, version: str | int) -> None:
+        self.store.delete_model_version(check_model_name(name), check_version(version))
+
+    def transition_model_version_stage(
+        self, name: str, version: str | int, stage: str, archive_existing_versions: bool
+    ) -> ModelVersion:
+        check_model_name(name)
+        v = check_version(version)
+        target = Stage.canonical(stage)
+        archive = bool(archive_existing_versions)
+        if archive and target not in (Stage.STAGING, Stage.PRODUCTION):
+            raise InvalidParameterValue(
+                f"Model version transition cannot archive existing model versions because "
+                f"'{target}' is not an active stage (field 'archive_existing_versions'). "
+                "Valid stages are ['Staging', 'Production']."
+            )
+        return self.store.transition_model_version_stage(name, v, target, archive)
+
+    def get_model_version_download_uri(self, name: str, version: str | int) -> str:
+        return self.store.get_model_version_download_uri(
+            check_model_name(name), check_version(version)
+        )
+
+    def search_model_versions(
+        self,
+        filter_string: str | None = None,
+        max_results: int = 10000,
+        order_by: Sequence[str] | None = None,
+        page_token: str | None = None,
+    ) -> PagedList[ModelVersion]:
+        return self.store.search_model_versions(
+            _check_optional_str(filter_string, "filter") or None,
+            _check_max_results(max_results, MODEL_VERSIONS_MAX_RESULTS),
+            list(order_by) if order_by else None,
+            _check_optional_str(page_token, "page_token") or None,
+        )
+
+    def set_model_version_tag(self, name: str, version: str | int, key: str, value: str) -> None:
+        check_model_name(name)
+        v = check_version(version)
+        key, value = _check_tag(key, value, "model version tag")
+        self.store.set_model_version_tag(name, v, key, value)
+
+    def delete_model_version_tag(self, name: str, version: str | int, key: str) -> None:
+        check_model_name(name)
+        self.store.delete_model_version_tag(
+            name, check_version(version), check_key(key, "model version tag")
+        )
+
+    # ------------------------------------------------------------ aliases
+    def set_registered_model_alias(self, name: str, alias: str, version: str | int) -> None:
+        check_model_name(name)
+        check_alias(alias, for_set=True)
+        self.store.set_registered_model_alias(name, alias, check_version(version))
+
+    def delete_registered_model_alias(self, name: str, alias: str) -> None:
+        check_model_name(name)
+        self.store.delete_registered_model_alias(name, check_alias(alias, for_set=False))
+
+    def get_model_version_by_alias(self, name: str, alias: str) -> ModelVersion:
+        check_model_name(name)
+        return self.store.get_model_version_by_alias(name, check_alias(alias, for_set=False))
+
+    # ------------------------------------------------------------ audit trail
+    def get_model_history(
+        self, name: str, version: str | int | None = None
+    ) -> list[StageTransition]:
+        check_model_name(name)
+        v = None if version is None or version == "" else check_version(version)
+        return self.store.get_model_history(name, v)
+
+    # ------------------------------------------------------------ sources and lineage
+    def resolve_source(
+        self, source: object, run_id: str | None, model_id: str | None
+    ) -> tuple[str, str | None, str | None, str | None]:
+        """Validate a version source; returns ``(source, run_id, model_id, storage_location)``."""
+        if not isinstance(source, str) or not source.strip():
+            raise InvalidParameterValue("Missing value for required parameter 'source'.")
+        run_id = check_run_id(run_id) if run_id else None
+        model_id = _check_optional_str(model_id, "model_id") or None
+        _reject_traversal(source)
+        scheme = urlsplit(source).scheme.lower()
+        if scheme == "models":
+            return self._resolve_models_source(source, run_id, model_id)
+        if scheme == "runs":
+            return self._resolve_runs_source(source, run_id, model_id)
+        if _is_local(source):
+            self._check_local_source(source, run_id, model_id)
+        elif _is_proxy_source(source):
+            self._check_proxy_source(source, run_id, model_id)
+        if model_id and not run_id:
+            run_id = self._logged_model_run(model_id, source)
+        return source, run_id, model_id, None
+
+    def _resolve_models_source(
+        self, source: str, run_id: str | None, model_id: str | None
+    ) -> tuple[str, str | None, str | None, str | None]:
+        parts = urlsplit(source)
+        rest = parts.path.lstrip("/")
+        if parts.netloc or not rest:
+            raise _invalid_source(source, "model_id")
+        segments = rest.split("/")
+        if len(segments) == 1 and "@" not in rest:  # models:/<model_id>
+            if model_id != rest:
+                raise _invalid_source(source, "model_id")
+            location = None
+            if self.tracking is not None:
+                logged = self._logged_model(model_id, source)
+                location = logged.artifact_location
+                run_id = run_id or logged.source_run_id or None
+            return source, run_id, model_id, location
+        mv = self._registered_source_version(source, segments, rest)
+        if (run_id and run_id != (mv.run_id or "")) or (
+            model_id and model_id != (mv.model_id or "")
+        ):
+            raise InvalidParameterValue(
+                f"Invalid model version source: '{source}'. The run_id and model_id request "
+                "parameters must match the referenced model version."
+            )
+        location = self.store.get_model_version_download_uri(mv.name, mv.version)
+        return (
+            f"models:/{mv.name}/{mv.version}",
+            run_id or mv.run_id or None,
+            model_id or mv.model_id or None,
+            location,
+        )
+
+    def _registered_source_version(
+        self, source: str, segments: list[str], rest: str
+    ) -> ModelVersion:
+        try:
+            if len(segments) == 1:  # name@alias
+                name, alias = rest.rsplit("@", 1)
+                return self.store.get_model_version_by_alias(name, alias)
+            if len(segments) != 2:
+                raise _invalid_source(source, "model_id")
+            name, suffix = segments
+            if suffix.isdigit():
+                return self.store.get_model_version(name, int(suffix))
+            stages = None if suffix.lower() == "latest" else [Stage.canonical(suffix)]
+            found = self.store.get_latest_versions(name, stages)
+        except ResourceDoesNotExist as exc:
+            raise InvalidParameterValue(
+                f"Invalid model version source: '{source}': {exc.message}"
+            ) from None
+        if not found:
+            raise InvalidParameterValue(
+                f"Invalid model version source: '{source}': no version matches."
+            )
+        return max(found, key=lambda mv: int(mv.version))
+
+    def _resolve_runs_source(
+        self, source: str, run_id: str | None, model_id: str | None
+    ) -> tuple[str, str | None, str | None, str | None]:
+        parts = urlsplit(source)
+        source_run = parts.path.lstrip("/").split("/", 1)[0]
+        if parts.netloc or not source_run or model_id:
+            raise _invalid_source(source, "model_id" if model_id else "run_id")
+        if run_id is not None and run_id != source_run:
+            raise _invalid_source(source, "run_id")
+        return source, source_run, None, None
+
+    def _check_local_source(self, source: str, run_id: str | None, model_id: str | None) -> None:
+        roots = list(self.allowed_artifact_roots or [])
+        if self.tracking is not None and model_id:
+            roots.append(self._logged_model(model_id, source).artifact_location)
+        elif self.tracking is not None and run_id:
+            roots.append(self._run_artifact_uri(run_id, source))
+        if self.allowed_artifact_roots is None and self.tracking is None:
+            return
+        if not any(_within(source, root) for root in roots):
+            raise InvalidParameterValue(
+                f"Invalid model version source: '{source}' (field 'source'). A local path must "
+                "lie inside the artifact directory of the given run_id or model_id, or inside "
+                "the server's artifact root."
+            )
+
+    def _check_proxy_source(self, source: str, run_id: str | None, model_id: str | None) -> None:
+        if self.tracking is None:
+            return
+        if model_id:
+            if _within(source, self._logged_model(model_id, source).artifact_location):
+                return
+            raise _invalid_source(source, "model_id")
+        if run_id and _within(source, self._run_artifact_uri(run_id, source)):
+            return
+        raise _invalid_source(source, "run_id")
+
+    def _logged_model(self, model_id: str, source: str):  # type: ignore[no-untyped-def]
+        assert self.tracking is not None
+        try:
+            return self.tracking.get_logged_model(model_id)
+        except ResourceDoesNotExist:
+            raise _invalid_source(source, "model_id") from None
+
+    def _logged_model_run(self, model_id: str, source: str) -> str | None:
+        if self.tracking is None:
+            return None
+        return self._logged_model(model_id, source).source_run_id or None
+
+    def _run_artifact_uri(self, run_id: str, source: str) -> str:
+        assert self.tracking is not None
+        try:
+            return self.tracking.get_run(run_id).info.artifact_uri or ""
+        except ResourceDoesNotExist:
+            raise _invalid_source(source, "run_id") from None
+
+    def record_version_on_logged_model(self, model_id: str, name: str, version: str) -> None:
+        """Add ``{name, version}`` to the logged model's ``mlflow.modelVersions`` tag (once)."""
+        if self.tracking is None:
+            return
+        add_model_version_tag(self.tracking, model_id, name, version)
+
+
+def add_model_version_tag(tracking: TrackingStore, model_id: str, name: str, version: str) -> None:
+    """Merge ``{"name", "version"}`` into the ``mlflow.modelVersions`` tag of a logged model."""
+    entry = {"name": name, "version": str(version)}
+    existing = tracking.get_logged_model(model_id).tags.get(MODEL_VERSIONS_TAG)
+    entries: list = []
+    if existing:
+        try:
+            entries = list(json.loads(existing))
+        except (TypeError, ValueError):
+            entries = []
+    if entry in entries:
+        return
+    tracking.set_logged_model_tags(model_id, [(MODEL_VERSIONS_TAG, json.dumps([*entries, entry]))])
