@@ -1,0 +1,1 @@
+"""The ``modelyard`` command line. Subcommands are imported only when they run."""
