@@ -34,7 +34,7 @@ def split_mlflow_artifacts_uri(uri: str) -> str:
 class ServerContext:
     def __init__(self, config: ServerConfig) -> None:
         self.config = config
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()
         self._tracking: TrackingService | None = None
         self._registry: Any = None
         self._artifacts: ArtifactRepository | None = None
@@ -65,13 +65,41 @@ class ServerContext:
         if service is None:
             with self._lock:
                 if self._registry is None:
-                    from modelyard.services.registry import RegistryService
-                    from modelyard.store.registry.registry import get_registry_store
-
-                    uri = self.config.registry_store_uri or self.config.backend_store_uri
-                    self._registry = RegistryService(get_registry_store(uri))
+                    self._registry = self._build_registry()
                 service = self._registry
         return service
+
+    def _build_registry(self) -> Any:
+        import importlib.util
+
+        from modelyard.services.registry import RegistryService
+
+        uri = self.config.registry_store_uri or self.config.backend_store_uri
+        if importlib.util.find_spec("modelyard.store.registry.registry") is not None:
+            from modelyard.store.registry.registry import get_registry_store
+
+            store = get_registry_store(uri)
+        else:  # the scheme registry is not there yet: SQL is the only server backend
+            from modelyard.store.registry.sql import SqlRegistryStore
+
+            store = SqlRegistryStore(uri)
+        return RegistryService(
+            store, tracking=self.tracking, allowed_artifact_roots=self.artifact_roots
+        )
+
+    @property
+    def artifact_roots(self) -> list[str]:
+        """URI prefixes artifact locations and model sources may use."""
+        cfg = self.config
+        return [
+            r
+            for r in (
+                cfg.default_artifact_root,
+                cfg.artifacts_destination,
+                *cfg.allowed_artifact_roots,
+            )
+            if r
+        ]
 
     # ------------------------------------------------------------------ artifacts
     @property
@@ -129,15 +157,7 @@ class ServerContext:
             raise InvalidParameterValue(
                 f"Invalid value '{location}' for parameter 'artifact_location': invalid path."
             )
-        roots = [
-            r
-            for r in (
-                self.config.default_artifact_root,
-                self.config.artifacts_destination,
-                *self.config.allowed_artifact_roots,
-            )
-            if r
-        ]
+        roots = self.artifact_roots
         for root in roots:
             if _under(loc, root):
                 return loc
