@@ -1,0 +1,107 @@
+"""Turn run ids into ``Run`` entities with a handful of bulk ``IN`` queries per chunk.
+
+A search page can hold 50,000 runs; this issues seven queries per chunk of ids (runs, latest
+metrics, params, tags, dataset inputs, model inputs, model outputs), never one per run.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import Connection, Row, select
+
+from modelyard.entities import (
+    Dataset,
+    DatasetInput,
+    InputTag,
+    LoggedModelInput,
+    LoggedModelOutput,
+    Metric,
+    Run,
+    RunData,
+    RunInfo,
+    RunInputs,
+    RunOutputs,
+)
+from modelyard.store.sql import schema as s
+from modelyard.store.tracking.sql._base import chunked
+
+__all__ = ["load_runs", "metric_value", "run_info_from_row"]
+
+
+def metric_value(value: float | None, is_nan: bool) -> float:
+    return math.nan if is_nan or value is None else float(value)
+
+
+def run_info_from_row(row: Row[Any]) -> RunInfo:
+    return RunInfo(
+        run_id=row.run_uuid,
+        experiment_id=str(row.experiment_id),
+        run_name=row.name or "",
+        user_id=row.user_id or "",
+        status=row.status,
+        start_time=row.start_time,
+        end_time=row.end_time,
+        artifact_uri=row.artifact_uri or "",
+        lifecycle_stage=row.lifecycle_stage,
+    )
+
+
+def load_runs(conn: Connection, run_ids: Sequence[str], max_in: int) -> list[Run]:
+    """Runs in the order of ``run_ids``; ids that name no run are skipped."""
+    runs: dict[str, Run] = {}
+    for chunk in chunked(list(dict.fromkeys(run_ids)), max_in):
+        _load_chunk(conn, chunk, runs)
+    return [runs[r] for r in run_ids if r in runs]
+
+
+def _load_chunk(conn: Connection, ids: Sequence[str], out: dict[str, Run]) -> None:
+    found: dict[str, Run] = {}
+    for row in conn.execute(select(s.runs).where(s.runs.c.run_uuid.in_(ids))):
+        found[row.run_uuid] = Run(
+            info=run_info_from_row(row), data=RunData(), inputs=RunInputs(), outputs=RunOutputs()
+        )
+    if not found:
+        return
+    keys = list(found)
+    lm = s.latest_metrics
+    for m in conn.execute(select(lm).where(lm.c.run_uuid.in_(keys))):
+        value = metric_value(m.value, m.is_nan)
+        data = found[m.run_uuid].data
+        data.metrics[m.key] = value
+        data.metric_objs.append(
+            Metric(key=m.key, value=value, timestamp=m.timestamp, step=m.step, run_id=m.run_uuid)
+        )
+    for p in conn.execute(select(s.params).where(s.params.c.run_uuid.in_(keys))):
+        found[p.run_uuid].data.params[p.key] = p.value
+    for t in conn.execute(select(s.tags).where(s.tags.c.run_uuid.in_(keys))):
+        found[t.run_uuid].data.tags[t.key] = t.value if t.value is not None else ""
+    di = s.run_dataset_inputs
+    for d in conn.execute(select(di).where(di.c.run_uuid.in_(keys)).order_by(di.c.name)):
+        found[d.run_uuid].inputs.dataset_inputs.append(
+            DatasetInput(
+                dataset=Dataset(
+                    name=d.name,
+                    digest=d.digest,
+                    source_type=d.source_type,
+                    source=d.source,
+                    schema=d.schema,
+                    profile=d.profile,
+                ),
+                tags=tuple(InputTag(k, v) for k, v in json.loads(d.tags_json or "[]")),
+            )
+        )
+    mi = s.run_model_inputs
+    for m in conn.execute(select(mi).where(mi.c.run_uuid.in_(keys)).order_by(mi.c.model_id)):
+        found[m.run_uuid].inputs.model_inputs.append(LoggedModelInput(model_id=m.model_id))
+    mo = s.run_model_outputs
+    for m in conn.execute(select(mo).where(mo.c.run_uuid.in_(keys)).order_by(mo.c.model_id)):
+        found[m.run_uuid].outputs.model_outputs.append(
+            LoggedModelOutput(model_id=m.model_id, step=m.step)
+        )
+    for run in found.values():
+        run.data.metric_objs.sort(key=lambda metric: metric.key)
+    out.update(found)

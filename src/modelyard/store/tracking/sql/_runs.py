@@ -1,0 +1,212 @@
+"""Runs of the SQL tracking store: create, read, update, lifecycle, tags, inputs and outputs."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import delete, update
+
+from modelyard.entities import (
+    DatasetInput,
+    LifecycleStage,
+    LoggedModelInput,
+    LoggedModelOutput,
+    PagedList,
+    Run,
+    RunInfo,
+    RunStatus,
+    RunTag,
+    ViewType,
+)
+from modelyard.errors import InvalidParameterValue, ResourceDoesNotExist
+from modelyard.store.sql import schema as s
+from modelyard.store.sql.engine import read_conn, write_tx
+from modelyard.store.tracking.base import SEARCH_MAX_RESULTS_DEFAULT
+from modelyard.store.tracking.sql._base import SqlBase
+from modelyard.store.tracking.sql._hydrate import load_runs, run_info_from_row
+from modelyard.utils.names import generate_run_name, new_run_id
+from modelyard.utils.time import now_ms
+
+__all__ = ["RUN_NAME_TAG", "RunsMixin"]
+
+RUN_NAME_TAG = "mlflow.runName"
+_R = s.runs
+
+
+def _resolve_run_name(run_name: str | None, tags: Sequence[RunTag]) -> str:
+    tag_name = next((t.value for t in reversed(tags) if t.key == RUN_NAME_TAG), None)
+    if run_name and tag_name and run_name != tag_name:
+        raise InvalidParameterValue(
+            f"Both 'run_name' argument and '{RUN_NAME_TAG}' tag are specified, but with "
+            f"different values (run_name='{run_name}', {RUN_NAME_TAG}='{tag_name}')."
+        )
+    return run_name or tag_name or generate_run_name()
+
+
+class RunsMixin(SqlBase):
+    def create_run(
+        self,
+        experiment_id: str,
+        user_id: str | None,
+        start_time: int | None,
+        tags: Sequence[RunTag],
+        run_name: str | None,
+    ) -> Run:
+        tags = list(tags or ())
+        name = _resolve_run_name(run_name, tags)
+        run_id = new_run_id()
+        with write_tx(self.engine) as conn:
+            exp = self.experiment_row(conn, experiment_id)
+            self.check_experiment_active(exp)
+            conn.execute(
+                _R.insert(),
+                {
+                    "run_uuid": run_id,
+                    "name": name,
+                    "experiment_id": exp.experiment_id,
+                    "user_id": user_id,
+                    "status": RunStatus.RUNNING,
+                    "start_time": start_time if start_time is not None else now_ms(),
+                    "end_time": None,
+                    "lifecycle_stage": LifecycleStage.ACTIVE,
+                    "artifact_uri": f"{exp.artifact_location.rstrip('/')}/{run_id}/artifacts",
+                    "deleted_time": None,
+                },
+            )
+            rows = {t.key: t.value for t in tags}
+            rows[RUN_NAME_TAG] = name
+            conn.execute(
+                s.tags.insert(),
+                [{"run_uuid": run_id, "key": k, "value": v} for k, v in rows.items()],
+            )
+            return load_runs(conn, [run_id], self.max_in)[0]
+
+    def get_run(self, run_id: str) -> Run:
+        with read_conn(self.engine) as conn:
+            found = load_runs(conn, [run_id], self.max_in)
+        if not found:
+            raise ResourceDoesNotExist(f"Run with id={run_id} not found")
+        return found[0]
+
+    def update_run_info(
+        self,
+        run_id: str,
+        run_status: str | None = None,
+        end_time: int | None = None,
+        run_name: str | None = None,
+    ) -> RunInfo:
+        values: dict[str, Any] = {}
+        if run_status is not None:
+            values["status"] = RunStatus.coerce(run_status)
+        if end_time is not None:
+            values["end_time"] = end_time
+        if run_name:
+            values["name"] = run_name
+        with write_tx(self.engine) as conn:
+            self.active_run_row(conn, run_id)
+            if values:
+                conn.execute(update(_R).where(_R.c.run_uuid == run_id).values(**values))
+            if run_name:
+                conn.execute(
+                    self.upsert(s.tags, ["run_uuid", "key"], ["value"]),
+                    {"run_uuid": run_id, "key": RUN_NAME_TAG, "value": run_name},
+                )
+            return run_info_from_row(self.run_row(conn, run_id))
+
+    def _set_run_stage(self, run_id: str, target: str) -> None:
+        with write_tx(self.engine) as conn:
+            self.run_row(conn, run_id)
+            deleted_time = now_ms() if target == LifecycleStage.DELETED else None
+            conn.execute(
+                update(_R)
+                .where(_R.c.run_uuid == run_id)
+                .values(lifecycle_stage=target, deleted_time=deleted_time)
+            )
+
+    def delete_run(self, run_id: str) -> None:
+        self._set_run_stage(run_id, LifecycleStage.DELETED)
+
+    def restore_run(self, run_id: str) -> None:
+        self._set_run_stage(run_id, LifecycleStage.ACTIVE)
+
+    def delete_tag(self, run_id: str, key: str) -> None:
+        with write_tx(self.engine) as conn:
+            self.active_run_row(conn, run_id)
+            t = s.tags
+            result = conn.execute(delete(t).where(t.c.run_uuid == run_id).where(t.c.key == key))
+            if result.rowcount == 0:
+                raise ResourceDoesNotExist(f"No tag with name: {key} in run with id {run_id}")
+
+    def search_runs(
+        self,
+        experiment_ids: Sequence[str],
+        filter_string: str | None = None,
+        run_view_type: ViewType = ViewType.ACTIVE_ONLY,
+        max_results: int = SEARCH_MAX_RESULTS_DEFAULT,
+        order_by: Sequence[str] | None = None,
+        page_token: str | None = None,
+    ) -> PagedList[Run]:
+        from modelyard.store.tracking.sql.search import search_run_ids
+
+        with read_conn(self.engine) as conn:
+            ids, token = search_run_ids(
+                conn,
+                [str(e) for e in experiment_ids],
+                filter_string,
+                ViewType.coerce(run_view_type),
+                max_results,
+                order_by,
+                page_token,
+            )
+            return PagedList(load_runs(conn, ids, self.max_in), token)
+
+    # ------------------------------------------------------------------ inputs / outputs
+    def log_inputs(
+        self,
+        run_id: str,
+        datasets: Sequence[DatasetInput] = (),
+        models: Sequence[LoggedModelInput] = (),
+    ) -> None:
+        dataset_rows: dict[tuple[str, str], dict[str, Any]] = {}
+        for item in datasets or ():
+            ds = item.dataset
+            dataset_rows[(ds.name, ds.digest)] = {
+                "run_uuid": run_id,
+                "name": ds.name,
+                "digest": ds.digest,
+                "source_type": ds.source_type,
+                "source": ds.source,
+                "schema": ds.schema,
+                "profile": ds.profile,
+                "tags_json": json.dumps([[t.key, t.value] for t in item.tags]),
+            }
+        model_rows = [
+            {"run_uuid": run_id, "model_id": m.model_id} for m in dict.fromkeys(models or (), None)
+        ]
+        with write_tx(self.engine) as conn:
+            self.active_run_row(conn, run_id)
+            if dataset_rows:
+                conn.execute(
+                    self.upsert(
+                        s.run_dataset_inputs,
+                        ["run_uuid", "name", "digest"],
+                        ["source_type", "source", "schema", "profile", "tags_json"],
+                    ),
+                    list(dataset_rows.values()),
+                )
+            if model_rows:
+                conn.execute(self.insert_ignore(s.run_model_inputs), model_rows)
+
+    def log_outputs(self, run_id: str, models: Sequence[LoggedModelOutput]) -> None:
+        rows = {
+            m.model_id: {"run_uuid": run_id, "model_id": m.model_id, "step": m.step} for m in models
+        }
+        with write_tx(self.engine) as conn:
+            self.active_run_row(conn, run_id)
+            if rows:
+                conn.execute(
+                    self.upsert(s.run_model_outputs, ["run_uuid", "model_id"], ["step"]),
+                    list(rows.values()),
+                )
