@@ -1,0 +1,280 @@
+"""Registry RPCs over the real app: shapes, encodings (GET query, DELETE/PATCH JSON bodies),
+error codes and HTTP statuses, lineage from logged models, the history extension."""
+
+from __future__ import annotations
+
+import json
+import uuid
+
+from server_helpers import API, get, new_experiment, new_run, post
+from starlette.testclient import TestClient
+
+RM = "/registered-models"
+MV = "/model-versions"
+
+
+def _send(client: TestClient, method: str, path: str, body: dict, status: int = 200) -> dict:
+    r = client.request(
+        method, API + path, content=json.dumps(body), headers={"Content-Type": "application/json"}
+    )
+    assert r.status_code == status, r.text
+    return r.json()
+
+
+def _name() -> str:
+    return f"rm-{uuid.uuid4().hex[:8]}"
+
+
+def _model(client: TestClient, versions: int = 1) -> str:
+    name = _name()
+    post(client, f"{RM}/create", {"name": name})
+    for _ in range(versions):
+        body = {"name": name, "source": "runs:/abc123/model", "run_id": "abc123"}
+        post(client, f"{MV}/create", body)
+    return name
+
+
+def test_create_get_and_duplicate(client: TestClient) -> None:
+    name = _name()
+    rm = post(
+        client,
+        f"{RM}/create",
+        {"name": name, "tags": [{"key": "t", "value": "1"}], "description": "d"},
+    )["registered_model"]
+    assert rm["name"] == name
+    assert rm["tags"] == [{"key": "t", "value": "1"}]
+    assert rm["description"] == "d"
+    assert isinstance(rm["creation_timestamp"], int)
+    assert "latest_versions" not in rm
+    assert "aliases" not in rm
+    dup = post(client, f"{RM}/create", {"name": name}, status=400)
+    assert dup["error_code"] == "RESOURCE_ALREADY_EXISTS"
+    missing = get(client, f"{RM}/get", {"name": _name()}, status=404)
+    assert missing["error_code"] == "RESOURCE_DOES_NOT_EXIST"
+    bad = post(client, f"{RM}/create", {"name": "a/b"}, status=400)
+    assert bad == {"error_code": "INVALID_PARAMETER_VALUE", "message": bad["message"]}
+    assert "cannot contain '/' or ':'" in bad["message"]
+    assert post(client, f"{RM}/create", {}, status=400)["error_code"] == "INVALID_PARAMETER_VALUE"
+
+
+def test_model_version_lifecycle(client: TestClient) -> None:
+    name = _model(client, 0)
+    mv = post(
+        client,
+        f"{MV}/create",
+        {"name": name, "source": "runs:/abc123/model", "run_id": "abc123", "description": "v1"},
+    )["model_version"]
+    assert mv["version"] == "1"
+    assert mv["status"] == "READY"
+    assert mv["current_stage"] == "None"
+    assert mv["run_id"] == "abc123"
+    got = get(client, f"{MV}/get", {"name": name, "version": "1"})["model_version"]
+    assert got == mv
+    updated = _send(
+        client, "PATCH", f"{MV}/update", {"name": name, "version": "1", "description": "better"}
+    )["model_version"]
+    assert updated["description"] == "better"
+    uri = get(client, f"{MV}/get-download-uri", {"name": name, "version": "1"})
+    assert uri == {"artifact_uri": "runs:/abc123/model"}
+    bad = get(client, f"{MV}/get", {"name": name, "version": "abc"}, status=400)
+    assert "must be an integer" in bad["message"]
+    assert _send(client, "DELETE", f"{MV}/delete", {"name": name, "version": "1"}) == {}
+    gone = get(client, f"{MV}/get", {"name": name, "version": "1"}, status=404)
+    assert gone["error_code"] == "RESOURCE_DOES_NOT_EXIST"
+    again = post(
+        client, f"{MV}/create", {"name": name, "source": "runs:/abc123/model", "run_id": "abc123"}
+    )["model_version"]
+    assert again["version"] == "2"
+
+
+def test_transition_with_archive_and_latest_versions(client: TestClient) -> None:
+    name = _model(client, 3)
+    body = {"name": name, "stage": "production", "archive_existing_versions": False}
+    post(client, f"{MV}/transition-stage", {**body, "version": "1"})
+    mv = post(
+        client,
+        f"{MV}/transition-stage",
+        {**body, "version": "2", "archive_existing_versions": True},
+    )["model_version"]
+    assert mv["current_stage"] == "Production"
+    v1 = get(client, f"{MV}/get", {"name": name, "version": "1"})["model_version"]
+    assert v1["current_stage"] == "Archived"
+    bad = post(
+        client,
+        f"{MV}/transition-stage",
+        {**body, "version": "3", "stage": "Archived", "archive_existing_versions": True},
+        status=400,
+    )
+    assert bad["error_code"] == "INVALID_PARAMETER_VALUE"
+    bad_stage = post(
+        client, f"{MV}/transition-stage", {**body, "version": "3", "stage": "Live"}, status=400
+    )
+    assert "Invalid Model Version stage" in bad_stage["message"]
+    latest = post(client, f"{RM}/get-latest-versions", {"name": name})["model_versions"]
+    assert sorted((v["current_stage"], v["version"]) for v in latest) == [
+        ("Archived", "1"),
+        ("None", "3"),
+        ("Production", "2"),
+    ]
+    prod = post(client, f"{RM}/get-latest-versions", {"name": name, "stages": ["Production"]})
+    assert [v["version"] for v in prod["model_versions"]] == ["2"]
+    via_get = get(
+        client,
+        f"{RM}/get-latest-versions",
+        [("name", name), ("stages", "Production"), ("stages", "None")],
+    )
+    assert sorted(v["version"] for v in via_get["model_versions"]) == ["2", "3"]
+    assert get(client, f"{RM}/get-latest-versions", {"name": name, "stages": "Staging"}) == {}
+    rm = get(client, f"{RM}/get", {"name": name})["registered_model"]
+    assert sorted(v["version"] for v in rm["latest_versions"]) == ["1", "2", "3"]
+    missing = post(client, f"{RM}/get-latest-versions", {"name": _name()}, status=404)
+    assert missing["error_code"] == "RESOURCE_DOES_NOT_EXIST"
+
+
+def test_aliases(client: TestClient) -> None:
+    name = _model(client, 2)
+    assert post(client, f"{RM}/alias", {"name": name, "alias": "champion", "version": "1"}) == {}
+    post(client, f"{RM}/alias", {"name": name, "alias": "champion", "version": "2"})
+    mv = get(client, f"{RM}/alias", {"name": name, "alias": "champion"})["model_version"]
+    assert mv["version"] == "2"
+    assert mv["aliases"] == ["champion"]
+    rm = get(client, f"{RM}/get", {"name": name})["registered_model"]
+    assert rm["aliases"] == [{"alias": "champion", "version": "2"}]
+    reserved = post(
+        client, f"{RM}/alias", {"name": name, "alias": "latest", "version": "1"}, status=400
+    )
+    assert reserved["message"] == "'latest' alias name (case insensitive) is reserved."
+    v1 = post(client, f"{RM}/alias", {"name": name, "alias": "v1", "version": "1"}, status=400)
+    assert v1["message"] == "Version alias name 'v1' is reserved."
+    no_version = post(
+        client, f"{RM}/alias", {"name": name, "alias": "x", "version": "9"}, status=404
+    )
+    assert no_version["error_code"] == "RESOURCE_DOES_NOT_EXIST"
+    assert _send(client, "DELETE", f"{RM}/alias", {"name": name, "alias": "champion"}) == {}
+    missing = get(client, f"{RM}/alias", {"name": name, "alias": "champion"}, status=400)
+    assert missing == {
+        "error_code": "INVALID_PARAMETER_VALUE",
+        "message": "Registered model alias champion not found.",
+    }
+
+
+def test_tags_rename_update_delete(client: TestClient) -> None:
+    name = _model(client, 1)
+    post(client, f"{RM}/set-tag", {"name": name, "key": "k", "value": "v"})
+    post(client, f"{MV}/set-tag", {"name": name, "version": "1", "key": "mk", "value": "mv"})
+    rm = get(client, f"{RM}/get", {"name": name})["registered_model"]
+    assert rm["tags"] == [{"key": "k", "value": "v"}]
+    mv = get(client, f"{MV}/get", {"name": name, "version": "1"})["model_version"]
+    assert mv["tags"] == [{"key": "mk", "value": "mv"}]
+    _send(client, "DELETE", f"{RM}/delete-tag", {"name": name, "key": "k"})
+    _send(client, "DELETE", f"{MV}/delete-tag", {"name": name, "version": "1", "key": "mk"})
+    assert "tags" not in get(client, f"{RM}/get", {"name": name})["registered_model"]
+    long = post(
+        client, f"{RM}/set-tag", {"name": name, "key": "k", "value": "x" * 100_001}, status=400
+    )
+    assert long["error_code"] == "INVALID_PARAMETER_VALUE"
+    updated = _send(client, "PATCH", f"{RM}/update", {"name": name, "description": "new"})
+    assert updated["registered_model"]["description"] == "new"
+    new = _name()
+    renamed = post(client, f"{RM}/rename", {"name": name, "new_name": new})["registered_model"]
+    assert renamed["name"] == new
+    assert get(client, f"{MV}/get", {"name": new, "version": "1"})["model_version"]["name"] == new
+    assert _send(client, "DELETE", f"{RM}/delete", {"name": new}) == {}
+    get(client, f"{RM}/get", {"name": new}, status=404)
+
+
+def test_searches(client: TestClient) -> None:
+    prefix = f"s{uuid.uuid4().hex[:6]}"
+    for i in range(3):
+        name = f"{prefix}-{i}"
+        post(client, f"{RM}/create", {"name": name})
+        post(
+            client,
+            f"{MV}/create",
+            {"name": name, "source": "runs:/abc123/model", "run_id": "abc123"},
+        )
+    post(
+        client,
+        f"{RM}/set-tag",
+        {"name": f"{prefix}-2", "key": "mlflow.prompt.is_prompt", "value": "true"},
+    )
+    flt = f"name LIKE '{prefix}%' AND tag.`mlflow.prompt.is_prompt` != 'true'"
+    found = get(client, f"{RM}/search", {"filter": flt, "max_results": "100"})
+    assert [m["name"] for m in found["registered_models"]] == [f"{prefix}-0", f"{prefix}-1"]
+    page = get(client, f"{RM}/search", {"filter": f"name LIKE '{prefix}%'", "max_results": 1})
+    assert len(page["registered_models"]) == 1
+    assert page["next_page_token"]
+    too_many = get(client, f"{RM}/search", {"max_results": "1001"}, status=400)
+    assert too_many["error_code"] == "INVALID_PARAMETER_VALUE"
+    versions = get(client, f"{MV}/search", {"filter": f"name='{prefix}-1'"})["model_versions"]
+    assert [(v["name"], v["version"]) for v in versions] == [(f"{prefix}-1", "1")]
+    bad_key = get(client, f"{MV}/search", {"filter": "stage='Production'"}, status=400)
+    assert bad_key["error_code"] == "INVALID_PARAMETER_VALUE"
+    assert get(client, f"{MV}/search", {"filter": "name='nothing-here'"}) == {}
+
+
+def test_source_validation(client: TestClient) -> None:
+    name = _model(client, 0)
+    for body in (
+        {"source": "runs:/abc123/model", "run_id": "other999"},
+        {"source": "mlflow-artifacts:/1/%2e%2e/%2e%2e/etc"},
+        {"source": "file:///etc/passwd", "run_id": "abc123"},
+        {"source": "/etc"},
+        {"source": "models:/m-0123456789abcdef0123456789abcdef"},
+    ):
+        err = post(client, f"{MV}/create", {"name": name, **body}, status=400)
+        assert err["error_code"] == "INVALID_PARAMETER_VALUE", body
+
+
+def test_logged_model_lineage_and_tag(client: TestClient) -> None:
+    exp = new_experiment(client, f"e-{uuid.uuid4().hex[:6]}")
+    run = new_run(client, exp)["info"]
+    model = post(
+        client,
+        "/logged-models",
+        {"experiment_id": exp, "name": "model", "source_run_id": run["run_id"]},
+    )["model"]["info"]
+    name = _model(client, 0)
+    mv = post(
+        client,
+        f"{MV}/create",
+        {"name": name, "source": f"models:/{model['model_id']}", "model_id": model["model_id"]},
+    )["model_version"]
+    assert mv["model_id"] == model["model_id"]
+    assert mv["run_id"] == run["run_id"]
+    uri = get(client, f"{MV}/get-download-uri", {"name": name, "version": mv["version"]})
+    assert uri["artifact_uri"] == model["artifact_uri"]
+    logged = get(client, f"/logged-models/{model['model_id']}")["model"]["info"]
+    tags = {t["key"]: t["value"] for t in logged.get("tags", [])}
+    assert json.loads(tags["mlflow.modelVersions"]) == [{"name": name, "version": "1"}]
+    # a proxy source inside the run's artifact root is fine, outside is refused
+    inside = f"{run['artifact_uri']}/model"
+    ok = post(client, f"{MV}/create", {"name": name, "source": inside, "run_id": run["run_id"]})
+    assert ok["model_version"]["source"] == inside
+    other = new_run(client, exp)["info"]
+    post(
+        client,
+        f"{MV}/create",
+        {"name": name, "source": inside, "run_id": other["run_id"]},
+        status=400,
+    )
+
+
+def test_history_extension_and_ajax(client: TestClient) -> None:
+    name = _model(client, 2)
+    post(
+        client,
+        f"{MV}/transition-stage",
+        {"name": name, "version": "1", "stage": "Staging", "archive_existing_versions": False},
+    )
+    post(client, f"{RM}/alias", {"name": name, "alias": "champion", "version": "2"})
+    hist = get(client, f"{MV}/history", {"name": name})["transitions"]
+    assert [(h["version"], h["kind"], h.get("from_value"), h.get("to_value")) for h in hist] == [
+        ("1", "stage", "None", "Staging"),
+        ("2", "alias_set", None, "champion"),
+    ]
+    only_2 = get(client, f"{MV}/history", {"name": name, "version": "2"})["transitions"]
+    assert [h["kind"] for h in only_2] == ["alias_set"]
+    r = client.get("/ajax-api/2.0/mlflow/registered-models/get", params={"name": name})
+    assert r.status_code == 200
+    assert r.json()["registered_model"]["name"] == name
