@@ -1,0 +1,44 @@
+"""The course's snippets in examples/ run unchanged (imports aside) on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+SECTION2 = ["section2_simple_run.py", "section2_experiments_and_search.py"]
+
+
+def _run(script: str, tmp_path: Path, tracking_uri: str) -> str:
+    env = dict(os.environ)
+    env["MLFLOW_TRACKING_URI"] = tracking_uri
+    env["MODELYARD_ARTIFACT_ROOT"] = (tmp_path / "artifacts").as_uri()
+    env["PYTHONPATH"] = str(EXAMPLES)
+    env["MPLBACKEND"] = "Agg"
+    proc = subprocess.run(
+        [sys.executable, str(EXAMPLES / script)],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert proc.returncode == 0, f"{script} failed:\n{proc.stdout}\n{proc.stderr}"
+    return proc.stdout
+
+
+@pytest.mark.parametrize("script", SECTION2)
+def test_section2_on_sqlite(script, tmp_path):
+    out = _run(script, tmp_path, f"sqlite:///{tmp_path / 'ex.db'}")
+    assert "F1" in out or "Métriques" in out
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("script", SECTION2)
+def test_section2_on_postgresql(script, tmp_path, make_pg_database):
+    out = _run(script, tmp_path, make_pg_database())
+    assert "F1" in out or "Métriques" in out
