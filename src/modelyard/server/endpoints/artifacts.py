@@ -142,18 +142,19 @@ class _RequestReader(io.RawIOBase):
 
 async def upload_artifact(call: Call) -> dict[str, Any]:
     rel = _path(call)
+    repo = call.ctx.artifacts
     limit = call.ctx.config.max_artifact_bytes
     declared = call.request.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > limit:
         raise PayloadTooLarge(f"Artifact upload is larger than the limit of {limit} bytes.")
     reader = _RequestReader(call.request.stream().__aiter__(), limit)
-    repo = call.ctx.artifacts
     await anyio.to_thread.run_sync(repo.put_stream, rel, reader)
     return {}
 
 
 def delete_artifact(call: Call) -> dict[str, Any]:
-    call.ctx.artifacts.delete_artifacts(_path(call))
+    rel = _path(call)
+    call.ctx.artifacts.delete_artifacts(rel)
     return {}
 
 
