@@ -46,6 +46,14 @@ class LazyGroup(click.Group):
             _attach_serving_commands(command)
         return command
 
+    def invoke(self, ctx: click.Context) -> Any:
+        from modelyard.errors import ModelyardError
+
+        try:
+            return super().invoke(ctx)
+        except ModelyardError as exc:  # a clear one-line error, never a traceback
+            raise click.ClickException(f"{exc.error_code}: {exc.message}") from exc
+
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         rows = [(name, help_text) for name, (_, help_text) in COMMANDS.items()]
         with formatter.section("Commands"):
