@@ -21,6 +21,7 @@ _FLUENT = (
     "delete_run",
     "delete_tag",
     "end_run",
+    "flush_async_logging",
     "get_artifact_uri",
     "get_experiment",
     "get_experiment_by_name",

@@ -8,6 +8,7 @@ import uuid
 import pytest
 
 import modelyard as mlflow
+from modelyard.client._async_logging import AsyncLoggingError
 from modelyard.entities import RunStatus, ViewType
 from modelyard.errors import InvalidParameterValue, ResourceDoesNotExist
 from modelyard.tracking import MlflowClient
@@ -210,3 +211,24 @@ def test_default_experiment_and_unknown_run(tracking_uri):
     assert MlflowClient().get_experiment("0").name == "Default"
     with pytest.raises(ResourceDoesNotExist):
         MlflowClient().get_run(uuid.uuid4().hex)
+
+
+def test_async_logging_flushes_on_end_run(tracking_uri):
+    mlflow.set_experiment(_name())
+    with mlflow.start_run() as run:
+        for step in range(2500):
+            mlflow.log_metric("loss", 1.0 / (step + 1), step=step, synchronous=False)
+        mlflow.log_param("async", "yes", synchronous=False)
+    client = MlflowClient()
+    assert len(client.get_metric_history(run.info.run_id, "loss")) == 2500
+    assert client.get_run(run.info.run_id).data.params["async"] == "yes"
+
+
+def test_async_logging_surfaces_failures(tracking_uri):
+    mlflow.set_experiment(_name())
+    with mlflow.start_run():
+        mlflow.log_param("p", "1")
+        mlflow.log_param("p", "2", synchronous=False)  # conflicts: immutable param
+        with pytest.raises(AsyncLoggingError, match="asynchronous") as info:
+            mlflow.flush_async_logging()
+    assert info.value.error_code == "INVALID_PARAMETER_VALUE"

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from modelyard.client import _artifacts
+from modelyard.client._async_logging import AsyncLogger
 from modelyard.client._context import get_registry_uri, get_tracking_uri, get_user_id, resolve_uri
 from modelyard.client._registry import RegistryClientMixin
 from modelyard.entities import (
@@ -45,6 +46,12 @@ def _as_pairs(tags: dict[str, Any] | None) -> list[tuple[str, str]]:
     return [(str(k), str(v)) for k, v in (tags or {}).items()]
 
 
+def _async_by_default() -> bool:
+    from modelyard.settings import env_flag
+
+    return env_flag("MLFLOW_ENABLE_ASYNC_LOGGING")
+
+
 class MlflowClient(RegistryClientMixin):
     """Client of a tracking server / store and a model registry.
 
@@ -63,6 +70,7 @@ class MlflowClient(RegistryClientMixin):
         self._tracking_service: TrackingService | None = None
         self._registry_service: Any = None
         self._run_repos: dict[str, ArtifactRepository] = {}
+        self._async_logger: AsyncLogger | None = None
 
     # ------------------------------------------------------------ wiring
     @property
@@ -81,6 +89,28 @@ class MlflowClient(RegistryClientMixin):
 
             self._registry_service = RegistryService(get_registry_store(self.registry_uri))
         return self._registry_service
+
+    def _log(
+        self,
+        run_id: str,
+        synchronous: bool | None,
+        metrics: Sequence[Metric] = (),
+        params: Sequence[Param] = (),
+        tags: Sequence[RunTag] = (),
+    ) -> None:
+        if synchronous is None:
+            synchronous = not _async_by_default()
+        if synchronous:
+            self._tracking.log_batch(run_id, metrics, params, tags)
+            return
+        if self._async_logger is None:
+            self._async_logger = AsyncLogger(self._tracking)
+        self._async_logger.submit(run_id, list(metrics), list(params), list(tags))
+
+    def flush_async_logging(self) -> None:
+        """Wait for queued asynchronous log calls; raises if any of them failed."""
+        if self._async_logger is not None:
+            self._async_logger.flush()
 
     def artifact_repo_for_uri(self, artifact_uri: str) -> ArtifactRepository:
         from modelyard.store.artifacts.registry import get_artifact_repository
@@ -182,7 +212,7 @@ class MlflowClient(RegistryClientMixin):
 
     # ------------------------------------------------------------ logging
     def log_param(self, run_id: str, key: str, value: Any, synchronous: bool | None = None) -> Any:
-        self._tracking.log_batch(run_id, params=[Param(key, str(value))])
+        self._log(run_id, synchronous, params=[Param(key, str(value))])
         return value
 
     def log_metric(
@@ -206,10 +236,10 @@ class MlflowClient(RegistryClientMixin):
             dataset_name=dataset_name,
             dataset_digest=dataset_digest,
         )
-        self._tracking.log_batch(run_id, metrics=[metric])
+        self._log(run_id, synchronous, metrics=[metric])
 
     def set_tag(self, run_id: str, key: str, value: Any, synchronous: bool | None = None) -> None:
-        self._tracking.log_batch(run_id, tags=[RunTag(key, str(value))])
+        self._log(run_id, synchronous, tags=[RunTag(key, str(value))])
 
     def delete_tag(self, run_id: str, key: str) -> None:
         self._tracking.delete_tag(run_id, key)
@@ -227,6 +257,9 @@ class MlflowClient(RegistryClientMixin):
 
         metrics, params, tags = list(metrics), list(params), list(tags)
         if not (metrics or params or tags):
+            return
+        if synchronous is False or (synchronous is None and _async_by_default()):
+            self._log(run_id, False, metrics, params, tags)
             return
         # params and tags first (≤100 each per request), then metrics in chunks of 1,000
         while params or tags:

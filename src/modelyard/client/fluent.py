@@ -40,6 +40,7 @@ __all__ = [
     "delete_run",
     "delete_tag",
     "end_run",
+    "flush_async_logging",
     "get_artifact_uri",
     "get_experiment",
     "get_experiment_by_name",
@@ -258,7 +259,16 @@ def end_run(status: str = RunStatus.FINISHED) -> None:
         return
     run = stack.pop()
     state.last_active_run_id = run.info.run_id
-    _client().set_terminated(run.info.run_id, RunStatus.coerce(status))
+    client = _client()
+    try:
+        client.flush_async_logging()
+    finally:
+        client.set_terminated(run.info.run_id, RunStatus.coerce(status))
+
+
+def flush_async_logging() -> None:
+    """Wait until every asynchronously logged value is written (raises if some failed)."""
+    _client().flush_async_logging()
 
 
 def _end_all_at_exit() -> None:
@@ -305,13 +315,17 @@ def _run_id(run_id: str | None = None) -> str:
 
 # ---------------------------------------------------------------- logging
 def log_param(key: str, value: Any, synchronous: bool | None = None) -> Any:
-    return _client().log_param(_run_id(), key, value)
+    return _client().log_param(_run_id(), key, value, synchronous)
 
 
 def log_params(
     params: dict[str, Any], synchronous: bool | None = None, run_id: str | None = None
 ) -> None:
-    _client().log_batch(_run_id(run_id), params=[Param(k, str(v)) for k, v in params.items()])
+    _client().log_batch(
+        _run_id(run_id),
+        params=[Param(k, str(v)) for k, v in params.items()],
+        synchronous=synchronous,
+    )
 
 
 def log_metric(
@@ -324,7 +338,9 @@ def log_metric(
     model_id: str | None = None,
     dataset: Any = None,
 ) -> None:
-    _client().log_metric(_run_id(run_id), key, value, timestamp, step, model_id=model_id)
+    _client().log_metric(
+        _run_id(run_id), key, value, timestamp, step, synchronous, model_id=model_id
+    )
 
 
 def log_metrics(
@@ -338,15 +354,17 @@ def log_metrics(
 ) -> None:
     ts = timestamp if timestamp is not None else now_ms()
     points = [Metric(k, v, ts, step or 0, model_id=model_id) for k, v in metrics.items()]
-    _client().log_batch(_run_id(run_id), metrics=points)
+    _client().log_batch(_run_id(run_id), metrics=points, synchronous=synchronous)
 
 
 def set_tag(key: str, value: Any, synchronous: bool | None = None) -> None:
-    _client().set_tag(_run_id(), key, value)
+    _client().set_tag(_run_id(), key, value, synchronous)
 
 
 def set_tags(tags: dict[str, Any], synchronous: bool | None = None) -> None:
-    _client().log_batch(_run_id(), tags=[RunTag(k, str(v)) for k, v in tags.items()])
+    _client().log_batch(
+        _run_id(), tags=[RunTag(k, str(v)) for k, v in tags.items()], synchronous=synchronous
+    )
 
 
 def delete_tag(key: str) -> None:
