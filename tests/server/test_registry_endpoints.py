@@ -4,10 +4,17 @@ error codes and HTTP statuses, lineage from logged models, the history extension
 from __future__ import annotations
 
 import json
+import os
+import subprocess
 import uuid
+from pathlib import Path
 
+import pytest
 from server_helpers import API, get, new_experiment, new_run, post
 from starlette.testclient import TestClient
+
+from modelyard.server.config import ServerConfig
+from modelyard.server.testing import LiveServer
 
 RM = "/registered-models"
 MV = "/model-versions"
@@ -278,3 +285,94 @@ def test_history_extension_and_ajax(client: TestClient) -> None:
     r = client.get("/ajax-api/2.0/mlflow/registered-models/get", params={"name": name})
     assert r.status_code == 200
     assert r.json()["registered_model"]["name"] == name
+
+
+# ---------------------------------------------------------------- the real mlflow client
+_MLFLOW_PYTHON = Path("/work/main/.venv-mlflow/bin/python")
+
+_REAL_CLIENT_SCRIPT = r"""
+import json, sys, uuid
+from mlflow import MlflowClient
+from mlflow.exceptions import MlflowException
+
+url = sys.argv[1]
+c = MlflowClient(tracking_uri=url, registry_uri=url)
+name = "real-" + uuid.uuid4().hex[:8]
+exp = c.create_experiment("exp-" + name)
+run = c.create_run(exp)
+rid = run.info.run_id
+out = {}
+rm = c.create_registered_model(name, tags={"team": "risk"}, description="first")
+out["rm_name"] = rm.name
+try:
+    c.create_registered_model(name)
+except MlflowException as e:
+    out["dup_code"] = e.error_code
+versions = [c.create_model_version(name, f"runs:/{rid}/model", run_id=rid) for _ in range(3)]
+out["versions"] = [(v.version, v.status, v.current_stage) for v in versions]
+c.transition_model_version_stage(name, 1, "Production")
+mv = c.transition_model_version_stage(name, 2, "production", archive_existing_versions=True)
+out["transition"] = mv.current_stage
+out["v1_stage"] = c.get_model_version(name, 1).current_stage
+out["updated"] = c.update_model_version(name, 2, description="better").description
+out["rm_updated"] = c.update_registered_model(name, description="second").description
+found = c.search_model_versions(f"name='{name}'")
+out["search_versions"] = sorted(v.version for v in found)
+out["search_models"] = [m.name for m in c.search_registered_models(f"name = '{name}'")]
+c.set_registered_model_alias(name, "champion", 3)
+alias_mv = c.get_model_version_by_alias(name, "champion")
+out["alias"] = (alias_mv.version, list(alias_mv.aliases))
+out["rm_aliases"] = c.get_registered_model(name).aliases
+latest = c.get_latest_versions(name)
+out["latest_all"] = sorted((v.current_stage, v.version) for v in latest)
+out["latest_prod"] = [v.version for v in c.get_latest_versions(name, stages=["Production"])]
+out["download"] = c.get_model_version_download_uri(name, 3)
+c.delete_registered_model_alias(name, "champion")
+c.delete_model_version(name, 3)
+out["after_delete"] = c.create_model_version(name, f"runs:/{rid}/model", run_id=rid).version
+try:
+    c.get_model_version_by_alias(name, "champion")
+except MlflowException as e:
+    out["missing_alias_code"] = e.error_code
+c.delete_registered_model(name)
+print(json.dumps(out))
+"""
+
+
+@pytest.mark.compat
+@pytest.mark.skipif(not _MLFLOW_PYTHON.exists(), reason="the real mlflow client is not installed")
+def test_real_mlflow_client(tmp_path: Path) -> None:
+    dest = tmp_path / "artifacts"
+    dest.mkdir()
+    config = ServerConfig(
+        backend_store_uri=f"sqlite:///{tmp_path / 'real.db'}", artifacts_destination=dest.as_uri()
+    )
+    with LiveServer(config) as url:
+        proc = subprocess.run(
+            [str(_MLFLOW_PYTHON), "-c", _REAL_CLIENT_SCRIPT, url],
+            capture_output=True,
+            text=True,
+            timeout=240,
+            env={**os.environ, "MLFLOW_HTTP_REQUEST_MAX_RETRIES": "0"},
+        )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    out = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert out["dup_code"] == "RESOURCE_ALREADY_EXISTS"
+    assert out["versions"] == [
+        ["1", "READY", "None"],
+        ["2", "READY", "None"],
+        ["3", "READY", "None"],
+    ]
+    assert out["transition"] == "Production"
+    assert out["v1_stage"] == "Archived"
+    assert out["updated"] == "better"
+    assert out["rm_updated"] == "second"
+    assert out["search_versions"] == ["1", "2", "3"]
+    assert out["search_models"] == [out["rm_name"]]
+    assert out["alias"] == ["3", ["champion"]]
+    assert out["rm_aliases"] == {"champion": "3"}
+    assert out["latest_all"] == [["Archived", "1"], ["None", "3"], ["Production", "2"]]
+    assert out["latest_prod"] == ["2"]
+    assert out["download"].startswith("runs:/")
+    assert out["after_delete"] == "4"
+    assert out["missing_alias_code"] == "INVALID_PARAMETER_VALUE"
