@@ -25,7 +25,7 @@ from sqlalchemy import Connection, Engine, inspect
 from modelyard.errors import InvalidState
 from modelyard.store.sql.engine import make_engine
 
-__all__ = ["current_revision", "ensure_schema", "head_revision", "upgrade"]
+__all__ = ["current_revision", "downgrade", "ensure_schema", "head_revision", "upgrade"]
 
 _MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 #: arbitrary constant key of the PostgreSQL advisory lock held while migrating
@@ -76,7 +76,7 @@ def _safe_url(engine: Engine) -> str:
     return engine.url.render_as_string(hide_password=True)
 
 
-def _upgrade_engine(engine: Engine, revision: str) -> None:
+def _upgrade_engine(engine: Engine, revision: str, *, down: bool = False) -> None:
     from alembic import command
 
     conn = engine.connect().execution_options(modelyard_write=True)
@@ -84,11 +84,11 @@ def _upgrade_engine(engine: Engine, revision: str) -> None:
         with conn.begin():
             if engine.dialect.name == "postgresql":
                 conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_PG_LOCK_KEY})")
-            if revision == "head" and _revision_of(conn) == head_revision():
+            if not down and revision == "head" and _revision_of(conn) == head_revision():
                 return  # another process finished the job while we waited for the lock
             cfg = _config()
             cfg.attributes["connection"] = conn
-            command.upgrade(cfg, revision)
+            (command.downgrade if down else command.upgrade)(cfg, revision)
     finally:
         conn.close()
 
@@ -97,6 +97,14 @@ def upgrade(db_uri: str, revision: str = "head") -> None:
     """Migrate the database at ``db_uri`` to ``revision`` (default: the newest)."""
     engine = make_engine(db_uri)
     _upgrade_engine(engine, revision)
+    with _checked_lock:
+        _checked.discard(_key(engine))
+
+
+def downgrade(db_uri: str, revision: str) -> None:
+    """Migrate the database at ``db_uri`` back to ``revision`` (``"base"`` drops every table)."""
+    engine = make_engine(db_uri)
+    _upgrade_engine(engine, revision, down=True)
     with _checked_lock:
         _checked.discard(_key(engine))
 

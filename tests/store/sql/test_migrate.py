@@ -1,0 +1,93 @@
+"""Migrations: a migrated database matches ``schema.metadata``; ensure_schema's decisions."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from modelyard.errors import InvalidState
+from modelyard.store.sql import migrate
+from modelyard.store.sql.engine import make_engine
+from modelyard.store.sql.schema import metadata
+
+
+def _diffs(uri: str) -> list[object]:
+    from alembic.autogenerate import compare_metadata
+    from alembic.runtime.migration import MigrationContext
+
+    with make_engine(uri).connect() as conn:
+        context = MigrationContext.configure(conn, opts={"compare_type": True})
+        return list(compare_metadata(context, metadata))
+
+
+def _check_fresh_database(uri: str) -> None:
+    assert migrate.current_revision(uri) is None
+    migrate.ensure_schema(make_engine(uri))
+    assert migrate.current_revision(uri) == migrate.head_revision()
+    assert _diffs(uri) == []
+
+
+def test_head_revision() -> None:
+    assert migrate.head_revision() == "0001"
+
+
+def test_migrated_sqlite_matches_metadata(tmp_path: Path) -> None:
+    _check_fresh_database(f"sqlite:///{tmp_path / 'm.db'}")
+
+
+@pytest.mark.postgres
+def test_migrated_postgres_matches_metadata(make_pg_database) -> None:  # type: ignore[no-untyped-def]
+    _check_fresh_database(make_pg_database())
+
+
+def test_upgrade_is_idempotent_and_explicit(tmp_path: Path) -> None:
+    uri = f"sqlite:///{tmp_path / 'u.db'}"
+    migrate.upgrade(uri)
+    migrate.upgrade(uri)
+    assert migrate.current_revision(uri) == "0001"
+    names = set(sa.inspect(make_engine(uri)).get_table_names())
+    assert {"experiments", "runs", "metrics", "registered_models", "alembic_version"} <= names
+
+
+def test_sqlite_behind_head_is_upgraded_on_first_use(tmp_path: Path) -> None:
+    uri = f"sqlite:///{tmp_path / 'old.db'}"
+    migrate.upgrade(uri)
+    migrate.downgrade(uri, "base")  # an embedded database left behind
+    assert migrate.current_revision(uri) is None
+    migrate.ensure_schema(make_engine(uri))
+    assert migrate.current_revision(uri) == migrate.head_revision()
+
+
+def test_foreign_tables_are_refused(tmp_path: Path) -> None:
+    uri = f"sqlite:///{tmp_path / 'foreign.db'}"
+    with make_engine(uri).begin() as conn:
+        conn.exec_driver_sql("CREATE TABLE experiments (id INTEGER PRIMARY KEY)")
+    with pytest.raises(InvalidState, match="did not create"):
+        migrate.ensure_schema(make_engine(uri))
+
+
+def test_unknown_newer_revision_is_refused(tmp_path: Path) -> None:
+    uri = f"sqlite:///{tmp_path / 'newer.db'}"
+    migrate.upgrade(uri)
+    with make_engine(uri).begin() as conn:
+        conn.exec_driver_sql("UPDATE alembic_version SET version_num = 'ffff'")
+    with pytest.raises(InvalidState, match="newer"):
+        migrate.ensure_schema(make_engine(uri))
+
+
+@pytest.mark.postgres
+def test_server_database_behind_head_needs_explicit_upgrade(make_pg_database) -> None:  # type: ignore[no-untyped-def]
+    uri = make_pg_database()
+    migrate.upgrade(uri)
+    # pretend this database is one revision behind the code
+    with make_engine(uri).begin() as conn:
+        conn.exec_driver_sql("UPDATE alembic_version SET version_num = '0000'")
+    original = migrate._known_revisions
+    migrate._known_revisions = lambda: {"0000", "0001"}  # type: ignore[assignment]
+    try:
+        with pytest.raises(InvalidState, match="modelyard db upgrade"):
+            migrate.ensure_schema(make_engine(uri))
+    finally:
+        migrate._known_revisions = original  # type: ignore[assignment]
