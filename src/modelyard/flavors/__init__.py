@@ -1,0 +1,3 @@
+"""Model flavors: sklearn, xgboost, lightgbm and custom Python models (``python_model``)."""
+
+__all__: list[str] = []

@@ -1,0 +1,112 @@
+"""What every flavor's ``save_model`` does around writing its own model file."""
+
+from __future__ import annotations
+
+import os
+import platform
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from modelyard.errors import InvalidParameterValue, ResourceAlreadyExists
+from modelyard.models.environment import CONDA_ENV_FILE, PYTHON_ENV_FILE, write_environment
+from modelyard.models.input_example import save_input_example
+from modelyard.models.mlmodel import MLMODEL_FILE_NAME, PYFUNC_FLAVOR, Model, dir_size_bytes
+from modelyard.models.signature import ModelSignature, infer_schema
+
+__all__ = ["local_model_dir", "pyfunc_block", "save_model_dir"]
+
+
+def pyfunc_block(loader_module: str, **config: Any) -> dict[str, Any]:
+    """The ``python_function`` flavor block MLflow's ``pyfunc.load_model`` reads."""
+    block: dict[str, Any] = {
+        "loader_module": loader_module,
+        "python_version": platform.python_version(),
+        "env": {"conda": CONDA_ENV_FILE, "virtualenv": PYTHON_ENV_FILE},
+    }
+    block.update(config)
+    return block
+
+
+def _prepare(path: str | os.PathLike[str]) -> Path:
+    target = Path(path).absolute()
+    if target.exists() and (not target.is_dir() or any(target.iterdir())):
+        raise ResourceAlreadyExists(f"Path '{target}' already exists and is not empty")
+    target.mkdir(parents=True, exist_ok=True)
+    return target
+
+
+def _infer(example: Any, predict: Callable[[Any], Any] | None) -> ModelSignature | None:
+    import logging
+
+    import pandas as pd
+
+    try:
+        inputs = infer_schema(example)
+    except InvalidParameterValue as exc:
+        logging.getLogger(__name__).warning("No signature inferred from the input example: %s", exc)
+        return None
+    outputs = None
+    if predict is not None:
+        try:
+            output = predict(example)
+            if isinstance(example, pd.DataFrame) and getattr(output, "ndim", 0) == 1:
+                output = pd.Series(output)
+            outputs = infer_schema(output)
+        except Exception as exc:  # a model that cannot score its own example: inputs only
+            logging.getLogger(__name__).warning("Could not infer the output schema: %s", exc)
+    return ModelSignature(inputs=inputs, outputs=outputs)
+
+
+def save_model_dir(
+    path: str | os.PathLike[str],
+    write: Callable[[Path, Model], None],
+    *,
+    default_reqs: list[str],
+    predict: Callable[[Any], Any] | None = None,
+    signature: ModelSignature | bool | None = None,
+    input_example: Any = None,
+    pip_requirements: list[str] | str | None = None,
+    extra_pip_requirements: list[str] | str | None = None,
+    metadata: dict[str, Any] | None = None,
+    mlmodel: Model | None = None,
+) -> Model:
+    """Create the model directory ``path``; ``write(dir, mlmodel)`` stores the model files and
+    adds its flavor blocks. Then the example, signature (inferred from the example when not
+    given; ``signature=False`` disables it), ``MLmodel`` and environment files are written.
+    A failure removes the half-written directory."""
+    if signature is not None and not isinstance(signature, ModelSignature | bool):
+        raise InvalidParameterValue("Field 'signature' must be a ModelSignature, False or None")
+    target = _prepare(path)
+    try:
+        model = mlmodel if mlmodel is not None else Model()
+        example = None
+        if input_example is not None:
+            example = save_input_example(model, input_example, target)
+        write(target, model)
+        if isinstance(signature, ModelSignature):
+            model.signature = signature
+        elif signature is None and example is not None:
+            model.signature = _infer(example, predict)
+        if metadata is not None:
+            model.metadata = dict(metadata)
+        model.save(target / MLMODEL_FILE_NAME)
+        write_environment(target, default_reqs, pip_requirements, extra_pip_requirements)
+        model.model_size_bytes = dir_size_bytes(target)
+        model.save(target / MLMODEL_FILE_NAME)
+        return model
+    except BaseException:
+        shutil.rmtree(target, ignore_errors=True)
+        raise
+
+
+def local_model_dir(model_uri: str | os.PathLike[str], dst_path: str | None = None) -> Path:
+    """A local directory holding the model at ``model_uri`` (downloaded when remote)."""
+    from modelyard.client._model_uris import download_model
+
+    return Path(download_model(str(model_uri), dst_path=dst_path))
+
+
+def check_pyfunc(model: Model) -> dict[str, Any]:
+    return model.flavor_config(PYFUNC_FLAVOR)

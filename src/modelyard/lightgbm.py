@@ -1,0 +1,5 @@
+"""``modelyard.lightgbm``: ``import modelyard as mlflow; mlflow.lightgbm.log_model(...)``."""
+
+from modelyard.flavors.lightgbm import load_model, log_model, save_model
+
+__all__ = ["load_model", "log_model", "save_model"]

@@ -1,0 +1,71 @@
+"""The generic model interface: load any saved model and call ``predict``.
+
+``load_model`` accepts every model URI (see ``modelyard.client._model_uris``) and models saved
+by MLflow (their ``mlflow.*`` loader modules map to modelyard's flavors). ``save_model`` and
+``log_model`` write custom Python models. Loading pickled models runs their author's code.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from modelyard.models.mlmodel import Model, ModelInfo
+from modelyard.pyfunc._load import load_model
+from modelyard.pyfunc._model import PyFuncModel
+from modelyard.pyfunc.model import PythonModel, PythonModelContext
+
+__all__ = [
+    "FLAVOR_NAME",
+    "PyFuncModel",
+    "PythonModel",
+    "PythonModelContext",
+    "get_model_dependencies",
+    "load_model",
+    "log_model",
+    "save_model",
+]
+
+FLAVOR_NAME = "python_function"
+
+
+def save_model(path: str | os.PathLike[str], python_model: Any = None, **kwargs: Any) -> Model:
+    """Save a custom model (a :class:`PythonModel` or a function) into the directory ``path``.
+
+    Keywords: ``artifacts`` (name → local path or URI, copied into the model), ``signature``,
+    ``input_example``, ``pip_requirements``, ``extra_pip_requirements``, ``model_config``,
+    ``metadata``.
+    """
+    from modelyard.flavors.python_model import save_model as _save
+
+    return _save(path, python_model, **kwargs)
+
+
+def _save_for_log(python_model: Any, path: str, **kwargs: Any) -> Model:
+    return save_model(path, python_model, **kwargs)
+
+
+def log_model(
+    artifact_path: str | None = None, python_model: Any = None, **kwargs: Any
+) -> ModelInfo:
+    """Log a custom model as an MLflow 3 logged model; returns its :class:`ModelInfo`
+    (``model_uri`` is ``models:/<model_id>``)."""
+    from modelyard.flavors.logging import log_model as _log
+
+    return _log(_save_for_log, python_model, artifact_path, **kwargs)
+
+
+def get_model_dependencies(model_uri: str, format: str = "pip") -> str:
+    """Local path of the model's ``requirements.txt`` (``format="pip"``) or ``conda.yaml``."""
+    from pathlib import Path
+
+    from modelyard.client._model_uris import download_model
+    from modelyard.errors import InvalidParameterValue, ResourceDoesNotExist
+
+    if format not in ("pip", "conda"):
+        raise InvalidParameterValue("Field 'format' must be 'pip' or 'conda'")
+    name = "requirements.txt" if format == "pip" else "conda.yaml"
+    file = Path(download_model(model_uri)) / name
+    if not file.is_file():
+        raise ResourceDoesNotExist(f"The model at {model_uri!r} has no {name}")
+    return str(file)

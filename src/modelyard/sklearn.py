@@ -1,0 +1,19 @@
+"""``modelyard.sklearn``: ``import modelyard as mlflow; mlflow.sklearn.log_model(...)``."""
+
+from modelyard.flavors.sklearn import (
+    SERIALIZATION_FORMAT_CLOUDPICKLE,
+    SERIALIZATION_FORMAT_PICKLE,
+    SERIALIZATION_FORMAT_SKOPS,
+    load_model,
+    log_model,
+    save_model,
+)
+
+__all__ = [
+    "SERIALIZATION_FORMAT_CLOUDPICKLE",
+    "SERIALIZATION_FORMAT_PICKLE",
+    "SERIALIZATION_FORMAT_SKOPS",
+    "load_model",
+    "log_model",
+    "save_model",
+]
