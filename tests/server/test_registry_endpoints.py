@@ -13,8 +13,10 @@ import pytest
 from server_helpers import API, get, new_experiment, new_run, post
 from starlette.testclient import TestClient
 
+from modelyard.errors import ResourceDoesNotExist
 from modelyard.server.config import ServerConfig
 from modelyard.server.testing import LiveServer
+from modelyard.services.registry import RegistryService
 
 RM = "/registered-models"
 MV = "/model-versions"
@@ -376,3 +378,59 @@ def test_real_mlflow_client(tmp_path: Path) -> None:
     assert out["download"].startswith("runs:/")
     assert out["after_delete"] == "4"
     assert out["missing_alias_code"] == "INVALID_PARAMETER_VALUE"
+
+
+# ---------------------------------------------------------------- register_model, both modes
+def _register_flow(client) -> None:  # type: ignore[no-untyped-def]
+    from modelyard.client._registry import register_model
+
+    exp = client.create_experiment(f"reg-{uuid.uuid4().hex[:6]}")
+    run = client.create_run(exp)
+    rid = run.info.run_id
+    name = f"reg-{uuid.uuid4().hex[:6]}"
+    # 1. the run holds an MLmodel under model/: the run's files are the source
+    client.log_text(rid, "flavors: {}\n", "model/MLmodel")
+    mv1 = register_model(f"runs:/{rid}/model", name, tags={"t": "1"}, client=client)
+    assert mv1.version == "1"
+    assert mv1.source == f"{run.info.artifact_uri}/model"
+    assert mv1.run_id == rid
+    assert mv1.tags == {"t": "1"}
+    # 2. no MLmodel in the run: the run's logged model named after the path is used
+    logged = client.create_logged_model(exp, name="clf", source_run_id=rid)
+    mv2 = register_model(f"runs:/{rid}/clf", name, client=client)  # model exists: no error
+    assert mv2.version == "2"
+    assert mv2.source == f"models:/{logged.model_id}"
+    assert mv2.model_id == logged.model_id
+    assert mv2.run_id == rid
+    assert client.get_model_version_download_uri(name, 2) == logged.artifact_location
+    # 3. models:/<model_id> directly
+    mv3 = register_model(f"models:/{logged.model_id}", name, client=client)
+    assert mv3.version == "3"
+    tag = client.get_logged_model(logged.model_id).tags["mlflow.modelVersions"]
+    assert json.loads(tag) == [{"name": name, "version": "2"}, {"name": name, "version": "3"}]
+    with pytest.raises(ResourceDoesNotExist):
+        register_model(f"runs:/{rid}/nothing", name, client=client)
+
+
+def test_register_model_against_server(tmp_path: Path) -> None:
+    from modelyard.client import MlflowClient
+
+    dest = tmp_path / "artifacts"
+    dest.mkdir()
+    config = ServerConfig(
+        backend_store_uri=f"sqlite:///{tmp_path / 'reg.db'}", artifacts_destination=dest.as_uri()
+    )
+    with LiveServer(config) as url:
+        _register_flow(MlflowClient(tracking_uri=url))
+
+
+def test_register_model_embedded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from modelyard.client import MlflowClient
+
+    monkeypatch.setenv("MODELYARD_ARTIFACT_ROOT", (tmp_path / "art").as_uri())
+    client = MlflowClient(tracking_uri=f"sqlite:///{tmp_path / 'embedded.db'}")
+    # what MlflowClient._registry should build: lineage resolved locally
+    client._registry_service = RegistryService.for_uri(
+        client.registry_uri, client._tracking, client.tracking_uri
+    )
+    _register_flow(client)

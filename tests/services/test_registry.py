@@ -266,8 +266,10 @@ def test_logged_model_lineage(sqlite_uri: str, artifact_root: str) -> None:
     ok = service.create_model_version(name, f"{run_uri}/model", run_id=run.info.run_id)
     assert ok.source == f"{run_uri}/model"
     other = tracking.create_run(exp, "me", 1, [], "other")
-    # inside the server's root is fine; without roots only the run's own directory is
+    # inside the server's root is fine; with no extra roots only the run's own directory is
     assert service.create_model_version(name, f"{run_uri}/model", run_id=other.info.run_id)
-    strict = RegistryService(SqlRegistryStore(sqlite_uri), tracking=tracking)
+    strict = RegistryService(
+        SqlRegistryStore(sqlite_uri), tracking=tracking, allowed_artifact_roots=[]
+    )
     with pytest.raises(InvalidParameterValue, match="local path"):
         strict.create_model_version(name, f"{run_uri}/model", run_id=other.info.run_id)

@@ -22,8 +22,8 @@ with the logged model's artifact location as download location; ``models:/<name>
 inherit that version's lineage and download location; ``runs:/<run_id>/<path>`` must name the
 same run as ``run_id`` (taken from the source when omitted). A local path or ``file:`` URI must lie
 inside one of ``allowed_artifact_roots`` or inside the artifact directory of the given run or
-logged model; when the service has neither roots nor a tracking backend (an embedded client on
-the user's own machine) local paths are accepted. ``mlflow-artifacts:`` sources (and proxy URLs)
+logged model; when ``allowed_artifact_roots`` is None (an embedded client on the user's own
+machine; the server always passes its roots) local paths are accepted. ``mlflow-artifacts:`` sources (and proxy URLs)
 must lie inside the run's or logged model's artifact root when a tracking backend is available.
 
 Pass ``tracking`` (a TrackingStore, normally the TrackingService over the same database) when the
@@ -251,6 +251,25 @@ class RegistryService(RegistryStore):
         self.allowed_artifact_roots = (
             None if allowed_artifact_roots is None else [r for r in allowed_artifact_roots if r]
         )
+
+    @classmethod
+    def for_uri(
+        cls,
+        registry_uri: str,
+        tracking: TrackingStore | None = None,
+        tracking_uri: str | None = None,
+    ) -> RegistryService:
+        """The service a client uses for ``registry_uri``.
+
+        ``tracking`` is attached only when both the registry and the tracking store are local
+        databases (then this process must resolve lineage itself); against a server the server
+        does it, and attaching it would only add round trips.
+        """
+        from modelyard.store.registry.registry import get_registry_store
+        from modelyard.store.sql.engine import is_sql_uri
+
+        local = is_sql_uri(registry_uri) and tracking_uri is not None and is_sql_uri(tracking_uri)
+        return cls(get_registry_store(registry_uri), tracking=tracking if local else None)
 
     # ------------------------------------------------------------ registered models
     def create_registered_model(
@@ -516,13 +535,13 @@ class RegistryService(RegistryStore):
         return source, source_run, None, None
 
     def _check_local_source(self, source: str, run_id: str | None, model_id: str | None) -> None:
-        roots = list(self.allowed_artifact_roots or [])
+        if self.allowed_artifact_roots is None:  # embedded: the user's own files
+            return
+        roots = list(self.allowed_artifact_roots)
         if self.tracking is not None and model_id:
             roots.append(self._logged_model(model_id, source).artifact_location)
         elif self.tracking is not None and run_id:
             roots.append(self._run_artifact_uri(run_id, source))
-        if self.allowed_artifact_roots is None and self.tracking is None:
-            return
         if not any(_within(source, root) for root in roots):
             raise InvalidParameterValue(
                 f"Invalid model version source: '{source}' (field 'source'). A local path must "
