@@ -11,6 +11,7 @@ import pytest
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 SECTION2 = ["section2_simple_run.py", "section2_experiments_and_search.py"]
+SECTION3_6 = ["section3_registry.py", "section6_mlops.py"]
 
 
 def _run(script: str, tmp_path: Path, tracking_uri: str) -> str:
@@ -42,3 +43,16 @@ def test_section2_on_sqlite(script, tmp_path):
 def test_section2_on_postgresql(script, tmp_path, make_pg_database):
     out = _run(script, tmp_path, make_pg_database())
     assert "F1" in out or "Métriques" in out
+
+
+@pytest.mark.parametrize("script", SECTION3_6)
+def test_registry_and_mlops_on_sqlite(script, tmp_path):
+    out = _run(script, tmp_path, f"sqlite:///{tmp_path / 'ex.db'}")
+    assert "Version 3: Production" in out or "Staging" in out
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("script", SECTION3_6)
+def test_registry_and_mlops_on_postgresql(script, tmp_path, make_pg_database):
+    out = _run(script, tmp_path, make_pg_database())
+    assert "Version 3: Production" in out or "Staging" in out
