@@ -7,11 +7,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from starlette.testclient import TestClient
 
-from modelyard.server import ServerConfig, create_app
+warnings.filterwarnings("ignore", message=".*httpx.*")  # starlette TestClient notice
 
-warnings.filterwarnings("ignore", message=".*httpx.*")
+from starlette.testclient import TestClient  # noqa: E402
+
+from modelyard.server import ServerConfig, create_app  # noqa: E402
 
 
 @pytest.fixture
