@@ -141,10 +141,10 @@ def _check_tags(tags: Sequence[tuple[str, str]] | None, kind: str) -> list[tuple
 
 
 def _check_max_results(value: object, limit: int) -> int:
-    if isinstance(value, bool):
-        value = None
     try:
-        number = int(value)  # type: ignore[arg-type]
+        if isinstance(value, bool) or not isinstance(value, (int, str)):
+            raise TypeError
+        number = int(value)
     except (TypeError, ValueError):
         raise InvalidParameterValue(
             f"Invalid value {value!r} for parameter 'max_results': must be an integer."

@@ -10,6 +10,10 @@ the registry can never disagree. Kinds:
   ``alias_deleted`` entry for the old version and an ``alias_set`` entry for the new one;
   deleting a version writes ``alias_deleted`` for each of its aliases).
 
+Entries keep the model name of the moment they were written (a renamed model's older entries
+show its old name); the trail itself follows the model through renames (it is keyed by the
+model's surrogate key).
+
 The user is ``MODELYARD_USER``, else ``LOGNAME``, else the login name of the process.
 """
 
