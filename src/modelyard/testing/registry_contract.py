@@ -395,3 +395,20 @@ class RegistryStoreContract:
         name = self._versions(store, 1)
         mv = store.transition_model_version_stage(name, 1, "sTaGiNg", False)
         assert mv.current_stage == Stage.STAGING
+
+    def test_history_follows_renames(self, store: RegistryStore) -> None:
+        name = self._versions(store, 1)
+        store.transition_model_version_stage(name, 1, "Staging", False)
+        new = _name("renamed")
+        store.rename_registered_model(name, new)
+        store.transition_model_version_stage(new, 1, "Production", False)
+        got = [(h.name, h.from_value, h.to_value) for h in store.get_model_history(new)]
+        assert got == [(name, "None", "Staging"), (new, "Staging", "Production")]
+
+    def test_latest_alias_lookup_means_newest_version(self, store: RegistryStore) -> None:
+        name = self._versions(store, 3)
+        store.transition_model_version_stage(name, 2, "Production", False)
+        assert store.get_model_version_by_alias(name, "latest").version == "3"
+        empty = self._versions(store, 0)
+        with pytest.raises(ResourceDoesNotExist):
+            store.get_model_version_by_alias(empty, "latest")
