@@ -69,7 +69,7 @@ def escape_like(text: str) -> str:
 
 def _like(col: ColumnElement[Any], pattern: str, dialect: str) -> ColumnElement[bool]:
     if dialect == "sqlite":
-        return col.op("GLOB")(like_to_glob(pattern))
+        return col.op("GLOB", is_comparison=True)(like_to_glob(pattern))
     return col.like(pattern)
 
 
