@@ -21,6 +21,7 @@ __all__ = [
     "SqlBase",
     "artifact_location_for",
     "chunked",
+    "in_list",
     "decode_offset_token",
     "encode_offset_token",
     "parse_experiment_id",
@@ -30,12 +31,24 @@ T = TypeVar("T")
 
 #: SQLite builds before 3.32 accept at most 999 bound parameters per statement
 _SQLITE_MAX_IN = 900 if sqlite3.sqlite_version_info < (3, 32, 0) else 10_000
-_DEFAULT_MAX_IN = 10_000
+#: PostgreSQL binds a whole chunk as one array parameter
+_DEFAULT_MAX_IN = 50_000
 
 
 def chunked(items: Sequence[T], size: int) -> Iterator[Sequence[T]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
+
+
+def in_list(column: Any, values: Sequence[Any], dialect: str) -> Any:
+    """``column IN (values)``; on PostgreSQL ``column = ANY(:array)``, one bound parameter
+    instead of thousands (psycopg and the SQL compiler are slow with huge parameter lists)."""
+    if dialect == "postgresql":
+        from sqlalchemy import any_, literal
+        from sqlalchemy.dialects.postgresql import ARRAY
+
+        return column == any_(literal(list(values), ARRAY(column.type)))
+    return column.in_(values)
 
 
 def parse_experiment_id(experiment_id: str | int) -> int:
@@ -110,6 +123,9 @@ class SqlBase:
 
     def insert_ignore(self, table: Any) -> Any:
         return self.insert(table).on_conflict_do_nothing()  # type: ignore[attr-defined]
+
+    def where_in(self, column: Any, values: Sequence[Any]) -> Any:
+        return in_list(column, values, self.dialect)
 
     # ------------------------------------------------------------------ lookups
     def experiment_row(self, conn: Connection, experiment_id: str | int) -> Row[Any]:

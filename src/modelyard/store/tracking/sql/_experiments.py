@@ -135,7 +135,7 @@ class ExperimentsMixin(SqlBase):
             )
             rows: dict[int, Any] = {}
             for chunk in chunked([int(i) for i in ids], self.max_in):
-                for row in conn.execute(select(_E).where(_E.c.experiment_id.in_(chunk))):
+                for row in conn.execute(select(_E).where(self.where_in(_E.c.experiment_id, chunk))):
                     rows[row.experiment_id] = row
             ordered = [rows[int(i)] for i in ids if int(i) in rows]
             return PagedList(self.hydrate_experiments(conn, ordered), token)
@@ -143,7 +143,9 @@ class ExperimentsMixin(SqlBase):
     def hydrate_experiments(self, conn: Connection, rows: Sequence[Any]) -> list[Experiment]:
         tags: dict[int, dict[str, str]] = {row.experiment_id: {} for row in rows}
         for chunk in chunked(list(tags), self.max_in):
-            query = select(s.experiment_tags).where(s.experiment_tags.c.experiment_id.in_(chunk))
+            query = select(s.experiment_tags).where(
+                self.where_in(s.experiment_tags.c.experiment_id, chunk)
+            )
             for tag in conn.execute(query):
                 tags[tag.experiment_id][tag.key] = tag.value if tag.value is not None else ""
         return [

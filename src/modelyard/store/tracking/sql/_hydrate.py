@@ -27,7 +27,7 @@ from modelyard.entities import (
     RunOutputs,
 )
 from modelyard.store.sql import schema as s
-from modelyard.store.tracking.sql._base import chunked
+from modelyard.store.tracking.sql._base import chunked, in_list
 
 __all__ = ["load_runs", "metric_value", "run_info_from_row"]
 
@@ -53,14 +53,15 @@ def run_info_from_row(row: Row[Any]) -> RunInfo:
 def load_runs(conn: Connection, run_ids: Sequence[str], max_in: int) -> list[Run]:
     """Runs in the order of ``run_ids``; ids that name no run are skipped."""
     runs: dict[str, Run] = {}
+    dialect = conn.dialect.name
     for chunk in chunked(list(dict.fromkeys(run_ids)), max_in):
-        _load_chunk(conn, chunk, runs)
+        _load_chunk(conn, chunk, runs, dialect)
     return [runs[r] for r in run_ids if r in runs]
 
 
-def _load_chunk(conn: Connection, ids: Sequence[str], out: dict[str, Run]) -> None:
+def _load_chunk(conn: Connection, ids: Sequence[str], out: dict[str, Run], dialect: str) -> None:
     found: dict[str, Run] = {}
-    for row in conn.execute(select(s.runs).where(s.runs.c.run_uuid.in_(ids))):
+    for row in conn.execute(select(s.runs).where(in_list(s.runs.c.run_uuid, ids, dialect))):
         found[row.run_uuid] = Run(
             info=run_info_from_row(row), data=RunData(), inputs=RunInputs(), outputs=RunOutputs()
         )
@@ -68,19 +69,21 @@ def _load_chunk(conn: Connection, ids: Sequence[str], out: dict[str, Run]) -> No
         return
     keys = list(found)
     lm = s.latest_metrics
-    for m in conn.execute(select(lm).where(lm.c.run_uuid.in_(keys))):
+    for m in conn.execute(select(lm).where(in_list(lm.c.run_uuid, keys, dialect))):
         value = metric_value(m.value, m.is_nan)
         data = found[m.run_uuid].data
         data.metrics[m.key] = value
         data.metric_objs.append(
             Metric(key=m.key, value=value, timestamp=m.timestamp, step=m.step, run_id=m.run_uuid)
         )
-    for p in conn.execute(select(s.params).where(s.params.c.run_uuid.in_(keys))):
+    for p in conn.execute(select(s.params).where(in_list(s.params.c.run_uuid, keys, dialect))):
         found[p.run_uuid].data.params[p.key] = p.value
-    for t in conn.execute(select(s.tags).where(s.tags.c.run_uuid.in_(keys))):
+    for t in conn.execute(select(s.tags).where(in_list(s.tags.c.run_uuid, keys, dialect))):
         found[t.run_uuid].data.tags[t.key] = t.value if t.value is not None else ""
     di = s.run_dataset_inputs
-    for d in conn.execute(select(di).where(di.c.run_uuid.in_(keys)).order_by(di.c.name)):
+    for d in conn.execute(
+        select(di).where(in_list(di.c.run_uuid, keys, dialect)).order_by(di.c.name)
+    ):
         found[d.run_uuid].inputs.dataset_inputs.append(
             DatasetInput(
                 dataset=Dataset(
@@ -95,10 +98,14 @@ def _load_chunk(conn: Connection, ids: Sequence[str], out: dict[str, Run]) -> No
             )
         )
     mi = s.run_model_inputs
-    for m in conn.execute(select(mi).where(mi.c.run_uuid.in_(keys)).order_by(mi.c.model_id)):
+    for m in conn.execute(
+        select(mi).where(in_list(mi.c.run_uuid, keys, dialect)).order_by(mi.c.model_id)
+    ):
         found[m.run_uuid].inputs.model_inputs.append(LoggedModelInput(model_id=m.model_id))
     mo = s.run_model_outputs
-    for m in conn.execute(select(mo).where(mo.c.run_uuid.in_(keys)).order_by(mo.c.model_id)):
+    for m in conn.execute(
+        select(mo).where(in_list(mo.c.run_uuid, keys, dialect)).order_by(mo.c.model_id)
+    ):
         found[m.run_uuid].outputs.model_outputs.append(
             LoggedModelOutput(model_id=m.model_id, step=m.step)
         )

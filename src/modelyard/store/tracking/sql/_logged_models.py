@@ -161,7 +161,7 @@ class LoggedModelsMixin(SqlBase):
         """Models in the order of ``model_ids`` (unknown ids skipped), in bulk queries."""
         found: dict[str, LoggedModel] = {}
         for chunk in chunked(list(dict.fromkeys(model_ids)), self.max_in):
-            for r in conn.execute(select(_LM).where(_LM.c.model_id.in_(chunk))):
+            for r in conn.execute(select(_LM).where(self.where_in(_LM.c.model_id, chunk))):
                 found[r.model_id] = LoggedModel(
                     model_id=r.model_id,
                     experiment_id=str(r.experiment_id),
@@ -176,13 +176,13 @@ class LoggedModelsMixin(SqlBase):
                     creator_id=r.creator_id,
                 )
             tt, pt, m = s.logged_model_tags, s.logged_model_params, s.metrics
-            for r in conn.execute(select(tt).where(tt.c.model_id.in_(chunk))):
+            for r in conn.execute(select(tt).where(self.where_in(tt.c.model_id, chunk))):
                 found[r.model_id].tags[r.key] = r.value if r.value is not None else ""
-            for r in conn.execute(select(pt).where(pt.c.model_id.in_(chunk))):
+            for r in conn.execute(select(pt).where(self.where_in(pt.c.model_id, chunk))):
                 found[r.model_id].params[r.key] = r.value
             query = (
                 select(m)
-                .where(m.c.model_id.in_(chunk))
+                .where(self.where_in(m.c.model_id, chunk))
                 .order_by(m.c.key, m.c.timestamp, m.c.step, m.c.value)
             )
             for r in conn.execute(query):

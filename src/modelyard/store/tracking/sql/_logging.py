@@ -63,7 +63,9 @@ class LoggingMixin(SqlBase):
         p = s.params
         existing: dict[str, str] = {}
         for chunk in chunked(list(wanted), self.max_in):
-            query = select(p.c.key, p.c.value).where(p.c.run_uuid == run_id, p.c.key.in_(chunk))
+            query = select(p.c.key, p.c.value).where(
+                p.c.run_uuid == run_id, self.where_in(p.c.key, chunk)
+            )
             existing.update({row.key: row.value for row in conn.execute(query)})
         for key, old in existing.items():
             if old != wanted[key]:
