@@ -336,6 +336,19 @@ try:
     c.get_model_version_by_alias(name, "champion")
 except MlflowException as e:
     out["missing_alias_code"] = e.error_code
+import mlflow
+mlflow.set_tracking_uri(url)
+c.log_text(rid, "flavors: {}\n", "model/MLmodel")
+from_run = mlflow.register_model(f"runs:/{rid}/model", name)
+out["register_run"] = (from_run.version, from_run.source == f"{run.info.artifact_uri}/model")
+logged = c.create_logged_model(exp, name="clf", source_run_id=rid)
+from_logged = mlflow.register_model(f"runs:/{rid}/clf", name)
+out["register_logged"] = (from_logged.version, from_logged.source)
+out["logged_tag"] = json.loads(c.get_logged_model(logged.model_id).tags["mlflow.modelVersions"])
+out["logged_id"] = logged.model_id
+out["logged_download"] = (
+    c.get_model_version_download_uri(name, from_logged.version) == logged.artifact_location
+)
 c.delete_registered_model(name)
 print(json.dumps(out))
 """
@@ -378,6 +391,13 @@ def test_real_mlflow_client(tmp_path: Path) -> None:
     assert out["download"].startswith("runs:/")
     assert out["after_delete"] == "4"
     assert out["missing_alias_code"] == "INVALID_PARAMETER_VALUE"
+    assert out["register_run"] == ["5", True]
+    model_id = out["logged_id"]
+    # (the real client does not read model_id back from a ModelVersion message)
+    assert out["register_logged"] == ["6", f"models:/{model_id}"]
+    # the server records the version on the logged model, and the real client appends it again
+    assert out["logged_tag"][0] == {"name": out["rm_name"], "version": "6"}
+    assert out["logged_download"] is True
 
 
 # ---------------------------------------------------------------- register_model, both modes
