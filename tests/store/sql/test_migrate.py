@@ -30,7 +30,7 @@ def _check_fresh_database(uri: str) -> None:
 
 
 def test_head_revision() -> None:
-    assert migrate.head_revision() == "0001"
+    assert migrate.head_revision() == "0002"
 
 
 def test_migrated_sqlite_matches_metadata(tmp_path: Path) -> None:
@@ -46,18 +46,28 @@ def test_upgrade_is_idempotent_and_explicit(tmp_path: Path) -> None:
     uri = f"sqlite:///{tmp_path / 'u.db'}"
     migrate.upgrade(uri)
     migrate.upgrade(uri)
-    assert migrate.current_revision(uri) == "0001"
+    assert migrate.current_revision(uri) == migrate.head_revision()
     names = set(sa.inspect(make_engine(uri)).get_table_names())
     assert {"experiments", "runs", "metrics", "registered_models", "alembic_version"} <= names
 
 
 def test_sqlite_behind_head_is_upgraded_on_first_use(tmp_path: Path) -> None:
     uri = f"sqlite:///{tmp_path / 'old.db'}"
-    migrate.upgrade(uri)
-    migrate.downgrade(uri, "base")  # an embedded database left behind
-    assert migrate.current_revision(uri) is None
+    migrate.upgrade(uri, "0001")  # an embedded database made by an older modelyard
+    assert migrate.current_revision(uri) == "0001"
     migrate.ensure_schema(make_engine(uri))
     assert migrate.current_revision(uri) == migrate.head_revision()
+    assert _diffs(uri) == []
+
+
+def test_downgrade_to_base_then_first_use_recreates(tmp_path: Path) -> None:
+    uri = f"sqlite:///{tmp_path / 'base.db'}"
+    migrate.upgrade(uri)
+    migrate.downgrade(uri, "base")
+    assert migrate.current_revision(uri) is None
+    assert "experiments" not in sa.inspect(make_engine(uri)).get_table_names()
+    migrate.ensure_schema(make_engine(uri))
+    assert _diffs(uri) == []
 
 
 def test_foreign_tables_are_refused(tmp_path: Path) -> None:
@@ -80,14 +90,9 @@ def test_unknown_newer_revision_is_refused(tmp_path: Path) -> None:
 @pytest.mark.postgres
 def test_server_database_behind_head_needs_explicit_upgrade(make_pg_database) -> None:  # type: ignore[no-untyped-def]
     uri = make_pg_database()
+    migrate.upgrade(uri, "0001")
+    with pytest.raises(InvalidState, match="modelyard db upgrade"):
+        migrate.ensure_schema(make_engine(uri))
     migrate.upgrade(uri)
-    # pretend this database is one revision behind the code
-    with make_engine(uri).begin() as conn:
-        conn.exec_driver_sql("UPDATE alembic_version SET version_num = '0000'")
-    original = migrate._known_revisions
-    migrate._known_revisions = lambda: {"0000", "0001"}  # type: ignore[assignment]
-    try:
-        with pytest.raises(InvalidState, match="modelyard db upgrade"):
-            migrate.ensure_schema(make_engine(uri))
-    finally:
-        migrate._known_revisions = original  # type: ignore[assignment]
+    migrate.ensure_schema(make_engine(uri))
+    assert _diffs(uri) == []

@@ -105,6 +105,8 @@ metrics = Table(
     Column("dataset_name", String(500)),
     Column("dataset_digest", String(36)),
     UniqueConstraint("run_uuid", "key", "timestamp", "step", "value"),
+    # a logged model's metrics are the points logged with its model_id (migration 0002)
+    Index(None, "model_id"),
 )
 
 latest_metrics = Table(
