@@ -455,3 +455,29 @@ def test_register_model_embedded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
         client.registry_uri, client._tracking, client.tracking_uri
     )
     _register_flow(client)
+
+
+def test_ui_get_artifact(client: TestClient) -> None:
+    exp = new_experiment(client, f"ui-{uuid.uuid4().hex[:6]}")
+    run = new_run(client, exp)["info"]
+    rel = run["artifact_uri"].removeprefix("mlflow-artifacts:/")
+    put = client.put(f"/api/2.0/mlflow-artifacts/artifacts/{rel}/model/MLmodel", content=b"x: 1\n")
+    assert put.status_code == 200, put.text
+    name = _model(client, 0)
+    body = {"name": name, "source": f"runs:/{run['run_id']}/model", "run_id": run["run_id"]}
+    post(client, f"{MV}/create", body)
+    r = client.get(
+        "/model-versions/get-artifact", params={"name": name, "version": "1", "path": "MLmodel"}
+    )
+    assert r.status_code == 200, r.text
+    assert r.content == b"x: 1\n"
+    missing = client.get(
+        "/model-versions/get-artifact", params={"name": name, "version": "1", "path": "nope"}
+    )
+    assert missing.status_code == 404
+    assert missing.json()["error_code"] == "RESOURCE_DOES_NOT_EXIST"
+    bad = client.get(
+        "/model-versions/get-artifact",
+        params={"name": name, "version": "1", "path": "../../etc/passwd"},
+    )
+    assert bad.status_code == 400

@@ -11,15 +11,24 @@ modelyard extension (not in MLflow): ``GET /api/2.0/mlflow/model-versions/histor
 [&version=V]`` returns ``{"transitions": [{name, version, kind, from_value, to_value, user_id,
 timestamp}]}``, the audit trail of stage and alias changes, oldest first (``kind`` is ``stage``,
 ``alias_set`` or ``alias_deleted``; see ``store.registry._sql_audit``).
+
+The UI route ``GET /model-versions/get-artifact?name&version&path`` (no ``/api`` prefix, as in
+MLflow) streams one file of a version, resolving ``runs:/`` and ``models:/`` download URIs.
 """
 
 from __future__ import annotations
 
-from typing import Any
+import mimetypes
+from collections.abc import Iterator
+from typing import Any, BinaryIO
+
+from starlette.responses import StreamingResponse
 
 from modelyard.entities import StageTransition
+from modelyard.errors import ResourceDoesNotExist
 from modelyard.server.routing import Call, Endpoint
 from modelyard.services.registry import RegistryService
+from modelyard.store.artifacts.paths import safe_relative_path
 from modelyard.wire import WireArgs, missing_value, model_version_to_json, registered_model_to_json
 
 __all__ = ["ENDPOINTS", "stage_transition_to_json"]
@@ -242,6 +251,51 @@ def get_model_history(call: Call) -> dict[str, Any]:
     return {"transitions": [stage_transition_to_json(t) for t in entries]} if entries else {}
 
 
+# ---------------------------------------------------------------- UI file download
+def _files_uri(call: Call, uri: str) -> str:
+    """Follow ``runs:/`` and ``models:/`` download URIs to the artifact URI of the files."""
+    for _ in range(8):  # models:/a/1 -> models:/b/2 -> ... ends quickly
+        if uri.startswith("runs:"):
+            run_id, _, path = uri[len("runs:") :].lstrip("/").partition("/")
+            base = call.tracking.get_run(run_id).info.artifact_uri.rstrip("/")
+            uri = f"{base}/{safe_relative_path(path)}" if path.strip("/") else base
+        elif uri.startswith("models:"):
+            rest = uri[len("models:") :].lstrip("/")
+            if "/" not in rest and "@" not in rest:
+                return call.tracking.get_logged_model(rest).artifact_location
+            name, _, version = rest.partition("/")
+            uri = call.registry.get_model_version_download_uri(name, version)
+        else:
+            return uri
+    raise ResourceDoesNotExist(f"Cannot resolve the files of model URI '{uri}'.")
+
+
+def _chunks(stream: BinaryIO) -> Iterator[bytes]:
+    try:
+        while chunk := stream.read(1024 * 1024):
+            yield chunk
+    finally:
+        stream.close()
+
+
+def get_model_version_artifact(call: Call) -> StreamingResponse:
+    a = call.args
+    name = a.req_str("name")
+    version = _version(a)
+    rel = safe_relative_path(a.req_str("path"))
+    uri = _files_uri(call, call.registry.get_model_version_download_uri(name, version))
+    try:
+        stream = call.ctx.repository_for(uri).open_artifact(rel)
+    except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
+        raise ResourceDoesNotExist(
+            f"Artifact '{rel}' of model {name} version {version} does not exist."
+        ) from None
+    media_type = mimetypes.guess_type(rel.rsplit("/", 1)[-1])[0] or "application/octet-stream"
+    return StreamingResponse(
+        _chunks(stream), media_type=media_type, headers={"X-Content-Type-Options": "nosniff"}
+    )
+
+
 _RM = "/mlflow/registered-models"
 _MV = "/mlflow/model-versions"
 ENDPOINTS: list[Endpoint] = [
@@ -268,4 +322,5 @@ ENDPOINTS: list[Endpoint] = [
     Endpoint("POST", f"{_MV}/set-tag", set_model_version_tag),
     Endpoint("DELETE", f"{_MV}/delete-tag", delete_model_version_tag),
     Endpoint("GET", f"{_MV}/history", get_model_history),
+    Endpoint("GET", "/model-versions/get-artifact", get_model_version_artifact, absolute=True),
 ]
