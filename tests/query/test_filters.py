@@ -260,6 +260,7 @@ def test_logged_model_filters() -> None:
     [
         ("experiment_id = '1'", "Invalid attribute key 'experiment_id'"),
         ("tags.t IS NULL", "Invalid comparator 'IS NULL'"),
+        ("metrics.m LIKE '1'", "Invalid comparator 'LIKE'"),
         ("datasets.name = 'x'", "Invalid entity type 'datasets'"),
     ],
 )

@@ -274,7 +274,12 @@ MODEL_VERSIONS = SearchSpec(
 
 LOGGED_MODELS = SearchSpec(
     name="search_logged_models",
-    entities={ATTRIBUTE: STRING_OR_LIST, TAG: STRING, PARAM: STRING, METRIC: NUMERIC},
+    entities={
+        ATTRIBUTE: STRING_OR_LIST,
+        TAG: STRING_OR_LIST,
+        PARAM: STRING_OR_LIST,
+        METRIC: NUMERIC,
+    },
     string_attributes={
         "name": "name",
         "model_id": "model_id",
@@ -288,5 +293,5 @@ LOGGED_MODELS = SearchSpec(
         "last_updated_timestamp": "last_updated_timestamp",
         "last_updated_time": "last_updated_timestamp",
     },
-    list_keys=frozenset({"name", "model_id", "source_run_id", "status"}),
+    list_keys=frozenset({"name", "model_id", "model_type", "source_run_id", "status"}),
 )

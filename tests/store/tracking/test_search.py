@@ -453,8 +453,11 @@ def logged(
         ("creation_timestamp >= 20", None, ["m-3", "m-2"]),
         ("tags.t = 'x'", None, ["m-1"]),
         ("params.alpha = '0.5'", None, ["m-2"]),
-        ("metrics.score > 0.6", None, ["m-1"]),  # the latest value (0.8), not the first (0.1)
-        ("metrics.score < 0.2", None, []),
+        ("metrics.score > 0.6", None, ["m-1"]),
+        ("metrics.score < 0.2", None, ["m-1"]),  # like MLflow: any logged value may match
+        ("metrics.score = 0.5", None, ["m-2"]),
+        ("tags.t IN ('x', 'y')", None, ["m-3", "m-1"]),
+        ("params.alpha NOT IN ('0.1')", None, ["m-2"]),
         (None, [{"field_name": "creation_timestamp", "ascending": True}], ["m-1", "m-2", "m-3"]),
         (None, [{"field_name": "name", "ascending": False}], ["m-3", "m-2", "m-1"]),
         (None, [{"field_name": "metrics.score", "ascending": True}], ["m-2", "m-1", "m-3"]),

@@ -332,7 +332,13 @@ def _logged_model_clause(cmp: Comparison, joins: _KeyJoins, dialect: str) -> Col
             return compare_number(col, cmp.comparator, cmp.value)
         return compare_string(col, cmp.comparator, cmp.value, dialect)
     if cmp.entity_type == METRIC:
-        return compare_number(_latest_model_metric(cmp.key), cmp.comparator, cmp.value)
+        # like MLflow: any logged value of the metric may satisfy the comparison
+        m = s.metrics
+        return exists().where(
+            m.c.model_id == _LM.c.model_id,
+            m.c.key == cmp.key,
+            compare_number(m.c.value, cmp.comparator, cmp.value),
+        )
     alias = joins.get(cmp.entity_type, cmp.key)
     return compare_string(alias.c.value, cmp.comparator, cmp.value, dialect)
 
