@@ -8,6 +8,7 @@ variable (``MODELYARD_SERVER_CONFIG``) set by this command.
 from __future__ import annotations
 
 import os
+from typing import Any
 
 import click
 
@@ -104,7 +105,7 @@ def server_command(
     from modelyard import settings
     from modelyard.server.config import ServerConfig
 
-    extra: dict[str, int] = {}
+    extra: dict[str, Any] = {}
     if max_request_bytes is not None:
         extra["max_request_bytes"] = max_request_bytes
     if max_artifact_bytes is not None:
@@ -126,11 +127,20 @@ def server_command(
         **extra,
     )
     click.echo(f"modelyard server listening on http://{host}:{port}{config.static_prefix}")
-    common = {"host": host, "port": port, "log_level": log_level, "proxy_headers": False}
     if workers > 1:
         os.environ.update(config.to_env())
-        uvicorn.run("modelyard.server:app_from_env", factory=True, workers=workers, **common)
+        uvicorn.run(
+            "modelyard.server:app_from_env",
+            factory=True,
+            workers=workers,
+            host=host,
+            port=port,
+            log_level=log_level,
+            proxy_headers=False,
+        )
     else:
         from modelyard.server import create_app
 
-        uvicorn.run(create_app(config), **common)
+        uvicorn.run(
+            create_app(config), host=host, port=port, log_level=log_level, proxy_headers=False
+        )

@@ -51,8 +51,8 @@ class RequestMetrics:
         for (method, route), lat in sorted(self.latency.items()):
             labels = f'method="{method}",route="{_escape(route)}"'
             cumulative = 0.0
-            for bound, n in zip(_BUCKETS, lat, strict=False):
-                cumulative += n
+            for bound, hits in zip(_BUCKETS, lat, strict=False):
+                cumulative += hits
                 lines.append(
                     f'modelyard_http_request_duration_seconds_bucket{{{labels},le="{bound}"}} '
                     f"{int(cumulative)}"

@@ -12,6 +12,7 @@ import socket
 import threading
 import time
 from types import TracebackType
+from typing import Any
 
 from modelyard.server.app import create_app
 from modelyard.server.config import ServerConfig
@@ -24,7 +25,7 @@ class LiveServer:
         self.config = config
         self.startup_timeout = startup_timeout
         self.url = ""
-        self._server = None
+        self._server: Any = None
         self._thread: threading.Thread | None = None
 
     def start(self) -> str:

@@ -95,10 +95,12 @@ def raise_for_response(response: httpx.Response) -> None:
     raise error_from_code(str(code), str(message))
 
 
-def _query(params: Mapping[str, Any] | None) -> list[tuple[str, str]] | None:
+def _query(
+    params: Mapping[str, Any] | None,
+) -> list[tuple[str, str | int | float | bool | None]] | None:
     if not params:
         return None
-    items: list[tuple[str, str]] = []
+    items: list[tuple[str, str | int | float | bool | None]] = []
     for key, value in params.items():
         values = value if isinstance(value, (list, tuple)) else [value]
         for v in values:

@@ -29,6 +29,10 @@ __all__ = [
 
 T = TypeVar("T")
 _MISSING: Any = object()
+# Builtin names for annotations inside WireArgs, whose methods are named str/int/bool.
+_Str = str
+_Int = int
+_Bool = bool
 _INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
 
 
@@ -75,17 +79,17 @@ class WireArgs:
 
     __slots__ = ("_data", "_from_query")
 
-    def __init__(self, data: Mapping[str, Any], from_query: bool = False) -> None:
+    def __init__(self, data: Mapping[_Str, Any], from_query: _Bool = False) -> None:
         self._data = data
         self._from_query = from_query
 
     @classmethod
-    def from_json(cls, data: Mapping[str, Any]) -> WireArgs:
+    def from_json(cls, data: Mapping[_Str, Any]) -> WireArgs:
         return cls(data, from_query=False)
 
     @classmethod
-    def from_query(cls, items: Iterable[tuple[str, str]]) -> WireArgs:
-        data: dict[str, Any] = {}
+    def from_query(cls, items: Iterable[tuple[_Str, _Str]]) -> WireArgs:
+        data: dict[_Str, Any] = {}
         for key, value in items:
             prev = data.get(key, _MISSING)
             if prev is _MISSING:
@@ -97,14 +101,14 @@ class WireArgs:
         return cls(data, from_query=True)
 
     @property
-    def from_query_string(self) -> bool:
+    def from_query_string(self) -> _Bool:
         return self._from_query
 
-    def raw(self) -> Mapping[str, Any]:
+    def raw(self) -> Mapping[_Str, Any]:
         return self._data
 
     # ------------------------------------------------------------------ lookup
-    def get_raw(self, name: str) -> Any:
+    def get_raw(self, name: _Str) -> Any:
         """The raw value under the snake_case or lowerCamel name, or ``None``."""
         data = self._data
         value = data.get(name, _MISSING)
@@ -119,17 +123,17 @@ class WireArgs:
                 value = other
         return None if value is _MISSING else value
 
-    def __contains__(self, name: str) -> bool:
+    def __contains__(self, name: _Str) -> _Bool:
         return self.get_raw(name) is not None
 
-    def _scalar(self, name: str) -> Any:
+    def _scalar(self, name: _Str) -> Any:
         value = self.get_raw(name)
         if self._from_query and isinstance(value, list):
             value = value[-1]
         return value
 
     # ------------------------------------------------------------------ scalars
-    def str(self, name: str, required: bool = False, default: str | None = None) -> str | None:
+    def str(self, name: _Str, required: _Bool = False, default: _Str | None = None) -> _Str | None:
         value = self._scalar(name)
         if value is None:
             if required:
@@ -141,19 +145,19 @@ class WireArgs:
             raise missing_value(name)
         return value
 
-    def req_str(self, name: str) -> str:
+    def req_str(self, name: _Str) -> _Str:
         value = self.str(name, required=True)
         assert value is not None
         return value
 
     def int(
         self,
-        name: str,
-        required: bool = False,
-        default: int | None = None,
-        minimum: int | None = None,
-        maximum: int | None = None,
-    ) -> int | None:
+        name: _Str,
+        required: _Bool = False,
+        default: _Int | None = None,
+        minimum: _Int | None = None,
+        maximum: _Int | None = None,
+    ) -> _Int | None:
         value = self._scalar(name)
         if value is None:
             if required:
@@ -178,17 +182,17 @@ class WireArgs:
             raise invalid_value(value, name, f"an integer in [{minimum}, {maximum}]")
         return result
 
-    def req_int(self, name: str, minimum: int | None = None, maximum: int | None = None) -> int:
+    def req_int(self, name: _Str, minimum: _Int | None = None, maximum: _Int | None = None) -> _Int:
         value = self.int(name, required=True, minimum=minimum, maximum=maximum)
         assert value is not None
         return value
 
-    def req_double(self, name: str) -> float:
+    def req_double(self, name: _Str) -> float:
         value = self.double(name, required=True)
         assert value is not None
         return value
 
-    def double(self, name: str, required: bool = False) -> float | None:
+    def double(self, name: _Str, required: _Bool = False) -> float | None:
         value = self._scalar(name)
         if value is None:
             if required:
@@ -199,7 +203,7 @@ class WireArgs:
         except InvalidParameterValue:
             raise invalid_value(value, name, "a number") from None
 
-    def bool(self, name: str, default: bool = False) -> bool:
+    def bool(self, name: _Str, default: _Bool = False) -> _Bool:
         value = self._scalar(name)
         if value is None:
             return default
@@ -213,7 +217,7 @@ class WireArgs:
                 return False
         raise invalid_value(value, name, "true or false")
 
-    def enum(self, name: str, coerce: Callable[[Any], T], default: T | None = None) -> T | None:
+    def enum(self, name: _Str, coerce: Callable[[Any], T], default: T | None = None) -> T | None:
         """An enum given by name or number; ``coerce`` maps it (and raises on bad input)."""
         value = self._scalar(name)
         if value is None:
@@ -226,7 +230,7 @@ class WireArgs:
             raise invalid_value(value, name, "a valid enum name or number") from None
 
     # ------------------------------------------------------------------ lists
-    def str_list(self, name: str, required: bool = False) -> list[str]:
+    def str_list(self, name: _Str, required: _Bool = False) -> list[_Str]:
         value = self.get_raw(name)
         if value is None:
             if required:
@@ -236,7 +240,7 @@ class WireArgs:
             return [value]
         if not isinstance(value, list):
             raise invalid_value(value, name, "a list")
-        out: list[str] = []
+        out: list[_Str] = []
         for item in value:
             if isinstance(item, str):
                 out.append(item)
@@ -248,7 +252,7 @@ class WireArgs:
             raise missing_value(name)
         return out
 
-    def obj_list(self, name: str, required: bool = False) -> list[WireArgs]:
+    def obj_list(self, name: _Str, required: _Bool = False) -> list[WireArgs]:
         """A repeated message field: each element wrapped as :class:`WireArgs`."""
         value = self.get_raw(name)
         if value is None:
@@ -268,7 +272,7 @@ class WireArgs:
             out.append(WireArgs(item))
         return out
 
-    def obj(self, name: str, required: bool = False) -> WireArgs | None:
+    def obj(self, name: _Str, required: _Bool = False) -> WireArgs | None:
         value = self.get_raw(name)
         if value is None:
             if required:
@@ -280,9 +284,9 @@ class WireArgs:
             raise invalid_value(value, name, "an object")
         return WireArgs(value)
 
-    def key_values(self, name: str) -> list[tuple[str, str]]:
+    def key_values(self, name: _Str) -> list[tuple[_Str, _Str]]:
         """``[{key, value}]`` pairs (tags, params). A missing value is the empty string."""
-        pairs: list[tuple[str, str]] = []
+        pairs: list[tuple[_Str, _Str]] = []
         for entry in self.obj_list(name):
             key = entry.str("key", required=True)
             value = entry.get_raw("value")
@@ -298,7 +302,7 @@ class WireArgs:
         return pairs
 
     # ------------------------------------------------------------------ ids
-    def run_id(self, required: bool = True) -> str | None:
+    def run_id(self, required: _Bool = True) -> _Str | None:
         """``run_id``, else the deprecated ``run_uuid`` (clients send both)."""
         value = self.str("run_id")
         if not value:

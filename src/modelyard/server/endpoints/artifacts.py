@@ -147,7 +147,7 @@ async def upload_artifact(call: Call) -> dict[str, Any]:
     declared = call.request.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > limit:
         raise PayloadTooLarge(f"Artifact upload is larger than the limit of {limit} bytes.")
-    reader = _RequestReader(call.request.stream().__aiter__(), limit)
+    reader: BinaryIO = _RequestReader(call.request.stream().__aiter__(), limit)  # type: ignore[assignment]
     await anyio.to_thread.run_sync(repo.put_stream, rel, reader)
     return {}
 
