@@ -1,0 +1,136 @@
+"""One scoring call, shared by ``models serve`` and serving endpoints: read the body (with a size
+limit), parse it, run it through the micro-batcher, and turn the outcome into a response."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from modelyard.errors import HTTP_STATUS_BY_CODE, ModelyardError
+from modelyard.serving._batcher import MicroBatcher
+from modelyard.serving._protocol import (
+    ScoringInput,
+    UnsupportedMediaType,
+    dumps_error,
+    dumps_predictions,
+    parse_request,
+)
+
+__all__ = ["BodyTooLarge", "Outcome", "error_response", "read_body", "score"]
+
+_log = logging.getLogger("modelyard.serving")
+JSON = "application/json"
+
+
+class BodyTooLarge(Exception):
+    pass
+
+
+@dataclass(slots=True)
+class Outcome:
+    """What a scoring call produced: the HTTP answer plus what the inference log records."""
+
+    status: int
+    body: bytes
+    media_type: str
+    scoring_input: ScoringInput | None = None
+    predictions: Any = None
+
+    def response(self, headers: dict[str, str] | None = None) -> Response:
+        return Response(self.body, self.status, headers=headers, media_type=self.media_type)
+
+
+def error_response(status: int, error_code: str, message: str, **extra: Any) -> Response:
+    return Response(dumps_error(error_code, message, **extra), status, media_type=JSON)
+
+
+async def read_body(request: Request, limit: int) -> bytes:
+    """The request body, refusing more than ``limit`` bytes (by header, then while streaming)."""
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise BodyTooLarge
+    if declared is not None:
+        return await request.body()
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise BodyTooLarge
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _error(exc: ModelyardError) -> Outcome:
+    extra = {}
+    stack = getattr(exc, "stack_trace", None)
+    if stack:
+        extra["stack_trace"] = stack
+    status = HTTP_STATUS_BY_CODE.get(exc.error_code, 500)
+    return Outcome(status, dumps_error(exc.error_code, exc.message, **extra), JSON)
+
+
+async def score(
+    request: Request,
+    batcher: MicroBatcher,
+    *,
+    max_body_bytes: int,
+    timeout_s: float | None,
+) -> Outcome:
+    try:
+        body = await read_body(request, max_body_bytes)
+    except BodyTooLarge:
+        return Outcome(
+            413,
+            dumps_error(
+                "REQUEST_LIMIT_EXCEEDED",
+                f"The request body is larger than the limit of {max_body_bytes} bytes "
+                "(set --max-body-bytes / MODELYARD_SERVING_MAX_BODY_BYTES to change it).",
+            ),
+            JSON,
+        )
+    try:
+        inp = parse_request(
+            body, request.headers.get("content-type"), batcher.predictor.input_types
+        )
+    except UnsupportedMediaType as exc:
+        return Outcome(415, exc.message.encode(), "text/plain")
+    except ModelyardError as exc:
+        return _error(exc)
+    try:
+        if timeout_s:
+            async with asyncio.timeout(timeout_s):
+                predictions = await batcher.submit(inp)
+        else:
+            predictions = await batcher.submit(inp)
+    except TimeoutError:
+        return Outcome(
+            504,
+            dumps_error(
+                "DEADLINE_EXCEEDED", f"Timeout: the request took longer than {timeout_s} s."
+            ),
+            JSON,
+            inp,
+        )
+    except ModelyardError as exc:
+        out = _error(exc)
+        out.scoring_input = inp
+        return out
+    except Exception as exc:  # pragma: no cover - Predictor wraps model errors
+        _log.exception("prediction failed")
+        return Outcome(500, dumps_error("INTERNAL_ERROR", str(exc)), JSON, inp)
+    try:
+        payload = dumps_predictions(predictions)
+    except Exception as exc:
+        return Outcome(
+            500,
+            dumps_error("INTERNAL_ERROR", f"Could not serialize the predictions: {exc}"),
+            JSON,
+            inp,
+        )
+    return Outcome(200, payload, JSON, inp, predictions)

@@ -1,0 +1,115 @@
+"""The scoring server of ``modelyard models serve``: one model, MLflow's routes.
+
+``/ping`` and ``/health`` (200 once the model is loaded), ``/version``, ``POST /invocations``
+and Prometheus ``/metrics``. The model is loaded once per worker process at startup.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import time
+from collections.abc import AsyncIterator
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import orjson
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response
+from starlette.routing import Route
+
+from modelyard.serving._batcher import BatchConfig, MicroBatcher
+from modelyard.serving._invoke import error_response, score
+from modelyard.serving._metrics import Metrics
+from modelyard.serving._predictor import Predictor, load_predictor
+
+__all__ = ["CONFIG_ENV", "ScoringConfig", "create_scoring_app", "scoring_app_from_env"]
+
+CONFIG_ENV = "MODELYARD_SCORING_CONFIG"
+DEFAULT_MAX_BODY_BYTES = 100 * 1024 * 1024
+
+
+@dataclass(slots=True)
+class ScoringConfig:
+    model_uri: str = ""
+    batch: BatchConfig = field(default_factory=BatchConfig)
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
+    timeout_s: float | None = 60.0
+
+    def to_json(self) -> str:
+        return orjson.dumps(asdict(self)).decode()
+
+    @classmethod
+    def from_json(cls, text: str) -> ScoringConfig:
+        raw: dict[str, Any] = orjson.loads(text)
+        raw["batch"] = BatchConfig(**raw.get("batch", {}))
+        return cls(**raw)
+
+
+def _version() -> str:
+    from importlib.metadata import version
+
+    try:
+        return version("modelyard")
+    except Exception:  # pragma: no cover - not installed
+        return "0+unknown"
+
+
+def create_scoring_app(config: ScoringConfig, predictor: Predictor | None = None) -> Starlette:
+    """A Starlette app serving ``predictor`` (or the model at ``config.model_uri``)."""
+    state: dict[str, Any] = {"batcher": None}
+    metrics = Metrics()
+    labels = {"model_uri": config.model_uri or "local"}
+    version_body = _version().encode()
+
+    def on_batch(_requests: int, rows: int) -> None:
+        metrics.observe_batch(labels, rows)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_app: Starlette) -> AsyncIterator[None]:
+        loaded = predictor
+        if loaded is None:
+            loaded = await asyncio.to_thread(load_predictor, config.model_uri)
+        state["batcher"] = MicroBatcher(loaded, config.batch, on_batch)
+        metrics.set_gauge("modelyard_model_loaded", labels, 1)
+        try:
+            yield
+        finally:
+            await state["batcher"].aclose()
+
+    async def ping(_request: Request) -> Response:
+        status = 200 if state["batcher"] is not None else 404
+        return Response(b"\n", status, media_type="application/json")
+
+    async def version(_request: Request) -> Response:
+        return Response(version_body, media_type="application/json")
+
+    async def invocations(request: Request) -> Response:
+        batcher = state["batcher"]
+        if batcher is None:
+            return error_response(503, "TEMPORARILY_UNAVAILABLE", "The model is not loaded yet.")
+        start = time.perf_counter()
+        outcome = await score(
+            request, batcher, max_body_bytes=config.max_body_bytes, timeout_s=config.timeout_s
+        )
+        metrics.observe_request(labels, outcome.status, time.perf_counter() - start)
+        return outcome.response()
+
+    async def metrics_route(_request: Request) -> Response:
+        return PlainTextResponse(metrics.render(), media_type="text/plain; version=0.0.4")
+
+    routes = [
+        Route("/ping", ping, methods=["GET"]),
+        Route("/health", ping, methods=["GET"]),
+        Route("/version", version, methods=["GET"]),
+        Route("/invocations", invocations, methods=["POST"]),
+        Route("/metrics", metrics_route, methods=["GET"]),
+    ]
+    return Starlette(routes=routes, lifespan=lifespan)
+
+
+def scoring_app_from_env() -> Starlette:
+    """uvicorn factory for worker processes: the config comes from ``MODELYARD_SCORING_CONFIG``."""
+    return create_scoring_app(ScoringConfig.from_json(os.environ[CONFIG_ENV]))
