@@ -144,3 +144,12 @@ def test_artifact_location_restricted_to_roots(client, server_config):
         {"name": "proxied", "artifact_location": "mlflow-artifacts:/team/a"},
     )["experiment_id"]
     assert client.get(f"{API}/experiments/get", params={"experiment_id": exp_id}).status_code == 200
+
+
+def test_plain_path_inside_destination_becomes_file_uri(client, server_config):
+    inside = server_config.artifacts_destination.removeprefix("file://") + "/plain"
+    exp_id = post(client, "/experiments/create", {"name": "plain", "artifact_location": inside})[
+        "experiment_id"
+    ]
+    exp = get(client, "/experiments/get", {"experiment_id": exp_id})["experiment"]
+    assert exp["artifact_location"] == "file://" + inside

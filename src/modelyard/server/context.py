@@ -140,6 +140,8 @@ class ServerContext:
                 f"Invalid value {location!r} for parameter 'artifact_location'"
             )
         loc = location.strip()
+        if loc.startswith("/") and not loc.startswith("//"):  # a plain local path
+            loc = "file://" + loc
         lowered = loc.lower()
         if lowered.startswith("runs:") or lowered.startswith("models:"):
             raise InvalidParameterValue(

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from starlette.concurrency import run_in_threadpool
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
@@ -208,6 +208,10 @@ class Dispatcher:
                     f"Method {method} is not allowed for {path} (allowed: {allowed})"
                 )
             response = await self._handle(endpoint, request, params)
+        except ClientDisconnect:  # the client went away mid-request: nobody to answer
+            if self.on_request is not None:
+                self.on_request(method, template, 499, time.perf_counter() - started)
+            return
         except Exception as exc:  # every error becomes a JSON body
             response = error_response(exc)
         await response(scope, receive, send)

@@ -97,12 +97,14 @@ def experiment_from_json(d: Mapping[str, Any]) -> Experiment:
 
 # ---------------------------------------------------------------------------- metrics
 def metric_to_json(m: Metric, with_run_id: bool = False) -> dict[str, Any]:
-    out: dict[str, Any] = {
-        "key": m.key,
-        "value": double_to_json(m.value),
-        "timestamp": m.timestamp,
-        "step": m.step,
-    }
+    value = m.value
+    if value - value != 0:  # NaN or an infinity (hot path: one float op for finite values)
+        value = double_to_json(value)  # type: ignore[assignment]
+    out: dict[str, Any] = {"key": m.key, "value": value, "timestamp": m.timestamp, "step": m.step}
+    if m.dataset_name is None and m.dataset_digest is None and m.model_id is None:
+        if with_run_id and m.run_id is not None:
+            out["run_id"] = m.run_id
+        return out
     if m.dataset_name is not None:
         out["dataset_name"] = m.dataset_name
     if m.dataset_digest is not None:
