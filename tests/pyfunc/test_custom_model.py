@@ -1,0 +1,110 @@
+"""Custom PythonModel: artifacts, context, model_config, params, unwrap."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+
+import modelyard.pyfunc
+import modelyard.sklearn
+from modelyard.errors import InvalidParameterValue
+from modelyard.models import infer_signature
+from modelyard.pyfunc import PythonModel
+
+
+class Lookup(PythonModel):
+    """Adds an offset read from an artifact file and scales by a param."""
+
+    def load_context(self, context):
+        with open(context.artifacts["offset"]) as f:
+            self.offset = float(f.read())
+        self.config = context.model_config
+
+    def predict(self, context, model_input, params=None):
+        scale = (params or {}).get("scale", 1.0)
+        return (model_input["x"].to_numpy() + self.offset) * scale
+
+
+def test_artifacts_params_and_config(tmp_path) -> None:
+    offset = tmp_path / "offset.txt"
+    offset.write_text("10")
+    X = pd.DataFrame({"x": [1.0, 2.0]})
+    signature = infer_signature(X, np.array([11.0, 12.0]), params={"scale": 1.0})
+    modelyard.pyfunc.save_model(
+        tmp_path / "m",
+        python_model=Lookup(),
+        artifacts={"offset": str(offset)},
+        signature=signature,
+        model_config={"threshold": 0.5},
+    )
+    conf = yaml.safe_load((tmp_path / "m" / "MLmodel").read_text())["flavors"]["python_function"]
+    assert conf["loader_module"] == "mlflow.pyfunc.model"
+    assert conf["python_model"] == "python_model.pkl"
+    assert conf["artifacts"] == {"offset": {"path": "artifacts/offset.txt", "uri": str(offset)}}
+    assert (tmp_path / "m" / "artifacts" / "offset.txt").read_text() == "10"
+
+    offset.write_text("999")  # the model keeps its own copy
+    loaded = modelyard.pyfunc.load_model(str(tmp_path / "m"))
+    np.testing.assert_allclose(loaded.predict(X), [11.0, 12.0])
+    np.testing.assert_allclose(loaded.predict(X, params={"scale": 2}), [22.0, 24.0])
+    assert loaded.model_config == {"threshold": 0.5}
+    assert isinstance(loaded.unwrap_python_model(), Lookup)
+    assert loaded.unwrap_python_model().config == {"threshold": 0.5}
+    override = modelyard.pyfunc.load_model(str(tmp_path / "m"), model_config={"threshold": 0.9})
+    assert override.model_config == {"threshold": 0.9}
+
+
+def test_function_model_and_input_example_signature(tmp_path) -> None:
+    def add_one(frame):
+        return frame["x"] + 1
+
+    X = pd.DataFrame({"x": [1, 2, 3]})
+    modelyard.pyfunc.save_model(tmp_path / "f", python_model=add_one, input_example=X)
+    loaded = modelyard.pyfunc.load_model(str(tmp_path / "f"))
+    assert loaded.predict(X).tolist() == [2, 3, 4]
+    assert (
+        loaded.metadata.signature.to_dict()["outputs"]
+        == '[{"type": "long", "name": "x", "required": true}]'
+    )
+
+
+def test_errors(tmp_path) -> None:
+    with pytest.raises(InvalidParameterValue, match="python_model"):
+        modelyard.pyfunc.save_model(tmp_path / "x", python_model=42)
+    from sklearn.dummy import DummyClassifier
+
+    est = DummyClassifier().fit([[0], [1]], [0, 1])
+    modelyard.sklearn.save_model(est, tmp_path / "sk")
+    with pytest.raises(InvalidParameterValue, match="unwrap_python_model"):
+        modelyard.pyfunc.load_model(str(tmp_path / "sk")).unwrap_python_model()
+    with pytest.raises(Exception, match="already exists"):
+        modelyard.sklearn.save_model(est, tmp_path / "sk")
+    with pytest.raises(InvalidParameterValue, match="serialization_format"):
+        modelyard.sklearn.save_model(est, tmp_path / "bad", serialization_format="joblib")
+    assert not (tmp_path / "bad").exists()
+
+
+def test_unknown_loader_module_is_refused(tmp_path) -> None:
+    (tmp_path / "MLmodel").write_text("flavors:\n  python_function:\n    loader_module: os\n")
+    with pytest.raises(InvalidParameterValue, match="loader_module 'os'"):
+        modelyard.pyfunc.load_model(str(tmp_path))
+
+
+def test_skops_refuses_untrusted_types_unless_caller_trusts_them(tmp_path) -> None:
+    from sklearn.tree import DecisionTreeClassifier
+
+    X, y = [[0.0], [1.0], [2.0]], [0, 1, 1]
+    tree = DecisionTreeClassifier().fit(X, y)
+    with pytest.raises(InvalidParameterValue, match="skops_trusted_types"):
+        modelyard.sklearn.save_model(tree, tmp_path / "refused")
+    trusted = ["sklearn.tree._tree.Tree"]
+    modelyard.sklearn.save_model(tree, tmp_path / "t", skops_trusted_types=trusted)
+    with pytest.raises(InvalidParameterValue, match="not trusted"):
+        modelyard.sklearn.load_model(str(tmp_path / "t"))
+    loaded = modelyard.sklearn.load_model(str(tmp_path / "t"), skops_trusted_types=trusted)
+    assert loaded.predict(X).tolist() == [0, 1, 1]
+    assert modelyard.sklearn.load_model(str(tmp_path / "t"), trust_model_skops_types=True).predict(
+        X
+    ).tolist() == [0, 1, 1]
