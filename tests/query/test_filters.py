@@ -216,6 +216,10 @@ def test_model_version_filters() -> None:
         C("attribute", "run_id", "NOT IN", ("a", "b")),
         C("tag", "k", "!=", "v"),
     ]
+    # like MLflow's store, a quoted integer is accepted for version_number
+    assert parse_model_version_filter("version_number = '3'") == [
+        C("attribute", "version_number", "=", 3)
+    ]
     assert parse_model_version_filter("attribute.name IN ('a')") == [
         C("attribute", "name", "IN", ("a",))
     ]
@@ -226,7 +230,8 @@ def test_model_version_filters() -> None:
     [
         ("stage = 'None'", "Invalid attribute key 'stage'"),
         ("current_stage = 'None'", "Invalid attribute key 'current_stage'"),
-        ("version_number = '1'", "Expected numeric value type for numeric attribute"),
+        ("version_number = 'one'", "Invalid value for numeric attribute 'version_number': 'one'"),
+        ("version_number = name", "Expected numeric value type for numeric attribute"),
         ("source_path IN ('a')", "Only ['name', 'run_id'] attributes support comparison"),
         ("params.a = 'x'", "Invalid entity type 'params'"),
     ],

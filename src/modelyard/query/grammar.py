@@ -76,6 +76,8 @@ class SearchSpec:
     #: entity words accepted for attributes (``run`` only makes sense for runs)
     attribute_words: frozenset[str] = frozenset({"attribute", "attributes", "attr"})
     dataset_keys: frozenset[str] = frozenset()
+    #: numeric attribute keys that also accept a quoted integer ('3'), as MLflow's store does
+    quoted_integer_keys: frozenset[str] = frozenset()
 
     def attribute_keys(self) -> list[str]:
         return sorted({*self.string_attributes, *self.numeric_attributes})
@@ -158,6 +160,13 @@ def _attribute_comparison(spec: SearchSpec, clause: RawClause) -> Comparison:
     raw = clause.value
     if numeric:
         _check_comparator(NUMERIC, clause, f"numeric attribute {key!r}")
+        if raw.kind == "string" and key in spec.quoted_integer_keys:
+            text = str(raw.value).strip()
+            if not text.lstrip("-").isdigit():
+                raise InvalidParameterValue(
+                    f"Invalid value for numeric attribute {key!r}: {raw.text}; expected an integer"
+                )
+            return Comparison(ATTRIBUTE, key, clause.comparator, int(text))
         if raw.kind != "number":
             raise InvalidParameterValue(
                 f"Expected numeric value type for numeric attribute: {key}. Found {raw.text}"
@@ -270,6 +279,7 @@ MODEL_VERSIONS = SearchSpec(
     string_attributes={"name": "name", "run_id": "run_id", "source_path": "source_path"},
     numeric_attributes={"version_number": "version_number"},
     list_keys=frozenset({"name", "run_id"}),
+    quoted_integer_keys=frozenset({"version_number"}),
 )
 
 LOGGED_MODELS = SearchSpec(

@@ -220,6 +220,7 @@ DEFAULT_VERSION_ORDER = [(2, 1), (1, 2), (6, 1), (3, 1), (1, 3), (1, 1)]
         ("source_path ILIKE 's3://b/%'", None, [(2, 1), (1, 2), (6, 1), (3, 1), (1, 1)]),
         ("version_number >= 2", None, [(1, 2), (1, 3)]),
         ("version_number = 1 AND name = 'alpha'", None, [(1, 1)]),
+        ("version_number = '3'", None, [(1, 3)]),
         ("tags.env = 'prod'", None, [(1, 2)]),
         ("tags.env ILIKE 'prod'", None, [(2, 1), (1, 2)]),
         ("tag.env != 'prod'", None, [(2, 1), (1, 1)]),
@@ -256,7 +257,7 @@ def test_model_version_paging(engine: Engine) -> None:
     [
         (None, None, 200001, "max_results"),
         ("stage = 'None'", None, 10, "Invalid attribute key 'stage'"),
-        ("version_number = '1'", None, 10, "Expected numeric value type for numeric attribute"),
+        ("version_number = 'x'", None, 10, "Invalid value for numeric attribute"),
         ("source_path IN ('a')", None, 10, "support comparison with a list"),
         (None, ["stage"], 10, "Invalid order_by key 'stage'"),
         (None, ["name", "name"], 10, "duplicate fields"),
