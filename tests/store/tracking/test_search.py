@@ -475,3 +475,25 @@ def test_logged_model_paging(engine: Engine) -> None:
         assert ids == ["m-3", "m-2"] and token is not None
         assert search_logged_model_ids(conn, ["1"], None, 2, None, token) == (["m-1"], None)
         assert search_logged_model_ids(conn, [], None, 2, None, None) == ([], None)
+
+
+# ------------------------------------------------------------------------ LIKE -> GLOB
+
+
+@pytest.mark.parametrize(
+    ("like", "glob"),
+    [
+        ("abc", "abc"),
+        ("a%", "a*"),
+        ("_b_", "?b?"),
+        ("a*b?[c]", "a[*]b[?][[]c]"),
+        ("50\\%", "50%"),
+        ("a\\_b", "a_b"),
+        ("x\\\\y", "x\\y"),
+        ("\\*", "[*]"),
+    ],
+)
+def test_like_to_glob(like: str, glob: str) -> None:
+    from modelyard.store.sql.filtering import like_to_glob
+
+    assert like_to_glob(like) == glob

@@ -233,11 +233,10 @@ _EXPERIMENT_NUMERIC = {
 
 
 def _experiment_id_clause(cmp: Comparison, dialect: str) -> ColumnElement[bool]:
-    values = cmp.value if isinstance(cmp.value, tuple) else (cmp.value,)
-    if cmp.comparator in ("=", "!=", "IN", "NOT IN") and all(
-        isinstance(v, str) and v.isdigit() for v in values
-    ):
-        ints = [int(v) for v in values]  # type: ignore[union-attr]
+    values = [str(v) for v in (cmp.value if isinstance(cmp.value, tuple) else (cmp.value,))]
+    if cmp.comparator in ("=", "!=", "IN", "NOT IN") and all(v.isdigit() for v in values):
+        # compare as integers so that the primary key index serves the lookup
+        ints = [int(v) for v in values]
         value: Any = tuple(ints) if isinstance(cmp.value, tuple) else ints[0]
         return compare_string(_E.c.experiment_id, cmp.comparator, value, dialect)
     return compare_string(as_text(_E.c.experiment_id), cmp.comparator, cmp.value, dialect)
