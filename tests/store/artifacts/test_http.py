@@ -4,10 +4,18 @@ against the real MLflow 3.17.2 artifact proxy (the reference implementation of t
 from __future__ import annotations
 
 import json
+import os
+import signal
+import socket
+import subprocess
 import threading
+import time
+import uuid
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
+import httpx
 import pytest
 
 from modelyard.errors import (
@@ -19,6 +27,9 @@ from modelyard.errors import (
 )
 from modelyard.store.artifacts.base import FileInfo
 from modelyard.store.artifacts.http import MlflowArtifactsRepository, parse_proxy_uri
+from modelyard.testing.artifact_contract import ArtifactRepositoryContract
+
+MLFLOW_BIN = Path(__file__).resolve().parents[3] / ".venv-mlflow" / "bin" / "mlflow"
 
 # -- URI resolution -----------------------------------------------------------------------
 
@@ -128,7 +139,7 @@ def _handler(script: _Script) -> type[BaseHTTPRequestHandler]:
 def scripted() -> Iterator[tuple[str, _Script]]:
     script = _Script()
     server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(script))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, args=(0.02,), daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_address[1]}", script
     server.shutdown()
@@ -219,3 +230,79 @@ def test_hostile_names_from_the_server_are_refused(scripted) -> None:
     ]
     with pytest.raises(InvalidParameterValue):
         _repo(base).list_artifacts()
+
+
+# -- the contract against the real MLflow 3.17.2 proxy -------------------------------------
+
+
+@pytest.fixture(scope="module")
+def mlflow_server(tmp_path_factory) -> Iterator[str]:
+    """A real ``mlflow server`` serving artifacts from a temp dir (skipped if not installed)."""
+    if not MLFLOW_BIN.exists():
+        pytest.skip(f"reference MLflow server not installed at {MLFLOW_BIN}")
+    work = tmp_path_factory.mktemp("mlflow-server")
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("MLFLOW_", "MODELYARD_"))}
+    proc = subprocess.Popen(
+        [
+            str(MLFLOW_BIN),
+            "server",
+            "--host=127.0.0.1",
+            f"--port={port}",
+            f"--backend-store-uri=sqlite:///{work / 'db.sqlite'}",
+            f"--artifacts-destination={work / 'artifacts'}",
+            "--workers=1",
+        ],
+        cwd=work,
+        env=env,
+        start_new_session=True,
+        stdout=subprocess.DEVNULL,
+        stderr=open(work / "server.log", "wb"),
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 90
+    while True:
+        try:
+            if httpx.get(f"{url}/health", timeout=1).status_code == 200:
+                break
+        except httpx.TransportError:
+            pass
+        if proc.poll() is not None or time.monotonic() > deadline:
+            proc.kill()
+            pytest.fail(f"mlflow server did not start: {(work / 'server.log').read_text()[-2000:]}")
+        time.sleep(0.2)
+    yield url
+    os.killpg(proc.pid, signal.SIGTERM)  # the server and its uvicorn worker
+    try:
+        proc.wait(timeout=5)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+
+
+@pytest.mark.slow
+@pytest.mark.compat
+class TestAgainstRealMlflowProxy(ArtifactRepositoryContract):
+    """Our client against the reference server: proves the wire, not just our own server."""
+
+    @pytest.fixture
+    def repo(self, mlflow_server: str) -> MlflowArtifactsRepository:
+        return MlflowArtifactsRepository(
+            f"mlflow-artifacts:/{uuid.uuid4().hex}/artifacts", tracking_uri=mlflow_server
+        )
+
+
+@pytest.mark.slow
+@pytest.mark.compat
+def test_http_uri_form_against_real_mlflow_proxy(mlflow_server: str, tmp_path: Path) -> None:
+    root = f"{uuid.uuid4().hex}/artifacts"
+    repo = MlflowArtifactsRepository(f"{mlflow_server}/api/2.0/mlflow-artifacts/artifacts/{root}")
+    local = tmp_path / "m.bin"
+    local.write_bytes(bytes(range(256)))
+    repo.log_artifact(str(local), "d")
+    assert repo.list_artifacts("d") == [FileInfo("d/m.bin", False, 256)]
+    same = MlflowArtifactsRepository(f"mlflow-artifacts:/{root}", tracking_uri=mlflow_server)
+    with same.open_artifact("d/m.bin") as f:
+        assert f.read() == bytes(range(256))

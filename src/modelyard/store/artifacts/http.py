@@ -443,13 +443,15 @@ class MlflowArtifactsRepository(ArtifactRepository):
         dest.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=TMP_PREFIX, dir=dest.parent)
         try:
-            with response, os.fdopen(fd, "wb") as out:
+            with os.fdopen(fd, "wb") as out:
                 for chunk in response.iter_bytes(CHUNK_SIZE):
                     out.write(chunk)
             os.replace(tmp, dest)
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
+        finally:
+            response.close()
 
     def _download_tree(self, rel: str, local: Path) -> None:
         local.mkdir(parents=True, exist_ok=True)
