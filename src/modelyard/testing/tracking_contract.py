@@ -218,6 +218,7 @@ class TrackingStoreContract:
         assert both.info.run_name == "same"
         with pytest.raises(InvalidParameterValue):
             store.create_run(exp_id, "u", None, [RunTag(RUN_NAME, "a")], "b")
+        assert by_arg.info.start_time is not None and by_arg.info.start_time > 0
 
     def test_create_run_in_unknown_or_deleted_experiment(self, store: TrackingStore) -> None:
         with pytest.raises(ResourceDoesNotExist):
@@ -265,6 +266,10 @@ class TrackingStoreContract:
             store.log_batch(run_id, metrics=[Metric("m", 1.0, 1, 0)])
         with pytest.raises(InvalidParameterValue):
             store.delete_tag(run_id, RUN_NAME)
+        with pytest.raises(InvalidParameterValue):
+            store.log_inputs(run_id, models=[LoggedModelInput("m-" + "1" * 32)])
+        with pytest.raises(InvalidParameterValue):
+            store.log_outputs(run_id, [LoggedModelOutput("m-" + "1" * 32, 0)])
         store.restore_run(run_id)
         assert store.get_run(run_id).info.lifecycle_stage == LifecycleStage.ACTIVE
         store.log_batch(run_id, metrics=[Metric("m", 1.0, 1, 0)])
@@ -466,6 +471,12 @@ class TrackingStoreContract:
             store.get_logged_model("m-" + "0" * 32)
         with pytest.raises(ResourceDoesNotExist):
             store.create_logged_model(MISSING_EXPERIMENT)
+        deleted_exp = _exp(store)
+        store.delete_experiment(deleted_exp)
+        with pytest.raises(InvalidParameterValue):
+            store.create_logged_model(deleted_exp)
+        with pytest.raises(InvalidParameterValue):
+            store.finalize_logged_model(model.model_id, "NOT_A_STATUS")
 
     def test_finalize_tags_params_and_delete_logged_model(self, store: TrackingStore) -> None:
         model = store.create_logged_model(_exp(store), name="m")
