@@ -93,3 +93,43 @@ def test_artifact_uri_join_without_parts_and_hostile_parts() -> None:
     assert artifact_uri_join("s3://b/p", "", None or "") == "s3://b/p"
     with pytest.raises(InvalidParameterValue):
         artifact_uri_join("s3://b/p", "../q")
+
+
+def test_entry_point_plugin_is_found_on_first_miss(tmp_path: Path) -> None:
+    """A real installed-distribution entry point (a dist-info dir on sys.path)."""
+    (tmp_path / "memplug.py").write_text(
+        "from modelyard.store.artifacts.local import LocalArtifactRepository\n"
+        "class Repo(LocalArtifactRepository):\n"
+        "    def __init__(self, artifact_uri, tracking_uri=None):\n"
+        "        super().__init__(artifact_uri.split('://', 1)[1])\n"
+        "        self.tracking_uri = tracking_uri\n"
+    )
+    dist = tmp_path / "memplug-0.1.dist-info"
+    dist.mkdir()
+    (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: memplug\nVersion: 0.1\n")
+    (dist / "entry_points.txt").write_text(
+        "[modelyard.artifact_repository]\nmemplug = memplug:Repo\n"
+    )
+    code = (
+        "from modelyard.store.artifacts import get_artifact_repository as g;"
+        f"r = g('memplug://{tmp_path}/x', tracking_uri='http://t');"
+        "print(type(r).__name__, r.root.name, r.tracking_uri)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={"PYTHONPATH": str(tmp_path), "PATH": "/usr/bin:/bin"},
+    )
+    assert out.stdout.split() == ["Repo", "x", "http://t"]
+
+
+def test_package_exports_resolve_lazily() -> None:
+    code = (
+        "import sys, modelyard.store.artifacts as a;"
+        "assert 'boto3' not in sys.modules and 'httpx' not in sys.modules;"
+        "print(a.get_artifact_repository.__name__, a.LocalArtifactRepository.__name__)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["get_artifact_repository", "LocalArtifactRepository"]

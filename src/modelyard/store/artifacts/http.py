@@ -181,7 +181,7 @@ def _redact(uri: str | None) -> str:
 
 # -- connection pool --------------------------------------------------------------------
 
-_clients: dict[tuple[str, str | bool], httpx.Client] = {}
+_clients: dict[tuple[int, str, str | bool], httpx.Client] = {}
 _clients_lock = threading.Lock()
 
 
@@ -195,7 +195,7 @@ def _client_for(base_url: str) -> httpx.Client:
     import httpx
 
     verify = _tls_verify()
-    key = (base_url, verify)
+    key = (os.getpid(), base_url, verify)  # a forked child must not share pooled sockets
     with _clients_lock:
         client = _clients.get(key)
         if client is None:

@@ -39,7 +39,7 @@ MULTIPART_THRESHOLD = 8 * 1024 * 1024
 MULTIPART_CHUNK_SIZE = 8 * 1024 * 1024
 _DELETE_BATCH = 1000
 
-_clients: dict[tuple[str | None, bool], Any] = {}
+_clients: dict[tuple[int, str | None, bool], Any] = {}
 _clients_lock = threading.Lock()
 
 
@@ -52,7 +52,7 @@ def _env(*names: str) -> str | None:
 
 
 def _s3_client(endpoint_url: str | None, verify: bool) -> BaseClient:
-    key = (endpoint_url, verify)
+    key = (os.getpid(), endpoint_url, verify)  # never share a client across a fork
     with _clients_lock:
         client = _clients.get(key)
         if client is None:
