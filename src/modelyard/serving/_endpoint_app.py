@@ -1,0 +1,241 @@
+"""The HTTP server of ``modelyard endpoints serve``.
+
+Routes: ``POST /serving-endpoints/<name>/invocations`` (MLflow scoring protocol, bearer token),
+``GET /serving-endpoints/<name>/status`` (what every worker serves, and load failures),
+``GET /ping``, ``/health``, ``/version``, ``/metrics``. Responses of an invocation carry
+``X-Modelyard-Served-Model`` and ``X-Modelyard-Model-Version``: the model that answered.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import time
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import orjson
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response
+from starlette.routing import Route
+
+from modelyard.serving._inference_log import InferenceLogger
+from modelyard.serving._invoke import Outcome, error_response, score
+from modelyard.serving._metrics import Metrics
+from modelyard.serving._runtime import Reloader
+from modelyard.serving._store import ServingStore, hash_token
+
+__all__ = ["GATEWAY_CONFIG_ENV", "GatewayConfig", "create_endpoint_app", "endpoint_app_from_env"]
+
+GATEWAY_CONFIG_ENV = "MODELYARD_GATEWAY_CONFIG"
+_TOKEN_TTL_S = 2.0
+_MAX_LOGGED_CHARS = 1_000_000
+
+
+@dataclass(slots=True)
+class GatewayConfig:
+    home: str
+    endpoints: list[str] | None = None
+    auth: bool = True
+    poll_interval_s: float = 5.0
+    max_body_bytes: int = 100 * 1024 * 1024
+    timeout_s: float | None = 60.0
+
+    def to_json(self) -> str:
+        return orjson.dumps(asdict(self)).decode()
+
+
+class _TokenCache:
+    """Token digest → record, re-read from the store after ``_TOKEN_TTL_S`` (so a revocation
+    takes effect within that time in every worker)."""
+
+    def __init__(self, store: ServingStore) -> None:
+        self.store = store
+        self._cache: dict[str, tuple[float, dict[str, Any] | None]] = {}
+
+    async def check(self, request: Request, endpoint: str) -> Response | None:
+        header = request.headers.get("authorization", "")
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            return error_response(
+                401,
+                "UNAUTHENTICATED",
+                "Missing bearer token: send 'Authorization: Bearer <token>'.",
+            )
+        digest = hash_token(token.strip())
+        now = time.monotonic()
+        hit = self._cache.get(digest)
+        if hit is None or hit[0] < now:
+            record = await asyncio.to_thread(self.store.find_token, digest)
+            self._cache[digest] = (now + _TOKEN_TTL_S, record)
+            if len(self._cache) > 10_000:
+                self._cache.clear()
+        else:
+            record = hit[1]
+        if (
+            record is None
+            or record["revoked"]
+            or (record["expiry"] is not None and record["expiry"] < time.time() * 1000)
+        ):
+            return error_response(401, "UNAUTHENTICATED", "Invalid, expired or revoked token.")
+        if record["endpoint"] and record["endpoint"] != endpoint:
+            return error_response(
+                403,
+                "PERMISSION_DENIED",
+                f"Token {record['token_id']} is not allowed to query endpoint {endpoint!r}.",
+            )
+        return None
+
+
+def create_endpoint_app(config: GatewayConfig) -> Starlette:
+    store = ServingStore(config.home)
+    metrics = Metrics()
+    reloader = Reloader(store, config.endpoints, metrics, config.poll_interval_s)
+    tokens = _TokenCache(store)
+    loggers: dict[str, InferenceLogger] = {}
+    version_body = _version().encode()
+
+    def logger_for(name: str) -> InferenceLogger:
+        lg = loggers.get(name)
+        if lg is None:
+            lg = loggers[name] = InferenceLogger(store.home / "inference" / name)
+        return lg
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_app: Starlette) -> AsyncIterator[None]:
+        await reloader.start()
+        try:
+            yield
+        finally:
+            await reloader.stop()
+            for lg in loggers.values():
+                await asyncio.to_thread(lg.close)
+
+    async def ping(_request: Request) -> Response:
+        ready = all(ep.table is not None for ep in reloader.endpoints.values())
+        return Response(b"\n", 200 if ready else 503, media_type="application/json")
+
+    async def version(_request: Request) -> Response:
+        return Response(version_body, media_type="application/json")
+
+    async def invocations(request: Request) -> Response:
+        start = time.perf_counter()
+        name = request.path_params["name"]
+        ep = reloader.endpoints.get(name)
+        if ep is None:
+            return error_response(
+                404, "RESOURCE_DOES_NOT_EXIST", f"Serving endpoint {name!r} does not exist."
+            )
+        if config.auth:
+            denied = await tokens.check(request, name)
+            if denied is not None:
+                return denied
+        table = ep.table
+        if table is None:
+            detail = "; ".join(ep.errors.values()) or "loading"
+            return error_response(
+                503, "TEMPORARILY_UNAVAILABLE", f"Endpoint {name!r} is not ready: {detail}"
+            )
+        route = table.pick()
+        outcome = await score(
+            request, route.batcher, max_body_bytes=config.max_body_bytes, timeout_s=config.timeout_s
+        )
+        elapsed = time.perf_counter() - start
+        labels = {"endpoint": name, "served_model": route.served.name, "version": route.version}
+        metrics.observe_request(labels, outcome.status, elapsed)
+        request_id = uuid.uuid4().hex
+        if ep.config.inference_logging:
+            logger_for(name).log(
+                request_id,
+                name,
+                route.served.name,
+                route.served.model_name,
+                route.version,
+                outcome.status,
+                elapsed * 1000.0,
+                _logged_request(request, outcome),
+                outcome.body[:_MAX_LOGGED_CHARS].decode("utf-8", "replace"),
+            )
+        return outcome.response(
+            {
+                "X-Modelyard-Served-Model": route.served.name,
+                "X-Modelyard-Model-Version": route.version,
+                "X-Request-Id": request_id,
+            }
+        )
+
+    async def status(request: Request) -> Response:
+        name = request.path_params["name"]
+        row = await asyncio.to_thread(store.get_endpoint, name)
+        if row is None:
+            return error_response(
+                404, "RESOURCE_DOES_NOT_EXIST", f"Serving endpoint {name!r} does not exist."
+            )
+        if config.auth:
+            denied = await tokens.check(request, name)
+            if denied is not None:
+                return denied
+        workers = await asyncio.to_thread(store.get_states, name)
+        ep = reloader.endpoints.get(name)
+        body = {
+            "name": name,
+            "state": _summary(workers),
+            "config": {k: row[k] for k in ("served_models", "workload_size", "batching")},
+            "workers": workers,
+            "answered_by": {"worker": str(os.getpid()), **(ep.state() if ep else {})},
+        }
+        return Response(orjson.dumps(body), media_type="application/json")
+
+    async def metrics_route(_request: Request) -> Response:
+        return PlainTextResponse(metrics.render(), media_type="text/plain; version=0.0.4")
+
+    routes = [
+        Route("/ping", ping, methods=["GET"]),
+        Route("/health", ping, methods=["GET"]),
+        Route("/version", version, methods=["GET"]),
+        Route("/metrics", metrics_route, methods=["GET"]),
+        Route("/serving-endpoints/{name}/invocations", invocations, methods=["POST"]),
+        Route("/serving-endpoints/{name}/status", status, methods=["GET"]),
+    ]
+    return Starlette(routes=routes, lifespan=lifespan)
+
+
+def _summary(workers: list[dict[str, Any]]) -> str:
+    if not workers:
+        return "NOT_RUNNING"
+    if any(w.get("errors") for w in workers):
+        return "READY_WITH_ERRORS" if all(w.get("ready") for w in workers) else "FAILED"
+    return "READY" if all(w.get("ready") for w in workers) else "LOADING"
+
+
+def _logged_request(request: Request, outcome: Outcome) -> str:
+    body = getattr(request, "_body", b"")
+    ctype = request.headers.get("content-type", "")
+    if body and ctype.startswith("application/json"):
+        return body[:_MAX_LOGGED_CHARS].decode("utf-8", "replace")
+    if outcome.scoring_input is not None:
+        try:
+            return orjson.dumps(
+                outcome.scoring_input.raw(), option=orjson.OPT_SERIALIZE_NUMPY
+            ).decode()[:_MAX_LOGGED_CHARS]
+        except TypeError:
+            return ""
+    return ""
+
+
+def _version() -> str:
+    from importlib.metadata import version
+
+    try:
+        return version("modelyard")
+    except Exception:  # pragma: no cover
+        return "0+unknown"
+
+
+def endpoint_app_from_env() -> Starlette:
+    raw = orjson.loads(os.environ[GATEWAY_CONFIG_ENV])
+    return create_endpoint_app(GatewayConfig(**raw))
