@@ -144,3 +144,20 @@ def test_extra_endpoints_plug_in(server_config):
         assert c.post("/ajax-api/2.0/mlflow/items/7", json={"n": "3"}).json() == {"id": "7", "n": 3}
         routes = app.state.dispatcher.routes()
         assert ("GET", "/api/2.0/mlflow/hello") in routes
+
+
+def test_without_artifact_proxy(tmp_path):
+    dest = tmp_path / "direct"
+    config = ServerConfig(
+        backend_store_uri=f"sqlite:///{tmp_path / 'db.sqlite'}",
+        artifacts_destination=dest.as_uri(),
+        allowed_hosts=("testserver",),
+        serve_artifacts=False,
+    )
+    with TestClient(create_app(config)) as c:
+        r = c.get("/api/2.0/mlflow-artifacts/artifacts", params={"path": "x"})
+        assert r.status_code == 404
+        assert r.json()["error_code"] == "ENDPOINT_NOT_FOUND"
+        exp_id = c.post(f"{API}/experiments/create", json={"name": "d"}).json()["experiment_id"]
+        exp = c.get(f"{API}/experiments/get", params={"experiment_id": exp_id}).json()["experiment"]
+        assert exp["artifact_location"] == f"{dest.as_uri()}/{exp_id}"

@@ -127,6 +127,12 @@ def server_command(
         **extra,
     )
     click.echo(f"modelyard server listening on http://{host}:{port}{config.static_prefix}")
+    if host in ("0.0.0.0", "::") and not config.allowed_hosts:
+        click.echo(
+            "note: only localhost Host headers are accepted; pass --allowed-hosts with the "
+            "names clients use to reach this server (or '*').",
+            err=True,
+        )
     if workers > 1:
         os.environ.update(config.to_env())
         uvicorn.run(
