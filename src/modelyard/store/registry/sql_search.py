@@ -146,7 +146,7 @@ def search_registered_model_pks(
     }
     ordering: list[ColumnElement[Any]] = []
     for key in order_keys:
-        ordering.extend(order_terms(columns[key.key], key.ascending))
+        ordering.extend(order_terms(columns[key.key], key.ascending, dialect))
     if all(k.key != "name" for k in order_keys):
         ordering.append(columns["name"].asc())
     query = select(_RM.c.id).select_from(joins.apply(_RM)).where(*where).order_by(*ordering)
@@ -204,7 +204,7 @@ def search_model_version_keys(
     keys = [*order_keys, *(k for k in _MV_DEFAULT_ORDER if k.key not in given)]
     ordering: list[ColumnElement[Any]] = []
     for key in keys:
-        ordering.extend(order_terms(columns[key.key], key.ascending))
+        ordering.extend(order_terms(columns[key.key], key.ascending, dialect))
     base = _MV.join(_RM, _RM.c.id == _MV.c.model_pk)
     query = (
         select(_MV.c.model_pk, _MV.c.version)

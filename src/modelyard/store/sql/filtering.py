@@ -32,6 +32,7 @@ __all__ = [
     "dialect_of",
     "escape_like",
     "like_to_glob",
+    "nulls_last",
     "order_terms",
     "page",
     "sort_text",
@@ -121,23 +122,34 @@ def sort_text(col: ColumnElement[Any], dialect: str) -> ColumnElement[Any]:
     return col
 
 
+def nulls_last(value: ColumnElement[Any], ascending: bool, dialect: str) -> ColumnElement[Any]:
+    """``value ASC|DESC`` with NULLs after every real value.
+
+    Where the backend already puts NULLs last (SQLite DESC, PostgreSQL ASC) no NULLS LAST
+    is written, so an index on the column can still deliver the order.
+    """
+    term = value.asc() if ascending else value.desc()
+    natural_last = (dialect == "sqlite" and not ascending) or (
+        dialect == "postgresql" and ascending
+    )
+    return term if natural_last else term.nulls_last()
+
+
 def order_terms(
     value: ColumnElement[Any],
     ascending: bool,
+    dialect: str,
     *,
     missing: ColumnElement[bool] | None = None,
-    nan: ColumnElement[bool] | None = None,
 ) -> list[ColumnElement[Any]]:
-    """ORDER BY terms: real values in the requested direction, then NaN, then missing.
-
-    ``missing`` defaults to ``value IS NULL``.
-    """
-    missing = value.is_(None) if missing is None else missing
-    whens: list[tuple[ColumnElement[bool], int]] = [(missing, 2)]
-    if nan is not None:
-        whens.append((nan, 1))
-    rank = case(*whens, else_=0)
-    return [rank.asc(), value.asc() if ascending else value.desc()]
+    """ORDER BY terms: real values in the requested direction, then NULL values, then rows
+    for which ``missing`` is true (e.g. a metric key the run never logged, while a NaN
+    metric is a present row with a NULL value)."""
+    terms: list[ColumnElement[Any]] = []
+    if missing is not None:
+        terms.append(case((missing, 1), else_=0).asc())
+    terms.append(nulls_last(value, ascending, dialect))
+    return terms
 
 
 def page(query: Select[Any], offset: int, max_results: int) -> Select[Any]:

@@ -159,14 +159,14 @@ def _run_order_terms(key: OrderKey, joins: _KeyJoins, dialect: str) -> list[Colu
         col = _RUN_ATTRIBUTE_COLUMNS[key.key]
         if key.key not in _NUMERIC_RUN_ATTRIBUTES:
             col = sort_text(col, dialect)
-        return order_terms(col, key.ascending, missing=_RUN_ATTRIBUTE_COLUMNS[key.key].is_(None))
+        return order_terms(col, key.ascending, dialect)
     alias = joins.get(key.entity_type, key.key)
-    missing = alias.c.run_uuid.is_(None)
     if key.entity_type == METRIC:
+        # a NaN is a present row with a NULL value: after real values, before missing keys
         return order_terms(
-            alias.c.value, key.ascending, missing=missing, nan=alias.c.value.is_(None)
+            alias.c.value, key.ascending, dialect, missing=alias.c.run_uuid.is_(None)
         )
-    return order_terms(sort_text(alias.c.value, dialect), key.ascending, missing=missing)
+    return order_terms(sort_text(alias.c.value, dialect), key.ascending, dialect)
 
 
 def build_run_search(
@@ -187,7 +187,7 @@ def build_run_search(
         ordering.extend(_run_order_terms(key, joins, dialect))
     ordered_attrs = {k.key for k in order_keys if k.entity_type == ATTRIBUTE}
     if "start_time" not in ordered_attrs:
-        ordering.extend(order_terms(_R.c.start_time, False))
+        ordering.extend(order_terms(_R.c.start_time, False, dialect))
     if "run_id" not in ordered_attrs:
         ordering.append(_R.c.run_uuid.asc())
     return (
@@ -283,7 +283,7 @@ def search_experiment_ids(
     for key in order_keys:
         col = columns[key.key]
         value = sort_text(col, dialect) if key.key == "name" else col
-        ordering.extend(order_terms(value, key.ascending, missing=col.is_(None)))
+        ordering.extend(order_terms(value, key.ascending, dialect))
     if all(k.key != "experiment_id" for k in order_keys):
         ordering.append(_E.c.experiment_id.asc())
     query = (
@@ -364,11 +364,11 @@ def search_logged_model_ids(
     ordering: list[ColumnElement[Any]] = []
     for key in order_keys:
         if key.entity_type == METRIC:
-            ordering.extend(order_terms(_latest_model_metric(key.key), key.ascending))
+            ordering.extend(order_terms(_latest_model_metric(key.key), key.ascending, dialect))
             continue
         col = _LM_COLUMNS[key.key]
         value = col if key.key in _LM_NUMERIC else sort_text(col, dialect)
-        ordering.extend(order_terms(value, key.ascending, missing=col.is_(None)))
+        ordering.extend(order_terms(value, key.ascending, dialect))
     ordered_attrs = {k.key for k in order_keys if k.entity_type == ATTRIBUTE}
     if "creation_timestamp" not in ordered_attrs:
         ordering.append(_LM.c.creation_timestamp.desc())
