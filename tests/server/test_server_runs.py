@@ -270,3 +270,20 @@ def test_run_relative_artifact_list(client):
     assert sub["files"] == [{"path": "report/summary.txt", "is_dir": False, "file_size": 5}]
     body = get(client, "/artifacts/list", {"run_id": run_id, "path": "../../x"}, status=400)
     assert body["error_code"] == "INVALID_PARAMETER_VALUE"
+
+
+def test_ui_get_artifact_route(client):
+    exp_id = new_experiment(client)
+    run = new_run(client, exp_id)
+    run_id = run["info"]["run_id"]
+    rest = run["info"]["artifact_uri"][len("mlflow-artifacts:/") :]
+    client.put(f"/api/2.0/mlflow-artifacts/artifacts/{rest}/notes.txt", content=b"note")
+    r = client.get("/get-artifact", params={"run_id": run_id, "path": "notes.txt"})
+    assert r.status_code == 200
+    assert r.content == b"note"
+    assert r.headers["content-type"].startswith("text/plain")
+    r = client.get("/get-artifact", params={"run_id": run_id, "path": "../../../etc/passwd"})
+    assert r.status_code == 400
+    r = client.get("/get-artifact", params={"run_id": run_id, "path": "missing.txt"})
+    assert r.status_code == 404
+    assert r.json()["error_code"] == "RESOURCE_DOES_NOT_EXIST"

@@ -24,9 +24,10 @@ from starlette.responses import FileResponse, Response, StreamingResponse
 from modelyard.errors import InvalidParameterValue, ResourceDoesNotExist
 from modelyard.server.errors import PayloadTooLarge
 from modelyard.server.routing import Call, Endpoint
+from modelyard.store.artifacts.base import ArtifactRepository
 from modelyard.store.artifacts.paths import safe_relative_path
 
-__all__ = ["ENDPOINTS"]
+__all__ = ["ENDPOINTS", "file_response"]
 
 CHUNK_SIZE = 1024 * 1024
 
@@ -64,9 +65,9 @@ def _media_type(rel: str) -> str:
     return guessed or "application/octet-stream"
 
 
-def _open(call: Call, rel: str) -> BinaryIO:
+def _open(repo: ArtifactRepository, rel: str) -> BinaryIO:
     try:
-        return call.ctx.artifacts.open_artifact(rel)
+        return repo.open_artifact(rel)
     except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
         raise ResourceDoesNotExist(f"Artifact '{rel}' does not exist.") from None
 
@@ -79,9 +80,9 @@ def _chunks(stream: BinaryIO) -> Iterator[bytes]:
         stream.close()
 
 
-async def download_artifact(call: Call) -> Response:
-    rel = _path(call)
-    stream = await anyio.to_thread.run_sync(_open, call, rel)
+async def file_response(repo: ArtifactRepository, rel: str) -> Response:
+    """Stream one file of ``repo`` as an attachment (404 JSON when it does not exist)."""
+    stream = await anyio.to_thread.run_sync(_open, repo, rel)
     headers = _download_headers(rel)
     media_type = _media_type(rel)
     local_name = getattr(stream, "name", None)
@@ -95,6 +96,23 @@ async def download_artifact(call: Call) -> Response:
     return StreamingResponse(
         iterate_in_threadpool(_chunks(stream)), media_type=media_type, headers=headers
     )
+
+
+async def download_artifact(call: Call) -> Response:
+    rel = _path(call)
+    return await file_response(call.ctx.artifacts, rel)
+
+
+async def get_run_artifact(call: Call) -> Response:
+    """UI route ``GET /get-artifact?run_id&path``: one file of a run, by run-relative path."""
+    rel = safe_relative_path(call.args.req_str("path"))
+    if not rel:
+        raise InvalidParameterValue("Invalid path: an artifact file path is required.")
+    run_id = call.args.run_id()
+    assert run_id is not None
+    run = await anyio.to_thread.run_sync(call.tracking.get_run, run_id)
+    repo = await anyio.to_thread.run_sync(call.ctx.repository_for, run.info.artifact_uri)
+    return await file_response(repo, rel)
 
 
 class _RequestReader(io.RawIOBase):
@@ -164,4 +182,5 @@ ENDPOINTS: list[Endpoint] = [
     Endpoint("GET", f"{_A}/{{path:path}}", download_artifact, body="query"),
     Endpoint("PUT", f"{_A}/{{path:path}}", upload_artifact, body="stream"),
     Endpoint("DELETE", f"{_A}/{{path:path}}", delete_artifact, body="stream"),
+    Endpoint("GET", "/get-artifact", get_run_artifact, absolute=True),
 ]
