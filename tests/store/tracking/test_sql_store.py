@@ -130,3 +130,29 @@ def test_two_processes_creating_a_fresh_database(tmp_path: Path, artifact_root: 
         proc.join(120)
         assert proc.exitcode == 0
     assert SqlTrackingStore(uri, artifact_root).get_experiment("0").name == "Default"
+
+
+@pytest.mark.postgres
+def test_concurrent_writers_on_postgres_neither_deadlock_nor_lose(
+    pg_store: SqlTrackingStore,
+) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from modelyard.entities import RunTag
+
+    run_id = pg_store.create_run("0", "u", None, [], None).info.run_id
+    keys = [f"k{i}" for i in range(20)]
+
+    def write(worker: int) -> None:
+        order = keys if worker % 2 else list(reversed(keys))
+        for batch in range(15):
+            step = worker * 1000 + batch
+            points = [Metric(k, float(step), step, step) for k in order]
+            tags = [RunTag(k, str(worker)) for k in order]
+            pg_store.log_batch(run_id, metrics=points, tags=tags)
+
+    with ThreadPoolExecutor(4) as pool:
+        list(pool.map(write, range(4)))
+    run = pg_store.get_run(run_id)
+    assert run.data.metrics == dict.fromkeys(keys, 3014.0)
+    assert len(pg_store.get_metric_history(run_id, "k0")) == 60

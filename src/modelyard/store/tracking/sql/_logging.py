@@ -86,7 +86,7 @@ class LoggingMixin(SqlBase):
         latest = {t.key: t.value for t in tags}
         conn.execute(
             self.upsert(s.tags, ["run_uuid", "key"], ["value"]),
-            [{"run_uuid": run_id, "key": k, "value": v} for k, v in latest.items()],
+            [{"run_uuid": run_id, "key": k, "value": latest[k]} for k in sorted(latest)],
         )
         if RUN_NAME_TAG in latest:
             conn.execute(
@@ -115,8 +115,13 @@ class LoggingMixin(SqlBase):
             current = best.get(m.key)
             if current is None or _rank(m) > _rank(current):
                 best[m.key] = m
+        if self.dialect != "sqlite":
+            # concurrent writers take index locks in one order, so they cannot deadlock
+            # (SQLite needs no care: BEGIN IMMEDIATE serialises writers)
+            rows.sort(key=_point_order)
         conn.execute(self.insert_ignore(s.metrics), rows)
-        conn.execute(self._latest_upsert(), [_latest_row(run_id, m) for m in best.values()])
+        latest = [_latest_row(run_id, best[key]) for key in sorted(best)]
+        conn.execute(self._latest_upsert(), latest)
 
     def _latest_upsert(self) -> Any:
         lm = s.latest_metrics
@@ -193,6 +198,11 @@ def _dedupe_params(run_id: str, params: Sequence[Param]) -> dict[str, str]:
             )
         wanted[p.key] = value
     return wanted
+
+
+def _point_order(row: dict[str, Any]) -> tuple[str, int, int, float]:
+    value = row["value"]
+    return (row["key"], row["timestamp"], row["step"], -math.inf if value is None else value)
 
 
 def _latest_row(run_id: str, m: Metric) -> dict[str, Any]:
