@@ -342,6 +342,14 @@ def test_run_search_errors(engine: Engine) -> None:
             search_run_ids(conn, ["1"], "lifecycle_stage = 'active'", 1, 10, None, None)
 
 
+def test_many_keys(engine: Engine) -> None:
+    flt = " AND ".join(f"params.k{i} IS NULL" for i in range(40))
+    order = [f"metrics.m{i} DESC" for i in range(20)]
+    assert runs(engine, flt, order) == ACTIVE_EXP1_DEFAULT_ORDER
+    with engine.connect() as conn, pytest.raises(InvalidParameterValue, match="Too many distinct"):
+        search_run_ids(conn, ["1"], flt, 1, 10, [*order, "tags.a", "tags.b"], None)
+
+
 def test_one_statement_per_page(engine: Engine) -> None:
     statements: list[str] = []
 

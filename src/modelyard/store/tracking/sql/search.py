@@ -17,6 +17,7 @@ from sqlalchemy import Connection, FromClause, Select, exists, select
 from sqlalchemy.sql.elements import ColumnElement
 
 from modelyard.entities import LifecycleStage, ViewType
+from modelyard.errors import InvalidParameterValue
 from modelyard.query import (
     ATTRIBUTE,
     DATASET,
@@ -49,6 +50,7 @@ from modelyard.store.sql.filtering import (
 __all__ = [
     "EXPERIMENTS_MAX_RESULTS_LIMIT",
     "LOGGED_MODELS_MAX_RESULTS_LIMIT",
+    "MAX_DISTINCT_KEYS",
     "RUNS_MAX_RESULTS_LIMIT",
     "search_experiment_ids",
     "search_logged_model_ids",
@@ -56,6 +58,8 @@ __all__ = [
 ]
 
 RUNS_MAX_RESULTS_LIMIT = 50000
+#: SQLite joins at most 64 tables in one statement; one join per distinct key
+MAX_DISTINCT_KEYS = 60
 EXPERIMENTS_MAX_RESULTS_LIMIT = 50000
 LOGGED_MODELS_MAX_RESULTS_LIMIT = 50000
 
@@ -94,6 +98,11 @@ class _KeyJoins:
     def get(self, entity: str, key: str) -> Any:
         alias = self._aliases.get((entity, key))
         if alias is None:
+            if len(self._aliases) >= MAX_DISTINCT_KEYS:
+                raise InvalidParameterValue(
+                    f"Too many distinct keys in filter and order_by: {entity}s.{key!r} would be "
+                    f"number {len(self._aliases) + 1}, at most {MAX_DISTINCT_KEYS} are allowed"
+                )
             table = self._tables[entity]
             alias = table.alias(f"{entity}_{len(self._aliases)}")
             self._aliases[(entity, key)] = alias
