@@ -108,3 +108,48 @@ def test_skops_refuses_untrusted_types_unless_caller_trusts_them(tmp_path) -> No
     assert modelyard.sklearn.load_model(str(tmp_path / "t"), trust_model_skops_types=True).predict(
         X
     ).tolist() == [0, 1, 1]
+
+
+def test_code_paths_are_copied_and_importable_at_load(tmp_path) -> None:
+    import subprocess
+    import sys
+
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "shifter.py").write_text(
+        "from modelyard.pyfunc import PythonModel\n"
+        "class Shift(PythonModel):\n"
+        "    def predict(self, context, model_input, params=None):\n"
+        "        return [v + 100 for v in model_input['x']]\n"
+    )
+    code = (
+        "import sys; sys.path.insert(0, {src!r})\n"
+        "import modelyard.pyfunc, shifter\n"
+        "modelyard.pyfunc.save_model({dst!r}, python_model=shifter.Shift(), code_paths=[{file!r}])\n"
+    ).format(src=str(src), dst=str(tmp_path / "m"), file=str(src / "shifter.py"))
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=tmp_path)
+    assert (tmp_path / "m" / "code" / "shifter.py").is_file()
+    load = (
+        "import pandas as pd, modelyard.pyfunc\n"
+        "m = modelyard.pyfunc.load_model({dst!r})\n"
+        "print(m.predict(pd.DataFrame({{'x': [1, 2]}})))\n"
+    ).format(dst=str(tmp_path / "m"))
+    out = subprocess.run([sys.executable, "-c", load], check=True, capture_output=True, text=True)
+    assert out.stdout.strip() == "[101, 102]"
+
+
+def test_conda_env_and_unknown_arguments(tmp_path) -> None:
+    from sklearn.dummy import DummyRegressor
+
+    est = DummyRegressor().fit([[0], [1]], [0.0, 1.0])
+    env = {
+        "name": "custom",
+        "dependencies": ["python=3.11", {"pip": ["scikit-learn", "mypkg==1.0"]}],
+    }
+    modelyard.sklearn.save_model(est, tmp_path / "c", conda_env=env)
+    assert yaml.safe_load((tmp_path / "c" / "conda.yaml").read_text()) == env
+    assert (tmp_path / "c" / "requirements.txt").read_text() == "scikit-learn\nmypkg==1.0"
+    with pytest.raises(InvalidParameterValue, match="serialisation_format"):
+        modelyard.sklearn.save_model(est, tmp_path / "u", serialisation_format="skops")
+    with pytest.raises(InvalidParameterValue, match="Only one of"):
+        modelyard.sklearn.save_model(est, tmp_path / "u", conda_env=env, pip_requirements=["x"])

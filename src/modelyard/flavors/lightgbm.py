@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from modelyard.errors import InvalidParameterValue
-from modelyard.flavors._base import local_model_dir, pyfunc_block, save_model_dir
+from modelyard.flavors._base import add_code_to_path, local_model_dir, pyfunc_block, save_model_dir
 from modelyard.flavors._classes import qualified_name
 from modelyard.flavors.sklearn import SERIALIZATION_FORMAT_SKOPS, dump_estimator, load_estimator
 from modelyard.models.environment import default_requirements
@@ -46,7 +46,7 @@ def save_model(
     extra_pip_requirements: list[str] | str | None = None,
     metadata: dict[str, Any] | None = None,
     mlmodel: Model | None = None,
-    **_ignored: Any,
+    **kwargs: Any,
 ) -> Model:
     """Save a LightGBM Booster or scikit-learn-API model as a model directory."""
     import lightgbm as lgb
@@ -98,6 +98,7 @@ def save_model(
         extra_pip_requirements=extra_pip_requirements,
         metadata=metadata,
         mlmodel=mlmodel,
+        **kwargs,
     )
 
 
@@ -125,7 +126,9 @@ def load_model(
 ) -> Any:
     """The Booster or LGBMModel stored at ``model_uri``."""
     model_dir = local_model_dir(model_uri, dst_path)
-    return _load_from_dir(model_dir, Model.load(model_dir), skops_trusted_types)
+    mlmodel = Model.load(model_dir)
+    add_code_to_path(model_dir, mlmodel)
+    return _load_from_dir(model_dir, mlmodel, skops_trusted_types)
 
 
 class _LGBPyfunc:

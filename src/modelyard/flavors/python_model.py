@@ -79,7 +79,7 @@ def save_model(
     model_config: dict[str, Any] | None = None,
     metadata: dict[str, Any] | None = None,
     mlmodel: Model | None = None,
-    **_ignored: Any,
+    **kwargs: Any,
 ) -> Model:
     """Save a custom model. ``python_model`` is a :class:`PythonModel` or a function of the input."""
     if python_model is None:
@@ -124,6 +124,7 @@ def save_model(
         extra_pip_requirements=extra_pip_requirements,
         metadata=metadata,
         mlmodel=mlmodel,
+        **kwargs,
     )
 
 

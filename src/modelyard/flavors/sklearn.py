@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from modelyard.errors import InvalidParameterValue
-from modelyard.flavors._base import local_model_dir, pyfunc_block, save_model_dir
+from modelyard.flavors._base import add_code_to_path, local_model_dir, pyfunc_block, save_model_dir
 from modelyard.models.environment import default_requirements
 from modelyard.models.mlmodel import Model, ModelInfo
 from modelyard.models.signature import ModelSignature
@@ -125,7 +125,7 @@ def save_model(
     pyfunc_predict_fn: str = "predict",
     metadata: dict[str, Any] | None = None,
     mlmodel: Model | None = None,
-    **_ignored: Any,
+    **kwargs: Any,
 ) -> Model:
     """Save a scikit-learn estimator (or any object with the estimator API) as a model directory."""
     _check_format(serialization_format)
@@ -170,6 +170,7 @@ def save_model(
         extra_pip_requirements=extra_pip_requirements,
         metadata=metadata,
         mlmodel=mlmodel,
+        **kwargs,
     )
 
 
@@ -210,9 +211,9 @@ def load_model(
 ) -> Any:
     """Load the estimator stored at ``model_uri`` (a local path or any model URI)."""
     model_dir = local_model_dir(model_uri, dst_path)
-    return _load_from_dir(
-        model_dir, Model.load(model_dir), skops_trusted_types, trust_model_skops_types
-    )
+    mlmodel = Model.load(model_dir)
+    add_code_to_path(model_dir, mlmodel)
+    return _load_from_dir(model_dir, mlmodel, skops_trusted_types, trust_model_skops_types)
 
 
 class _SklearnPyfunc:

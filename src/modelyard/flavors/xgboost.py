@@ -35,7 +35,7 @@ def save_model(
     extra_pip_requirements: list[str] | str | None = None,
     metadata: dict[str, Any] | None = None,
     mlmodel: Model | None = None,
-    **_ignored: Any,
+    **kwargs: Any,
 ) -> Model:
     """Save an XGBoost Booster or scikit-learn-API model as a model directory."""
     import xgboost as xgb
@@ -72,6 +72,7 @@ def save_model(
         extra_pip_requirements=extra_pip_requirements,
         metadata=metadata,
         mlmodel=mlmodel,
+        **kwargs,
     )
 
 

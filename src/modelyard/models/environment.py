@@ -82,17 +82,46 @@ def write_environment(
     default_reqs: list[str],
     pip_requirements: list[str] | str | None = None,
     extra_pip_requirements: list[str] | str | None = None,
+    conda_env: dict[str, Any] | str | os.PathLike[str] | None = None,
 ) -> list[str]:
     """Write the three environment files into the model directory; returns the requirements.
 
-    ``pip_requirements`` replaces the defaults; ``extra_pip_requirements`` adds to them (not both).
+    ``pip_requirements`` replaces the defaults; ``extra_pip_requirements`` adds to them;
+    ``conda_env`` (a dict or a YAML file) is written as given and its ``pip`` list becomes the
+    requirements. Only one of the three can be given.
     """
     import yaml
 
-    if pip_requirements is not None and extra_pip_requirements is not None:
-        raise InvalidParameterValue(
-            "Only one of 'pip_requirements' and 'extra_pip_requirements' can be given"
+    given = [
+        n
+        for n, v in (
+            ("pip_requirements", pip_requirements),
+            ("extra_pip_requirements", extra_pip_requirements),
+            ("conda_env", conda_env),
         )
+        if v is not None
+    ]
+    if len(given) > 1:
+        raise InvalidParameterValue(f"Only one of {given} can be given")
+    conda_doc: dict[str, Any] | None = None
+    if conda_env is not None:
+        if isinstance(conda_env, dict):
+            conda_doc = conda_env
+        else:
+            env_file = Path(conda_env)
+            if not env_file.is_file():
+                raise InvalidParameterValue(
+                    f"Field 'conda_env' names a file that does not exist: {conda_env}"
+                )
+            conda_doc = yaml.safe_load(env_file.read_text())
+        if not isinstance(conda_doc, dict):
+            raise InvalidParameterValue("Field 'conda_env' must be a mapping (a conda environment)")
+        pip_requirements = [
+            str(r)
+            for dep in conda_doc.get("dependencies") or []
+            if isinstance(dep, dict)
+            for r in dep.get("pip") or []
+        ]
     if pip_requirements is not None:
         reqs = _check_list("pip_requirements", pip_requirements)
     else:
@@ -113,7 +142,7 @@ def write_environment(
     (root / REQUIREMENTS_FILE).write_text("\n".join(reqs_out))
     python = platform.python_version()
     pip_version = _version("pip", "24.0")
-    conda = {
+    conda = conda_doc or {
         "channels": ["conda-forge"],
         "dependencies": [f"python={python}", f"pip<={pip_version}", {"pip": reqs_out}],
         "name": "mlflow-env",

@@ -166,10 +166,17 @@ class Model:
 
     @classmethod
     def load(cls, path: str | os.PathLike[str]) -> Model:
-        """Read ``MLmodel`` from a local model directory or the file itself."""
+        """Read ``MLmodel`` from a local model directory, the file itself, or a ``file:`` URI.
+        (This layer sits below the client: for ``runs:/``/``models:/`` URIs, load the model with
+        ``modelyard.pyfunc.load_model`` and read ``.metadata``.)"""
         import yaml
 
-        target = Path(path)
+        text = os.fspath(path)
+        if text.startswith("file:"):
+            from urllib.parse import unquote, urlparse
+
+            text = unquote(urlparse(text).path)
+        target = Path(text)
         if target.is_dir():
             target = target / MLMODEL_FILE_NAME
         if not target.is_file():

@@ -161,8 +161,24 @@ class Schema:
             if s.name is not None and (isinstance(s, TensorSpec) or s.required)
         ]
 
+    def optional_input_names(self) -> list[str]:
+        return [s.name for s in self.inputs if isinstance(s, ColSpec) and s.name and not s.required]
+
+    def input_types_dict(self) -> dict[str, str]:
+        """Column name → type name (``tensor`` for tensors, the JSON ``type`` for complex ones)."""
+        out: dict[str, str] = {}
+        for spec in self.inputs:
+            if spec.name is None:
+                continue
+            out[spec.name] = "tensor" if isinstance(spec, TensorSpec) else spec.to_dict()["type"]
+        return out
+
     def to_list(self) -> list[dict[str, Any]]:
         return [s.to_dict() for s in self.inputs]
+
+    def to_dict(self) -> list[dict[str, Any]]:
+        """The spec list (MLflow's ``Schema.to_dict`` returns the same list)."""
+        return self.to_list()
 
     def to_json(self) -> str:
         return json.dumps(self.to_list())

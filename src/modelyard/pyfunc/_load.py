@@ -27,6 +27,7 @@ def load_model(
     runs code chosen by the model's author: load only models you trust.
     """
     from modelyard.client._model_uris import download_model
+    from modelyard.flavors._base import add_code_to_path
     from modelyard.flavors.loaders import flavor_module_for
 
     model_dir = Path(download_model(os.fspath(model_uri), dst_path=dst_path))
@@ -40,6 +41,7 @@ def load_model(
     if not isinstance(loader, str):
         raise InvalidParameterValue("The python_function flavor has no 'loader_module'")
     module = flavor_module_for(loader)
+    add_code_to_path(model_dir, mlmodel)
     if model_config is not None:
         loader_kwargs["model_config"] = model_config
     impl = module.load_pyfunc(model_dir, mlmodel, **loader_kwargs)
