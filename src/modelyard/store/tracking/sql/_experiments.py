@@ -86,7 +86,9 @@ class ExperimentsMixin(SqlBase):
                         "last_update_time": now,
                     },
                 )
-                exp_id = int(result.inserted_primary_key[0])
+                primary_key = result.inserted_primary_key
+                assert primary_key is not None
+                exp_id = int(primary_key[0])
                 if not artifact_location:
                     conn.execute(
                         update(_E)
@@ -245,9 +247,10 @@ class ExperimentsMixin(SqlBase):
                 )
 
 
-def _tag_rows(exp_id: int, tags: Sequence[tuple[str, str]] | None) -> list[dict[str, Any]]:
+def _tag_rows(exp_id: int, tags: Sequence[Any] | None) -> list[dict[str, Any]]:
+    """``(key, value)`` tuples or ``ExperimentTag``-like objects; the last value of a key wins."""
     rows: dict[str, dict[str, Any]] = {}
     for tag in tags or ():
-        key, value = (tag.key, tag.value) if hasattr(tag, "key") else tag  # type: ignore[union-attr]
+        key, value = (tag.key, tag.value) if hasattr(tag, "key") else tag
         rows[key] = {"experiment_id": exp_id, "key": key, "value": value}
     return list(rows.values())
