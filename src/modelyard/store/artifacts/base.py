@@ -45,11 +45,17 @@ class ArtifactRepository(ABC):
 
     @abstractmethod
     def download_artifacts(self, artifact_path: str, dst_path: str | None = None) -> str:
-        """Download a file or a directory tree; returns the local path."""
+        """Download a file or a directory tree; returns the local path.
+
+        The artifact lands at ``<dst_path>/<artifact_path>`` (``dst_path`` is created if
+        missing; ``None`` means a new temporary directory). ``""`` downloads the whole root.
+        A missing artifact raises ResourceDoesNotExist."""
 
     @abstractmethod
     def open_artifact(self, artifact_file: str) -> BinaryIO:
         """Open one file for reading; a missing file raises ResourceDoesNotExist."""
 
     @abstractmethod
-    def delete_artifacts(self, artifact_path: str | None = None) -> None: ...
+    def delete_artifacts(self, artifact_path: str | None = None) -> None:
+        """Delete a file or a directory tree; ``None``/``""`` empties the whole root.
+        Deleting something missing is a no-op."""

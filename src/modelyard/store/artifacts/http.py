@@ -426,9 +426,9 @@ class MlflowArtifactsRepository(ArtifactRepository):
                 raise ModelyardError(f"Listing {rel!r}: the server sent a bad name {name!r}")
             size = entry.get("file_size")
             is_dir = bool(entry.get("is_dir", False))
-            infos.append(
-                FileInfo(join_relative(rel, name), is_dir, None if is_dir else int(size or 0))
-            )
+            # proto3 JSON omits zeros: a file without "file_size" is empty.
+            file_size = None if is_dir else int(size or 0)
+            infos.append(FileInfo(join_relative(rel, name), is_dir, file_size))
         # A listing of a file may come back as that single file: that means "not a directory".
         if (
             len(infos) == 1
@@ -467,10 +467,15 @@ class MlflowArtifactsRepository(ArtifactRepository):
         children = self.list_artifacts(rel)
         dst = new_download_dir(dst_path)
         local = dst / rel if rel else dst
-        if children or not rel:
-            self._download_tree(rel, local)
-        else:
-            self._download_file(rel, local)
+        try:
+            if children or not rel:
+                self._download_tree(rel, local)
+            else:
+                self._download_file(rel, local)
+        except BaseException:
+            if dst_path is None:  # do not leave an empty temp dir behind
+                shutil.rmtree(dst, ignore_errors=True)
+            raise
         return str(local)
 
     def open_artifact(self, artifact_file: str) -> BinaryIO:
