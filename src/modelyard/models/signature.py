@@ -86,7 +86,7 @@ class ColSpec:
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> ColSpec:
-        raw = d.get("type")
+        raw = str(d.get("type"))
         if raw in DataType.__members__:
             col_type: ColType = DataType(raw)
         elif raw in ("array", "object", "map", "any"):

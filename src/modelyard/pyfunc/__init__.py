@@ -24,9 +24,20 @@ __all__ = [
     "load_model",
     "log_model",
     "save_model",
+    "spark_udf",
 ]
 
 FLAVOR_NAME = "python_function"
+
+
+def __getattr__(name: str) -> Any:
+    # ``spark_udf`` lives in ``_spark`` (serving); resolved lazily so pyspark is never imported
+    # by ``import modelyard.pyfunc``.
+    if name == "spark_udf":
+        from modelyard.pyfunc._spark import spark_udf
+
+        return spark_udf
+    raise AttributeError(f"module 'modelyard.pyfunc' has no attribute {name!r}")
 
 
 def save_model(path: str | os.PathLike[str], python_model: Any = None, **kwargs: Any) -> Model:
