@@ -156,3 +156,22 @@ def test_concurrent_writers_on_postgres_neither_deadlock_nor_lose(
     run = pg_store.get_run(run_id)
     assert run.data.metrics == dict.fromkeys(keys, 3014.0)
     assert len(pg_store.get_metric_history(run_id, "k0")) == 60
+
+
+def _log_from_forked_child(store: SqlTrackingStore, run_id: str) -> None:
+    store.log_batch(run_id, metrics=[Metric("child", 1.0, 1, 0)])
+
+
+def test_store_inherited_by_a_forked_process_uses_its_own_connections(
+    sqlite_uri: str, artifact_root: str
+) -> None:
+    store = SqlTrackingStore(sqlite_uri, artifact_root)
+    run_id = store.create_run("0", "u", None, [], None).info.run_id
+    store.log_batch(run_id, metrics=[Metric("parent", 1.0, 1, 0)])  # pool holds a connection
+    proc = multiprocessing.get_context("fork").Process(
+        target=_log_from_forked_child, args=(store, run_id)
+    )
+    proc.start()
+    proc.join(60)
+    assert proc.exitcode == 0
+    assert store.get_run(run_id).data.metrics == {"parent": 1.0, "child": 1.0}

@@ -93,10 +93,16 @@ class SqlBase:
     def __init__(self, db_uri: str, default_artifact_root: str) -> None:
         self.db_uri = db_uri
         self.default_artifact_root = default_artifact_root
-        self.engine: Engine = make_engine(db_uri)
-        ensure_schema(self.engine)
-        self.dialect = self.engine.dialect.name
+        engine = make_engine(db_uri)
+        ensure_schema(engine)
+        self.dialect = engine.dialect.name
         self.max_in = _SQLITE_MAX_IN if self.dialect == "sqlite" else _DEFAULT_MAX_IN
+
+    @property
+    def engine(self) -> Engine:
+        """This process's engine: a store inherited through ``fork`` must not share the
+        parent's pooled connections, so the engine is looked up per process each time."""
+        return make_engine(self.db_uri)
 
     # ------------------------------------------------------------------ dialect helpers
     def insert(self, table: Any) -> Insert:
