@@ -146,10 +146,10 @@ def scripted() -> Iterator[tuple[str, _Script]]:
     server.server_close()
 
 
-def _repo(base: str, **kw) -> MlflowArtifactsRepository:
-    repo = MlflowArtifactsRepository("mlflow-artifacts:/exp/run", tracking_uri=base, **kw)
-    repo._sleep = lambda _s: None
-    return repo
+def _repo(base: str, max_retries: int = 5) -> MlflowArtifactsRepository:
+    return MlflowArtifactsRepository(
+        "mlflow-artifacts:/exp/run", tracking_uri=base, max_retries=max_retries, backoff_factor=0.0
+    )
 
 
 def test_retries_on_503_and_429_then_succeeds(scripted, tmp_path) -> None:

@@ -30,7 +30,7 @@ import shutil
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
@@ -289,7 +289,6 @@ class MlflowArtifactsRepository(ArtifactRepository):
         self.location = parse_proxy_uri(artifact_uri, tracking_uri)
         self.max_retries = max(0, max_retries)
         self.backoff_factor = max(0.0, backoff_factor)
-        self._sleep: Callable[[float], None] = time.sleep
 
     @property
     def base_url(self) -> str:
@@ -344,12 +343,12 @@ class MlflowArtifactsRepository(ArtifactRepository):
                         f"{what} failed: could not reach {self.base_url} after "
                         f"{attempt + 1} attempts ({type(exc).__name__}: {exc})"
                     ) from exc
-                self._sleep(self._delay(attempt, None))
+                time.sleep(self._delay(attempt, None))
                 continue
             if response.status_code in RETRY_STATUSES and attempt < self.max_retries:
                 delay = self._delay(attempt, response)
                 response.close()
-                self._sleep(delay)
+                time.sleep(delay)
                 continue
             if response.status_code >= 400:
                 try:
