@@ -128,6 +128,8 @@ class MicroBatcher:
 
     def _predict_group(self, items: list[_Item]) -> list[tuple[bool, Any]]:
         if len(items) == 1:
+            if self._on_batch is not None:
+                self._on_batch(1, items[0][0].n_rows)
             return [_safe(self.predictor, items[0][0])]
         merged: dict[str, list[Any]] = {name: [] for name in items[0][0].columns or {}}
         for inp, _ in items:

@@ -71,8 +71,7 @@ class ServingStore:
         self.home.mkdir(parents=True, exist_ok=True)
         self.path = self.home / "serving.db"
         self._local = threading.local()
-        with self._tx() as conn:
-            conn.executescript(_SCHEMA)
+        self._conn().executescript(_SCHEMA)
 
     def _conn(self) -> sqlite3.Connection:
         conn = getattr(self._local, "conn", None)
