@@ -117,7 +117,7 @@ class RunStatus:
         return name
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True, eq=False)
 class Metric:
     key: str
     value: float
