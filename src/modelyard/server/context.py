@@ -7,13 +7,14 @@ lock, so that creating the app stays cheap and the registry is only opened when 
 from __future__ import annotations
 
 import threading
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from modelyard.errors import InvalidParameterValue
 from modelyard.server.config import ServerConfig
 from modelyard.server.metrics import RequestMetrics
 
 if TYPE_CHECKING:
+    from modelyard.services.registry import RegistryService
     from modelyard.services.tracking import TrackingService
     from modelyard.store.artifacts.base import ArtifactRepository
 
@@ -36,7 +37,7 @@ class ServerContext:
         self.config = config
         self._lock = threading.RLock()
         self._tracking: TrackingService | None = None
-        self._registry: Any = None
+        self._registry: RegistryService | None = None
         self._artifacts: ArtifactRepository | None = None
         self.metrics = RequestMetrics()
 
@@ -59,7 +60,7 @@ class ServerContext:
         return service
 
     @property
-    def registry(self) -> Any:
+    def registry(self) -> RegistryService:
         """The RegistryService over ``registry_store_uri`` (built on first use)."""
         service = self._registry
         if service is None:
@@ -69,7 +70,7 @@ class ServerContext:
                 service = self._registry
         return service
 
-    def _build_registry(self) -> Any:
+    def _build_registry(self) -> RegistryService:
         import importlib.util
 
         from modelyard.services.registry import RegistryService

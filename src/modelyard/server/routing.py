@@ -37,6 +37,8 @@ from modelyard.wire import API_PREFIXES, WireArgs, parse_json_body
 
 if TYPE_CHECKING:
     from modelyard.server.context import ServerContext
+    from modelyard.services.registry import RegistryService
+    from modelyard.services.tracking import TrackingService
 
 __all__ = ["Call", "Dispatcher", "Endpoint", "Handler", "read_body"]
 
@@ -85,11 +87,11 @@ class Call:
         self.ctx = ctx
 
     @property
-    def tracking(self) -> Any:
+    def tracking(self) -> TrackingService:
         return self.ctx.tracking
 
     @property
-    def registry(self) -> Any:
+    def registry(self) -> RegistryService:
         return self.ctx.registry
 
 
@@ -238,9 +240,17 @@ class Dispatcher:
             args = WireArgs.from_json(parse_json_body(body))
         call = Call(request, args, params, self.ctx)
         if self._is_async[ep.handler]:
-            result = await ep.handler(call)  # type: ignore[misc]
-        else:
-            result = await run_in_threadpool(ep.handler, call)
-        if isinstance(result, Response):
-            return result
-        return json_response({} if result is None else result)
+            return _to_response(await ep.handler(call))  # type: ignore[misc]
+        # The handler and the JSON encoding of its answer both run in the worker thread, so a
+        # large search result never blocks the event loop.
+        return await run_in_threadpool(_call_sync, ep.handler, call)
+
+
+def _to_response(result: Any) -> Response:
+    if isinstance(result, Response):
+        return result
+    return json_response({} if result is None else result)
+
+
+def _call_sync(handler: Handler, call: Call) -> Response:
+    return _to_response(handler(call))

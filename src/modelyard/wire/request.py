@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from functools import lru_cache
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar, overload
 
 import orjson
 
@@ -133,6 +133,10 @@ class WireArgs:
         return value
 
     # ------------------------------------------------------------------ scalars
+    @overload
+    def str(self, name: _Str, required: _Bool = ..., *, default: _Str) -> _Str: ...
+    @overload
+    def str(self, name: _Str, required: _Bool = ..., default: None = ...) -> _Str | None: ...
     def str(self, name: _Str, required: _Bool = False, default: _Str | None = None) -> _Str | None:
         value = self._scalar(name)
         if value is None:
@@ -150,6 +154,25 @@ class WireArgs:
         assert value is not None
         return value
 
+    @overload
+    def int(
+        self,
+        name: _Str,
+        required: _Bool = ...,
+        *,
+        default: _Int,
+        minimum: _Int | None = ...,
+        maximum: _Int | None = ...,
+    ) -> _Int: ...
+    @overload
+    def int(
+        self,
+        name: _Str,
+        required: _Bool = ...,
+        default: None = ...,
+        minimum: _Int | None = ...,
+        maximum: _Int | None = ...,
+    ) -> _Int | None: ...
     def int(
         self,
         name: _Str,
@@ -217,6 +240,10 @@ class WireArgs:
                 return False
         raise invalid_value(value, name, "true or false")
 
+    @overload
+    def enum(self, name: _Str, coerce: Callable[[Any], T], default: T) -> T: ...
+    @overload
+    def enum(self, name: _Str, coerce: Callable[[Any], T], default: None = ...) -> T | None: ...
     def enum(self, name: _Str, coerce: Callable[[Any], T], default: T | None = None) -> T | None:
         """An enum given by name or number; ``coerce`` maps it (and raises on bad input)."""
         value = self._scalar(name)
@@ -302,6 +329,10 @@ class WireArgs:
         return pairs
 
     # ------------------------------------------------------------------ ids
+    @overload
+    def run_id(self, required: Literal[True] = ...) -> _Str: ...
+    @overload
+    def run_id(self, required: _Bool) -> _Str | None: ...
     def run_id(self, required: _Bool = True) -> _Str | None:
         """``run_id``, else the deprecated ``run_uuid`` (clients send both)."""
         value = self.str("run_id")

@@ -47,7 +47,7 @@ def finalize_logged_model(call: Call) -> dict[str, Any]:
         raise InvalidParameterValue("Missing value for required parameter 'status'.")
     if isinstance(status, bool) or not isinstance(status, (str, int)):
         raise InvalidParameterValue(f"Invalid value {status!r} for parameter 'status'.")
-    model = call.tracking.finalize_logged_model(_model_id(call), status)
+    model = call.tracking.finalize_logged_model(_model_id(call), str(status))
     return {"model": logged_model_to_json(model)}
 
 
