@@ -481,3 +481,41 @@ def test_ui_get_artifact(client: TestClient) -> None:
         params={"name": name, "version": "1", "path": "../../etc/passwd"},
     )
     assert bad.status_code == 400
+
+
+@pytest.mark.postgres
+def test_flow_on_postgresql(pg_database_uri: str, tmp_path: Path) -> None:
+    from modelyard.server import create_app
+
+    dest = tmp_path / "pg-artifacts"
+    dest.mkdir()
+    config = ServerConfig(
+        backend_store_uri=pg_database_uri,
+        artifacts_destination=dest.as_uri(),
+        allowed_hosts=("testserver",),
+    )
+    with TestClient(create_app(config)) as pg:
+        name = _model(pg, 3)
+        body = {"name": name, "stage": "Staging", "archive_existing_versions": True}
+        post(pg, f"{MV}/transition-stage", {**body, "version": "1"})
+        post(pg, f"{MV}/transition-stage", {**body, "version": "2"})
+        post(pg, f"{RM}/alias", {"name": name, "alias": "champion", "version": "2"})
+        latest = post(pg, f"{RM}/get-latest-versions", {"name": name})["model_versions"]
+        assert sorted((v["current_stage"], v["version"]) for v in latest) == [
+            ("Archived", "1"),
+            ("None", "3"),
+            ("Staging", "2"),
+        ]
+        flt = f"name = '{name}' AND tag.`mlflow.prompt.is_prompt` != 'true'"
+        found = get(pg, f"{RM}/search", {"filter": flt})["registered_models"]
+        assert [m["name"] for m in found] == [name]
+        assert found[0]["aliases"] == [{"alias": "champion", "version": "2"}]
+        hist = get(pg, f"{MV}/history", {"name": name})["transitions"]
+        assert [(h["version"], h["kind"], h.get("to_value")) for h in hist] == [
+            ("1", "stage", "Staging"),
+            ("1", "stage", "Archived"),
+            ("2", "stage", "Staging"),
+            ("2", "alias_set", "champion"),
+        ]
+        _send(pg, "DELETE", f"{RM}/delete", {"name": name})
+        get(pg, f"{RM}/get", {"name": name}, status=404)
