@@ -11,18 +11,26 @@ from __future__ import annotations
 import socket
 import threading
 import time
+from collections.abc import Iterable
 from types import TracebackType
 from typing import Any
 
 from modelyard.server.app import create_app
 from modelyard.server.config import ServerConfig
+from modelyard.server.routing import Endpoint
 
 __all__ = ["LiveServer"]
 
 
 class LiveServer:
-    def __init__(self, config: ServerConfig, startup_timeout: float = 30.0) -> None:
+    def __init__(
+        self,
+        config: ServerConfig,
+        startup_timeout: float = 30.0,
+        extra_endpoints: Iterable[Endpoint] = (),
+    ) -> None:
         self.config = config
+        self.extra_endpoints = list(extra_endpoints)
         self.startup_timeout = startup_timeout
         self.url = ""
         self._server: Any = None
@@ -35,7 +43,7 @@ class LiveServer:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-        app = create_app(self.config)
+        app = create_app(self.config, extra_endpoints=self.extra_endpoints)
         server = uvicorn.Server(
             uvicorn.Config(app, log_level="warning", lifespan="on", access_log=False)
         )

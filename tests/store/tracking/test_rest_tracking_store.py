@@ -79,3 +79,89 @@ if _HAS_ARTIFACT_CONTRACT:
 
             root = f"mlflow-artifacts:/contract/{tmp_path.name}"
             return MlflowArtifactsRepository(root, tracking_uri=server_url)
+
+
+# ---------------------------------------------------------------- store._http behaviour
+def test_http_session_retries_auth_and_error_mapping(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from starlette.responses import PlainTextResponse, Response
+
+    from modelyard.errors import InvalidParameterValue, TemporarilyUnavailable
+    from modelyard.server.routing import Call, Endpoint
+    from modelyard.store._http import HttpSession
+
+    seen: dict[str, object] = {"flaky": 0}
+
+    async def flaky(call: Call) -> Response | dict:
+        seen["flaky"] = int(seen["flaky"]) + 1  # type: ignore[call-overload]
+        seen["auth"] = call.request.headers.get("authorization")
+        if int(seen["flaky"]) < 3:  # type: ignore[call-overload]
+            return PlainTextResponse("busy", status_code=503)
+        return {"ok": True, "n": call.args.int("n")}
+
+    async def always_down(call: Call) -> Response:
+        return PlainTextResponse("down", status_code=503)
+
+    async def html_400(call: Call) -> Response:
+        return PlainTextResponse("<html>bad</html>", status_code=400)
+
+    config = ServerConfig(
+        backend_store_uri=f"sqlite:///{tmp_path / 'h.db'}",
+        artifacts_destination=(tmp_path / "a").as_uri(),
+    )
+    extra = [
+        Endpoint("POST", "/test/flaky", flaky),
+        Endpoint("GET", "/test/down", always_down),
+        Endpoint("GET", "/test/html", html_400),
+    ]
+    monkeypatch.setenv("MLFLOW_TRACKING_TOKEN", "tok123")
+    with LiveServer(config, extra_endpoints=extra) as url:
+        session = HttpSession(url, max_retries=3, backoff_factor=0.01)
+        assert session.call("POST", "/api/2.0/test/flaky", {"n": 7}) == {"ok": True, "n": 7}
+        assert seen["flaky"] == 3
+        assert seen["auth"] == "Bearer tok123"
+        with pytest.raises(TemporarilyUnavailable):
+            session.call("GET", "/api/2.0/test/down")
+        with pytest.raises(InvalidParameterValue) as info:  # BAD_REQUEST derives from it
+            session.call("GET", "/api/2.0/test/html")
+        assert info.value.error_code == "BAD_REQUEST"
+        session.close()
+    monkeypatch.delenv("MLFLOW_TRACKING_TOKEN")
+    monkeypatch.setenv("MLFLOW_TRACKING_USERNAME", "ann")
+    monkeypatch.setenv("MLFLOW_TRACKING_PASSWORD", "pw")
+    with LiveServer(config, extra_endpoints=extra) as url:
+        seen["flaky"] = 2
+        session = HttpSession(url, max_retries=1, backoff_factor=0.01)
+        session.call("POST", "/api/2.0/test/flaky", {})
+        assert str(seen["auth"]).startswith("Basic ")
+        session.close()
+
+
+def test_http_session_connection_errors_are_bounded() -> None:
+    import time
+
+    from modelyard.errors import ModelyardError
+    from modelyard.store._http import HttpSession
+
+    with UnusedPort() as port:
+        session = HttpSession(f"http://127.0.0.1:{port}", max_retries=2, backoff_factor=0.01)
+        started = time.monotonic()
+        with pytest.raises(ModelyardError) as info:
+            session.call("GET", "/api/2.0/mlflow/experiments/get", {"experiment_id": "0"})
+        assert info.value.error_code == "TEMPORARILY_UNAVAILABLE"
+        assert time.monotonic() - started < 5
+
+
+class UnusedPort:
+    """A port nobody listens on (bound, never listening) for the lifetime of the block."""
+
+    def __enter__(self) -> int:
+        import socket
+
+        self._sock = socket.socket()
+        self._sock.bind(("127.0.0.1", 0))
+        return int(self._sock.getsockname()[1])
+
+    def __exit__(self, *exc: object) -> None:
+        self._sock.close()
