@@ -202,7 +202,7 @@ class Dispatcher:
         request = Request(scope, receive)
         try:
             if route is None:
-                raise EndpointNotFound(f"No API endpoint {method} {path}")
+                raise EndpointNotFound(f"No API endpoint {method} {scope['path']}")
             endpoint = route.by_method.get(method)
             if endpoint is None:
                 allowed = ", ".join(sorted(route.by_method))
@@ -221,9 +221,7 @@ class Dispatcher:
             self.on_request(method, template, response.status_code, time.perf_counter() - started)
 
     async def _handle(self, ep: Endpoint, request: Request, params: dict[str, str]) -> Response:
-        if ep.body == "stream":
-            args = WireArgs.from_query(request.query_params.multi_items())
-        elif ep.body == "query" or request.method in ("GET", "HEAD"):
+        if ep.body != "json" or request.method in ("GET", "HEAD"):
             args = WireArgs.from_query(request.query_params.multi_items())
         else:
             body = await read_body(request, self.ctx.config.max_request_bytes)
