@@ -134,6 +134,12 @@ def server_command(
             err=True,
         )
     if workers > 1:
+        # Create or upgrade the schema once, here, so that the workers do not race to do it.
+        from modelyard.server.context import ServerContext
+
+        warm = ServerContext(config)
+        warm.tracking  # noqa: B018
+        warm.registry  # noqa: B018
         os.environ.update(config.to_env())
         uvicorn.run(
             "modelyard.server:app_from_env",
