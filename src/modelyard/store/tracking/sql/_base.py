@@ -29,10 +29,8 @@ __all__ = [
 
 T = TypeVar("T")
 
-#: SQLite builds before 3.32 accept at most 999 bound parameters per statement
-_SQLITE_MAX_IN = 900 if sqlite3.sqlite_version_info < (3, 32, 0) else 10_000
-#: PostgreSQL binds a whole chunk as one array parameter
-_DEFAULT_MAX_IN = 50_000
+#: ids per query; a chunk is one bound parameter (see in_list), so chunks can be large
+_MAX_IN = 50_000
 
 
 def chunked(items: Sequence[T], size: int) -> Iterator[Sequence[T]]:
@@ -40,14 +38,32 @@ def chunked(items: Sequence[T], size: int) -> Iterator[Sequence[T]]:
         yield items[start : start + size]
 
 
+def _sqlite_has_json_each() -> bool:
+    try:
+        with sqlite3.connect(":memory:") as probe:
+            probe.execute("SELECT value FROM json_each('[1]')").fetchall()
+        return True
+    except sqlite3.Error:
+        return False
+
+
+_SQLITE_JSON_EACH = _sqlite_has_json_each()
+
+
 def in_list(column: Any, values: Sequence[Any], dialect: str) -> Any:
-    """``column IN (values)``; on PostgreSQL ``column = ANY(:array)``, one bound parameter
-    instead of thousands (psycopg and the SQL compiler are slow with huge parameter lists)."""
+    """``column IN (values)`` with one bound parameter where the backend allows it:
+    ``= ANY(:array)`` on PostgreSQL, ``IN (SELECT value FROM json_each(:json))`` on SQLite.
+    Thousands of separate parameters cost more to compile and bind than the query itself."""
     if dialect == "postgresql":
         from sqlalchemy import any_, literal
         from sqlalchemy.dialects.postgresql import ARRAY
 
         return column == any_(literal(list(values), ARRAY(column.type)))
+    if dialect == "sqlite" and _SQLITE_JSON_EACH:
+        from sqlalchemy import func, literal, select
+
+        each = func.json_each(literal(json.dumps(list(values)))).table_valued("value")
+        return column.in_(select(each.c.value))
     return column.in_(values)
 
 
@@ -96,7 +112,7 @@ class SqlBase:
         engine = make_engine(db_uri)
         ensure_schema(engine)
         self.dialect = engine.dialect.name
-        self.max_in = _SQLITE_MAX_IN if self.dialect == "sqlite" else _DEFAULT_MAX_IN
+        self.max_in = _MAX_IN if self.dialect == "postgresql" or _SQLITE_JSON_EACH else 900
 
     @property
     def engine(self) -> Engine:

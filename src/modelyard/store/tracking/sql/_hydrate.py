@@ -61,25 +61,29 @@ def load_runs(conn: Connection, run_ids: Sequence[str], max_in: int) -> list[Run
 
 def _load_chunk(conn: Connection, ids: Sequence[str], out: dict[str, Run], dialect: str) -> None:
     found: dict[str, Run] = {}
-    for row in conn.execute(select(s.runs).where(in_list(s.runs.c.run_uuid, ids, dialect))):
+    for row in conn.execute(select(s.runs).where(in_list(s.runs.c.run_uuid, ids, dialect))).all():
         found[row.run_uuid] = Run(
             info=run_info_from_row(row), data=RunData(), inputs=RunInputs(), outputs=RunOutputs()
         )
     if not found:
         return
     keys = list(found)
+    # positional unpacking of plain tuples: attribute access per row dominates big pages
     lm = s.latest_metrics
-    for m in conn.execute(select(lm).where(in_list(lm.c.run_uuid, keys, dialect))):
-        value = metric_value(m.value, m.is_nan)
-        data = found[m.run_uuid].data
-        data.metrics[m.key] = value
-        data.metric_objs.append(
-            Metric(key=m.key, value=value, timestamp=m.timestamp, step=m.step, run_id=m.run_uuid)
-        )
-    for p in conn.execute(select(s.params).where(in_list(s.params.c.run_uuid, keys, dialect))):
-        found[p.run_uuid].data.params[p.key] = p.value
-    for t in conn.execute(select(s.tags).where(in_list(s.tags.c.run_uuid, keys, dialect))):
-        found[t.run_uuid].data.tags[t.key] = t.value if t.value is not None else ""
+    query = select(lm.c.run_uuid, lm.c.key, lm.c.value, lm.c.is_nan, lm.c.timestamp, lm.c.step)
+    for run_id, key, raw, is_nan, timestamp, step in (
+        conn.execute(query.where(in_list(lm.c.run_uuid, keys, dialect))).tuples().all()
+    ):
+        value = metric_value(raw, is_nan)
+        data = found[run_id].data
+        data.metrics[key] = value
+        data.metric_objs.append(Metric(key, value, timestamp, step, run_id))
+    for table, attr in ((s.params, "params"), (s.tags, "tags")):
+        query = select(table.c.run_uuid, table.c.key, table.c.value)
+        for run_id, key, value in (
+            conn.execute(query.where(in_list(table.c.run_uuid, keys, dialect))).tuples().all()
+        ):
+            getattr(found[run_id].data, attr)[key] = value if value is not None else ""
     di = s.run_dataset_inputs
     for d in conn.execute(
         select(di).where(in_list(di.c.run_uuid, keys, dialect)).order_by(di.c.name)
