@@ -161,3 +161,17 @@ def test_without_artifact_proxy(tmp_path):
         exp_id = c.post(f"{API}/experiments/create", json={"name": "d"}).json()["experiment_id"]
         exp = c.get(f"{API}/experiments/get", params={"experiment_id": exp_id}).json()["experiment"]
         assert exp["artifact_location"] == f"{dest.as_uri()}/{exp_id}"
+
+
+def test_duplicate_endpoints_are_refused_and_head_follows_get(server_config):
+    import pytest
+
+    def h(call: Call) -> dict:
+        return {"ok": True}
+
+    with pytest.raises(ValueError, match="duplicate endpoint"):
+        create_app(server_config, extra_endpoints=[Endpoint("POST", "/mlflow/runs/create", h)])
+    with TestClient(create_app(server_config)) as c:
+        r = c.head(f"{API}/experiments/get", params={"experiment_id": "0"})
+        assert r.status_code == 200
+        assert r.content == b""

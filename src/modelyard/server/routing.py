@@ -164,11 +164,14 @@ class Dispatcher:
                         self._templated.append((_compile(path), route))
                 else:
                     route = self._exact.setdefault(path, _Route(path))
-                if ep.method in route.by_method:
+                implicit_head = ep.method == "HEAD" and route.by_method.get("HEAD") is not None
+                if ep.method in route.by_method and not (
+                    implicit_head and route.by_method["HEAD"].method == "GET"
+                ):
                     raise ValueError(f"duplicate endpoint {ep.method} {path}")
                 route.by_method[ep.method] = ep
                 if ep.method == "GET" and "HEAD" not in route.by_method:
-                    route.by_method["HEAD"] = ep
+                    route.by_method["HEAD"] = ep  # HEAD answers like GET unless registered
 
     def routes(self) -> list[tuple[str, str]]:
         """(method, path) of every registered route, for introspection and docs."""
