@@ -85,9 +85,10 @@ class MlflowClient(RegistryClientMixin):
     def _registry(self) -> Any:
         if self._registry_service is None:
             from modelyard.services.registry import RegistryService
-            from modelyard.store.registry.registry import get_registry_store
 
-            self._registry_service = RegistryService(get_registry_store(self.registry_uri))
+            self._registry_service = RegistryService.for_uri(
+                self.registry_uri, self._tracking, self.tracking_uri
+            )
         return self._registry_service
 
     def _log(

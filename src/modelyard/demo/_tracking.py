@@ -22,6 +22,8 @@ class TrackingResult:
     best_run_id: str
     X_test: pd.DataFrame
     y_test: pd.Series
+    X_val: pd.DataFrame
+    y_val: pd.Series
 
 
 def _models(seed: int) -> dict[str, Any]:
@@ -68,13 +70,17 @@ def run_tracking(df: pd.DataFrame, seed: int = 42, echo: Any = print) -> Trackin
 
     import modelyard as mlflow
     import modelyard.sklearn
+    import modelyard.xgboost
 
     X = df.drop("churn", axis=1)
     y = df["churn"]
-    X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.2, random_state=seed)
+    X_rest, X_val, y_rest, y_val = train_test_split(X, y, test_size=0.15, random_state=seed + 1)
+    X_train, X_test, y_train, y_test = train_test_split(
+        X_rest, y_rest, test_size=0.2, random_state=seed
+    )
 
     experiment = mlflow.set_experiment(EXPERIMENT_NAME)
-    echo(f"experiment '{experiment.name}' (id {experiment.experiment_id})")
+    echo(f"  experiment '{experiment.name}' (id {experiment.experiment_id})")
     with tempfile.TemporaryDirectory() as tmp:
         for model_name, model in _models(seed).items():
             with mlflow.start_run(run_name=model_name) as run:
@@ -102,7 +108,10 @@ def run_tracking(df: pd.DataFrame, seed: int = 42, echo: Any = print) -> Trackin
                 png = os.path.join(tmp, "confusion_matrix.png")
                 _confusion_png(y_test, y_pred, model_name, png)
                 mlflow.log_artifact(png)
-                modelyard.sklearn.log_model(model, "model", input_example=X_train.head(3))
+                if model_name == "XGBoost":
+                    modelyard.xgboost.log_model(model, "model", input_example=X_train.head(3))
+                else:
+                    modelyard.sklearn.log_model(model, "model", input_example=X_train.head(3))
                 echo(
                     f"  {model_name:20} accuracy={metrics['accuracy']:.4f} "
                     f"f1={metrics['f1_score']:.4f}  run {run.info.run_id}"
@@ -113,4 +122,6 @@ def run_tracking(df: pd.DataFrame, seed: int = 42, echo: Any = print) -> Trackin
         order_by=["metrics.f1_score DESC"],
         max_results=10,
     )
-    return TrackingResult(experiment.experiment_id, runs, runs.iloc[0]["run_id"], X_test, y_test)
+    return TrackingResult(
+        experiment.experiment_id, runs, runs.iloc[0]["run_id"], X_test, y_test, X_val, y_val
+    )

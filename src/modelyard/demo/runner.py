@@ -36,7 +36,8 @@ def run_demo(
     echo(f"modelyard demo — tracking store: {summary['tracking_uri']}")
     started = time.perf_counter()
 
-    echo("\n[1/1] Tracking: four models on the churn data")
+    steps = 2
+    echo(f"\n[1/{steps}] Tracking: four models on the churn data")
     df = make_churn(rows, seed)
     data_path = os.path.abspath("customer_churn.csv")
     df.to_csv(data_path, index=False)
@@ -60,5 +61,13 @@ def run_demo(
         best_run_id=result.best_run_id,
         n_runs=len(result.runs),
     )
+
+    from modelyard.demo._registry import run_registry
+
+    echo(f"\n[2/{steps}] Registry: register the best model, validate, promote")
+    reg = run_registry(result.best_run_id, result.X_val, result.y_val, echo=echo)
+    summary.update(model_version=reg.version, promoted=reg.promoted,
+                   validation_accuracy=reg.validation_accuracy)
+
     echo(f"\nDone in {time.perf_counter() - started:.1f}s. Best run: {result.best_run_id}")
     return summary

@@ -1,0 +1,35 @@
+"""``modelyard demo`` end to end, as a user runs it, on the embedded default store."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+
+def test_demo_runs_end_to_end(tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("MLFLOW_", "MODELYARD_"))}
+    env["MPLBACKEND"] = "Agg"
+    proc = subprocess.run(
+        [sys.executable, "-m", "modelyard.cli.main", "demo", "--workdir", str(tmp_path / "d"),
+         "--rows", "1500"],
+        capture_output=True, text=True, env=env, timeout=900, check=False,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    out = proc.stdout
+    for model in ("Logistic Regression", "Random Forest", "Gradient Boosting", "XGBoost"):
+        assert model in out
+    assert "-> Production" in out
+    assert "models:/churn_classifier/Production predicts" in out
+    # the embedded default: a SQLite file and an artifact folder in the working directory
+    db = Path(tmp_path / "d" / "modelyard.db")
+    assert db.exists()
+    with sqlite3.connect(db) as conn:
+        n_runs = conn.execute("select count(*) from runs").fetchone()[0]
+        stages = conn.execute("select current_stage from model_versions").fetchall()
+    assert n_runs == 4
+    assert ("Production",) in stages
+    pngs = list((tmp_path / "d" / "modelyard-artifacts").rglob("confusion_matrix.png"))
+    assert len(pngs) == 4
