@@ -25,9 +25,10 @@ class RegistryResult:
 def run_registry(
     best_run_id: str, X_val: pd.DataFrame, y_val: pd.Series, echo: Any = print
 ) -> RegistryResult:
+    from sklearn.metrics import accuracy_score
+
     import modelyard as mlflow
     from modelyard.tracking import MlflowClient
-    from sklearn.metrics import accuracy_score
 
     client = MlflowClient()
     version = mlflow.register_model(f"runs:/{best_run_id}/model", MODEL_NAME)

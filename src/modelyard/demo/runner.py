@@ -66,8 +66,11 @@ def run_demo(
 
     echo(f"\n[2/{steps}] Registry: register the best model, validate, promote")
     reg = run_registry(result.best_run_id, result.X_val, result.y_val, echo=echo)
-    summary.update(model_version=reg.version, promoted=reg.promoted,
-                   validation_accuracy=reg.validation_accuracy)
+    summary.update(
+        model_version=reg.version,
+        promoted=reg.promoted,
+        validation_accuracy=reg.validation_accuracy,
+    )
 
     echo(f"\nDone in {time.perf_counter() - started:.1f}s. Best run: {result.best_run_id}")
     return summary
