@@ -71,18 +71,18 @@ def _load_chunk(conn: Connection, ids: Sequence[str], out: dict[str, Run], diale
     # positional unpacking of plain tuples: attribute access per row dominates big pages
     lm = s.latest_metrics
     query = select(lm.c.run_uuid, lm.c.key, lm.c.value, lm.c.is_nan, lm.c.timestamp, lm.c.step)
-    for run_id, key, raw, is_nan, timestamp, step in (
-        conn.execute(query.where(in_list(lm.c.run_uuid, keys, dialect))).tuples().all()
-    ):
+    for run_id, key, raw, is_nan, timestamp, step in conn.execute(
+        query.where(in_list(lm.c.run_uuid, keys, dialect))
+    ).all():
         value = metric_value(raw, is_nan)
         data = found[run_id].data
         data.metrics[key] = value
         data.metric_objs.append(Metric(key, value, timestamp, step, run_id))
     for table, attr in ((s.params, "params"), (s.tags, "tags")):
         query = select(table.c.run_uuid, table.c.key, table.c.value)
-        for run_id, key, value in (
-            conn.execute(query.where(in_list(table.c.run_uuid, keys, dialect))).tuples().all()
-        ):
+        for run_id, key, value in conn.execute(
+            query.where(in_list(table.c.run_uuid, keys, dialect))
+        ).all():
             getattr(found[run_id].data, attr)[key] = value if value is not None else ""
     di = s.run_dataset_inputs
     for d in conn.execute(

@@ -173,7 +173,7 @@ class LoggingMixin(SqlBase):
             query = query.limit(int(max_results) + 1)
         with read_conn(self.engine) as conn:
             self.run_row(conn, run_id)
-            rows = conn.execute(query).tuples().all()
+            rows = conn.execute(query).all()
         token = None
         if max_results is not None and len(rows) > int(max_results):
             rows = rows[: int(max_results)]
