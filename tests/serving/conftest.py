@@ -132,6 +132,8 @@ class Registry:
         from urllib.parse import urlparse
 
         uri = self.client().get_model_version_download_uri(name, version)
+        if uri.startswith("models:/m-"):
+            uri = self.client().get_logged_model(uri[len("models:/") :]).artifact_location
         local = Path(urlparse(uri).path) if uri.startswith("file:") else Path(uri)
         for f in local.iterdir():
             if f.name.startswith("model.") or f.is_dir():
