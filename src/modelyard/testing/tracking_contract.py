@@ -409,6 +409,8 @@ class TrackingStoreContract:
         store.log_batch(run_id, metrics=batch)
         assert len(store.get_metric_history(run_id, "r")) == 20
         assert store.get_run(run_id).data.metrics["r"] == 19.0
+        store.log_batch(run_id, metrics=[Metric("dup", 1.0, 5, 0), Metric("dup", 1.0, 5, 0)])
+        assert _values(store.get_metric_history(run_id, "dup")) == [(5, 0, 1.0)]
 
     # ============================================================ inputs and outputs
     def test_log_inputs_and_outputs(self, store: TrackingStore) -> None:
