@@ -96,3 +96,24 @@ def test_bad_finalize_status_is_400(client):
     r = client.patch(f"{API}/logged-models/{model_id}", json={"status": "BOGUS"})
     assert r.status_code == 400
     assert r.json()["error_code"] == "INVALID_PARAMETER_VALUE"
+
+
+def test_logged_model_artifact_files_route(client):
+    exp_id = new_experiment(client)
+    info = post(client, "/logged-models", {"experiment_id": exp_id, "name": "m"})["model"]["info"]
+    rest = info["artifact_uri"][len("mlflow-artifacts:/") :]
+    r = client.put(f"/api/2.0/mlflow-artifacts/artifacts/{rest}/MLmodel", content=b"flavors: {}\n")
+    assert r.status_code == 200
+    listing = get(client, f"/logged-models/{info['model_id']}/artifacts/directories")
+    assert listing["files"] == [{"path": "MLmodel", "is_dir": False, "file_size": 12}]
+    r = client.get(
+        f"/ajax-api/2.0/mlflow/logged-models/{info['model_id']}/artifacts/files",
+        params={"artifact_file_path": "MLmodel"},
+    )
+    assert r.status_code == 200
+    assert r.content == b"flavors: {}\n"
+    r = client.get(
+        f"{API}/logged-models/{info['model_id']}/artifacts/files",
+        params={"artifact_file_path": "../../../x"},
+    )
+    assert r.status_code == 400

@@ -115,6 +115,18 @@ async def get_run_artifact(call: Call) -> Response:
     return await file_response(repo, rel)
 
 
+async def get_logged_model_artifact(call: Call) -> Response:
+    """UI route ``GET /logged-models/{model_id}/artifacts/files?artifact_file_path=...``."""
+    rel = safe_relative_path(call.args.req_str("artifact_file_path"))
+    if not rel:
+        raise InvalidParameterValue("Invalid path: an artifact file path is required.")
+    model = await anyio.to_thread.run_sync(
+        call.tracking.get_logged_model, call.path_params["model_id"]
+    )
+    repo = await anyio.to_thread.run_sync(call.ctx.repository_for, model.artifact_location)
+    return await file_response(repo, rel)
+
+
 class _RequestReader(io.RawIOBase):
     """A blocking, file-like view of an ASGI request body for a worker thread."""
 
@@ -183,4 +195,5 @@ ENDPOINTS: list[Endpoint] = [
     Endpoint("PUT", f"{_A}/{{path:path}}", upload_artifact, body="stream"),
     Endpoint("DELETE", f"{_A}/{{path:path}}", delete_artifact, body="stream"),
     Endpoint("GET", "/get-artifact", get_run_artifact, absolute=True),
+    Endpoint("GET", "/mlflow/logged-models/{model_id}/artifacts/files", get_logged_model_artifact),
 ]
