@@ -17,8 +17,6 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from modelyard.errors import InvalidParameterValue
-
 REPO = Path(__file__).resolve().parents[2]
 MLFLOW_PYTHON = os.environ.get(
     "MODELYARD_MLFLOW_PYTHON", str(REPO / ".venv-mlflow" / "bin" / "python")
@@ -88,6 +86,11 @@ def _models(tmp_path: Path) -> list[tuple[str, Path, np.ndarray]]:
         path = tmp_path / f"sk_{fmt}"
         modelyard.sklearn.save_model(sk, path, serialization_format=fmt, input_example=X.head(2))
         out.append((f"sklearn-{fmt}", path, sk.predict(X)))
+    from sklearn.ensemble import RandomForestClassifier
+
+    rf = RandomForestClassifier(n_estimators=4, random_state=0).fit(X, y)
+    modelyard.sklearn.save_model(rf, tmp_path / "sk_rf", input_example=X.head(2))
+    out.append(("sklearn-forest", tmp_path / "sk_rf", rf.predict(X)))
     xc = xgb.XGBClassifier(n_estimators=5).fit(X, y)
     modelyard.xgboost.save_model(xc, tmp_path / "xgb", input_example=X.head(2))
     out.append(("xgboost", tmp_path / "xgb", xc.predict(X)))
@@ -154,21 +157,16 @@ def test_mlflow_models_load_in_modelyard(mlflow_python: str, tmp_path: Path) -> 
         ("xgb", "xgboost"),
         ("lgb", "lightgbm"),
     ]
-    trusted = ["sklearn.tree._tree.Tree"]
     for directory, key in cases:
-        model = modelyard.pyfunc.load_model(str(tmp_path / directory), skops_trusted_types=trusted)
+        model = modelyard.pyfunc.load_model(str(tmp_path / directory))
         np.testing.assert_allclose(
             np.asarray(model.predict(X), dtype=float), expected[key], rtol=1e-6, err_msg=directory
         )
-    # The trusted-types list recorded by MLflow in the model is not trusted by itself.
-    with pytest.raises(InvalidParameterValue, match=r"sklearn\.tree\._tree\.Tree"):
-        modelyard.pyfunc.load_model(str(tmp_path / "sk_skops"))
-    skops_model = modelyard.pyfunc.load_model(
-        str(tmp_path / "sk_skops"), trust_model_skops_types=True
-    )
+    # MLflow recorded sklearn.tree._tree.Tree: a scikit-learn class, trusted without arguments.
+    skops_model = modelyard.pyfunc.load_model(str(tmp_path / "sk_skops"))
     assert skops_model.metadata.signature is not None
     assert skops_model.loader_module == "mlflow.sklearn"
-    native = modelyard.sklearn.load_model(str(tmp_path / "sk_skops"), skops_trusted_types=trusted)
+    native = modelyard.sklearn.load_model(str(tmp_path / "sk_skops"))
     assert type(native).__name__ == "RandomForestClassifier"
     booster = modelyard.xgboost.load_model(str(tmp_path / "xgb"))
     assert type(booster).__name__ == "XGBClassifier"

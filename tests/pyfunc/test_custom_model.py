@@ -92,22 +92,40 @@ def test_unknown_loader_module_is_refused(tmp_path) -> None:
         modelyard.pyfunc.load_model(str(tmp_path))
 
 
-def test_skops_refuses_untrusted_types_unless_caller_trusts_them(tmp_path) -> None:
-    from sklearn.tree import DecisionTreeClassifier
+def test_skops_trusts_sklearn_classes_but_not_other_recorded_types(tmp_path) -> None:
+    import operator
 
-    X, y = [[0.0], [1.0], [2.0]], [0, 1, 1]
-    tree = DecisionTreeClassifier().fit(X, y)
-    with pytest.raises(InvalidParameterValue, match="skops_trusted_types"):
-        modelyard.sklearn.save_model(tree, tmp_path / "refused")
-    trusted = ["sklearn.tree._tree.Tree"]
-    modelyard.sklearn.save_model(tree, tmp_path / "t", skops_trusted_types=trusted)
+    from sklearn.ensemble import RandomForestClassifier
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import FunctionTransformer
+
+    X, y = np.array([[0.0], [1.0], [2.0], [3.0]]), [0, 1, 1, 0]
+    forest = RandomForestClassifier(n_estimators=3, random_state=0).fit(X, y)
+    modelyard.sklearn.save_model(forest, tmp_path / "rf")  # default skops, no arguments
+    conf = yaml.safe_load((tmp_path / "rf" / "MLmodel").read_text())["flavors"]["sklearn"]
+    assert conf["skops_trusted_types"] == ["sklearn.tree._tree.Tree"]
+    assert (
+        modelyard.pyfunc.load_model(str(tmp_path / "rf")).predict(X).tolist()
+        == forest.predict(X).tolist()
+    )
+
+    negate = make_pipeline(
+        FunctionTransformer(func=operator.neg), RandomForestClassifier(n_estimators=2)
+    ).fit(X, y)
+    with pytest.raises(InvalidParameterValue, match="_operator.neg"):
+        modelyard.sklearn.save_model(negate, tmp_path / "refused")
+    assert not (tmp_path / "refused").exists()
+    modelyard.sklearn.save_model(negate, tmp_path / "neg", skops_trusted_types=["_operator.neg"])
+    # The model's own MLmodel lists _operator.neg; that alone does not make it trusted.
     with pytest.raises(InvalidParameterValue, match="not trusted"):
-        modelyard.sklearn.load_model(str(tmp_path / "t"))
-    loaded = modelyard.sklearn.load_model(str(tmp_path / "t"), skops_trusted_types=trusted)
-    assert loaded.predict(X).tolist() == [0, 1, 1]
-    assert modelyard.sklearn.load_model(str(tmp_path / "t"), trust_model_skops_types=True).predict(
-        X
-    ).tolist() == [0, 1, 1]
+        modelyard.pyfunc.load_model(str(tmp_path / "neg"))
+    expected = negate.predict(X).tolist()
+    by_caller = modelyard.sklearn.load_model(
+        str(tmp_path / "neg"), skops_trusted_types=["_operator.neg"]
+    )
+    assert by_caller.predict(X).tolist() == expected
+    by_flag = modelyard.pyfunc.load_model(str(tmp_path / "neg"), trust_model_skops_types=True)
+    assert by_flag.predict(X).tolist() == expected
 
 
 def test_code_paths_are_copied_and_importable_at_load(tmp_path) -> None:

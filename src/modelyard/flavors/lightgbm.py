@@ -15,7 +15,8 @@ from typing import Any
 from modelyard.errors import InvalidParameterValue
 from modelyard.flavors._base import add_code_to_path, local_model_dir, pyfunc_block, save_model_dir
 from modelyard.flavors._classes import qualified_name
-from modelyard.flavors.sklearn import SERIALIZATION_FORMAT_SKOPS, dump_estimator, load_estimator
+from modelyard.flavors._serialization import SKOPS as SERIALIZATION_FORMAT_SKOPS
+from modelyard.flavors._serialization import dump_estimator, load_estimator, trusted_for_load
 from modelyard.models.environment import default_requirements
 from modelyard.models.mlmodel import Model, ModelInfo
 from modelyard.models.signature import ModelSignature
@@ -64,10 +65,11 @@ def save_model(
         data_file = "model.pkl"
 
     def write(target: Path, model: Model) -> None:
+        recorded = trusted
         if is_booster:
             lgb_model.save_model(str(target / data_file))
         else:
-            dump_estimator(lgb_model, target / data_file, serialization_format, trusted)
+            recorded = dump_estimator(lgb_model, target / data_file, serialization_format, trusted)
         model.add_flavor(
             "python_function", **pyfunc_block(LOADER_MODULE, data=data_file, code=None)
         )
@@ -78,7 +80,7 @@ def save_model(
             model_class=qualified_name(lgb_model),
             code=None,
             serialization_format=serialization_format,
-            skops_trusted_types=trusted,
+            skops_trusted_types=recorded,
         )
 
     extra: tuple[str, ...] = ()
@@ -114,7 +116,8 @@ def _load_from_dir(
 
         return lgb.Booster(model_file=str(model_dir / data))
     fmt = conf.get("serialization_format", "cloudpickle")
-    trusted = list(LIGHTGBM_SKOPS_TYPES) + list(skops_trusted_types or [])
+    caller = list(LIGHTGBM_SKOPS_TYPES) + list(skops_trusted_types or [])
+    trusted = trusted_for_load(conf.get("skops_trusted_types"), caller)
     return load_estimator(model_dir / data, fmt, trusted)
 
 

@@ -2,11 +2,10 @@
 
 Serialization formats (``serialization_format``):
 
-* ``skops`` (default): ``model.skops``. Loading only builds types that skops trusts by default
-  (scikit-learn, numpy, scipy types) plus the types the *caller* passes as
-  ``skops_trusted_types=[...]``. Unlike MLflow, the ``skops_trusted_types`` list recorded in the
-  model's own ``MLmodel`` is **not** trusted automatically: a model file cannot vouch for itself.
-  Pass ``trust_model_skops_types=True`` to accept the recorded list.
+* ``skops`` (default): ``model.skops``. Loading builds only the types skops trusts, scikit-learn's
+  own classes, and the types the *caller* passes as ``skops_trusted_types=[...]``; other types
+  recorded in the model's ``MLmodel`` are not trusted on the file's word (details and residual
+  risk: ``modelyard.flavors._serialization``).
 * ``cloudpickle`` / ``pickle``: ``model.pkl``. **Loading a pickle runs code chosen by whoever
   wrote the file.** Only load pickled models from sources you trust.
 
@@ -17,12 +16,20 @@ maps that name back to this module.
 from __future__ import annotations
 
 import os
-import pickle
 from pathlib import Path
 from typing import Any
 
 from modelyard.errors import InvalidParameterValue
 from modelyard.flavors._base import add_code_to_path, local_model_dir, pyfunc_block, save_model_dir
+from modelyard.flavors._serialization import (
+    CLOUDPICKLE,
+    PICKLE,
+    SKOPS,
+    check_format,
+    dump_estimator,
+    load_estimator,
+    trusted_for_load,
+)
 from modelyard.models.environment import default_requirements
 from modelyard.models.mlmodel import Model, ModelInfo
 from modelyard.models.signature import ModelSignature
@@ -42,9 +49,9 @@ __all__ = [
 
 FLAVOR_NAME = "sklearn"
 LOADER_MODULE = "mlflow.sklearn"
-SERIALIZATION_FORMAT_SKOPS = "skops"
-SERIALIZATION_FORMAT_PICKLE = "pickle"
-SERIALIZATION_FORMAT_CLOUDPICKLE = "cloudpickle"
+SERIALIZATION_FORMAT_SKOPS = SKOPS
+SERIALIZATION_FORMAT_PICKLE = PICKLE
+SERIALIZATION_FORMAT_CLOUDPICKLE = CLOUDPICKLE
 SUPPORTED_SERIALIZATION_FORMATS = (
     SERIALIZATION_FORMAT_SKOPS,
     SERIALIZATION_FORMAT_PICKLE,
@@ -53,63 +60,7 @@ SUPPORTED_SERIALIZATION_FORMATS = (
 _PREDICT_FNS = ("predict", "predict_proba", "predict_log_proba", "predict_joint_log_proba", "score")
 
 
-def _check_format(serialization_format: str) -> None:
-    if serialization_format not in SUPPORTED_SERIALIZATION_FORMATS:
-        raise InvalidParameterValue(
-            f"Unrecognized serialization format {serialization_format!r} for field "
-            f"'serialization_format'; use one of {list(SUPPORTED_SERIALIZATION_FORMATS)}"
-        )
-
-
-def dump_estimator(
-    model: Any, file: Path, serialization_format: str, skops_trusted_types: list[str] | None
-) -> None:
-    """Serialize an estimator; a skops dump is re-read at once so that an untrusted type fails
-    at save time rather than at load time."""
-    _check_format(serialization_format)
-    if serialization_format == SERIALIZATION_FORMAT_SKOPS:
-        import skops.io
-
-        skops.io.dump(model, file)
-        untrusted = [
-            t
-            for t in skops.io.get_untrusted_types(file=file)
-            if t not in (skops_trusted_types or [])
-        ]
-        if untrusted:
-            raise InvalidParameterValue(
-                f"The model references types skops does not trust: {untrusted}. If loading them is "
-                "safe, list them in 'skops_trusted_types', or use serialization_format='cloudpickle'."
-            )
-        return
-    with open(file, "wb") as out:
-        if serialization_format == SERIALIZATION_FORMAT_CLOUDPICKLE:
-            import cloudpickle
-
-            cloudpickle.dump(model, out, protocol=pickle.DEFAULT_PROTOCOL)
-        else:
-            pickle.dump(model, out, protocol=pickle.DEFAULT_PROTOCOL)
-
-
-def load_estimator(file: Path, serialization_format: str, trusted: list[str] | None) -> Any:
-    """Read an estimator; see the module doc for what each format trusts."""
-    _check_format(serialization_format)
-    if serialization_format == SERIALIZATION_FORMAT_SKOPS:
-        import skops.io
-
-        untrusted = [t for t in skops.io.get_untrusted_types(file=file) if t not in (trusted or [])]
-        if untrusted:
-            raise InvalidParameterValue(
-                f"Refusing to load {file.name}: it contains types that are not trusted: {untrusted}. "
-                "Pass them in 'skops_trusted_types' if you trust this model."
-            )
-        return skops.io.load(file, trusted=list(trusted or []) or None)
-    with open(file, "rb") as src:
-        if serialization_format == SERIALIZATION_FORMAT_CLOUDPICKLE:
-            import cloudpickle
-
-            return cloudpickle.load(src)
-        return pickle.load(src)
+_check_format = check_format
 
 
 def save_model(
@@ -138,7 +89,9 @@ def save_model(
     data_file = "model.skops" if serialization_format == SERIALIZATION_FORMAT_SKOPS else "model.pkl"
 
     def write(target: Path, model: Model) -> None:
-        dump_estimator(sk_model, target / data_file, serialization_format, skops_trusted_types)
+        recorded = dump_estimator(
+            sk_model, target / data_file, serialization_format, skops_trusted_types
+        )
         if hasattr(sk_model, pyfunc_predict_fn):
             model.add_flavor(
                 "python_function",
@@ -150,7 +103,7 @@ def save_model(
             sklearn_version=sklearn.__version__,
             serialization_format=serialization_format,
             code=None,
-            skops_trusted_types=skops_trusted_types,
+            skops_trusted_types=recorded,
         )
 
     extra = {
@@ -196,9 +149,7 @@ def _load_from_dir(
         recorded = []
     if not data_file:
         raise InvalidParameterValue("The sklearn flavor has no 'pickled_model' entry")
-    trusted = list(skops_trusted_types or [])
-    if trust_model_skops_types:
-        trusted += list(recorded)
+    trusted = trusted_for_load(recorded, skops_trusted_types, trust_model_skops_types)
     return load_estimator(model_dir / data_file, fmt, trusted)
 
 
