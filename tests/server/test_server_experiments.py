@@ -153,3 +153,10 @@ def test_plain_path_inside_destination_becomes_file_uri(client, server_config):
     ]
     exp = get(client, "/experiments/get", {"experiment_id": exp_id})["experiment"]
     assert exp["artifact_location"] == "file://" + inside
+
+
+def test_out_of_range_ids_are_user_errors(client):
+    r = client.post(f"{API}/experiments/delete", json={"experiment_id": "9" * 40})
+    assert 400 <= r.status_code < 500
+    r = client.post(f"{API}/runs/search", json={"experiment_ids": ["9" * 40]})
+    assert 400 <= r.status_code < 500

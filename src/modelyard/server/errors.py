@@ -2,7 +2,8 @@
 
 Every error body is JSON ``{"error_code": ..., "message": ...}``. The status comes from
 :data:`modelyard.errors.HTTP_STATUS_BY_CODE`, except for the two transport errors defined here,
-which carry their own status (a body that is too large is 413, a wrong method is 405). Anything
+which carry their own status (a body that is too large is 413, a wrong method is 405). An
+``OverflowError`` (a number in the request too large for the backend) is a 400. Anything
 unexpected is logged and answered with 500 ``INTERNAL_ERROR``.
 """
 
@@ -60,6 +61,11 @@ def error_response(exc: BaseException) -> Response:
     if isinstance(exc, ModelyardError):
         return json_response(
             {"error_code": exc.error_code, "message": exc.message}, status=status_for(exc)
+        )
+    if isinstance(exc, OverflowError):  # a number from the request that no backend can hold
+        return json_response(
+            {"error_code": "INVALID_PARAMETER_VALUE", "message": f"Value out of range: {exc}"},
+            status=HTTP_STATUS_BY_CODE["INVALID_PARAMETER_VALUE"],
         )
     _log.exception("unhandled error while serving a request", exc_info=exc)
     return json_response(
