@@ -41,8 +41,14 @@ def test_log_model_in_a_run_and_every_uri(tracking, fitted) -> None:
     model, X = fitted
     expected = model.predict(X)
     with fluent.start_run() as run:
+        fluent.log_param("C", 1.0)
         info = modelyard.sklearn.log_model(
-            model, name="clf", input_example=X.head(2), registered_model_name="churn"
+            model,
+            name="clf",
+            input_example=X.head(2),
+            registered_model_name="churn",
+            params={"extra": 2},
+            tags={"team": "ml"},
         )
     run_id = run.info.run_id
     assert info.model_uri == f"models:/{info.model_id}" and info.model_id.startswith("m-")
@@ -54,6 +60,8 @@ def test_log_model_in_a_run_and_every_uri(tracking, fitted) -> None:
     logged = tracking.get_logged_model(info.model_id)
     assert logged.status == "LOGGED_MODEL_READY" and logged.source_run_id == run_id
     assert logged.name == "clf"
+    assert logged.params == {"C": "1.0", "extra": "2"}
+    assert logged.tags["team"] == "ml" and "mlflow.user" in logged.tags
     assert [o.model_id for o in tracking.get_run(run_id).outputs.model_outputs] == [info.model_id]
 
     tracking.set_registered_model_alias("churn", "champion", 1)

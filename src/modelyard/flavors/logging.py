@@ -1,9 +1,10 @@
 """``log_model`` for every flavor: save into a temp dir, upload as an MLflow 3 logged model.
 
 Steps (what MLflow 3.17's client does, compat spec §3.3 and §11 item 1): create the logged model
-(in the active run's experiment, or the current experiment when no run is active), record it as
-an output of the run, write the model directory with ``run_id``, ``model_id`` and
-``artifact_path`` filled in, upload it to the logged model's artifact location, finalize the
+(in the active run's experiment, or the current experiment when no run is active; its params are
+the given ones plus the run's, its tags the given ones plus ``mlflow.user``/``mlflow.source.*``),
+record it as an output of the run (at ``step``), write the model directory with ``run_id``,
+``model_id`` and ``artifact_path`` filled in, upload it to the logged model's artifact location, finalize the
 logged model as READY (UPLOAD_FAILED when anything fails), and register a version when
 ``registered_model_name`` is given.
 """
@@ -53,12 +54,13 @@ def log_model(
         logged = client.get_logged_model(model_id)
     else:
         experiment_id = run.info.experiment_id if run is not None else fluent._experiment_id()
+        run_params = client.get_run(run_id).data.params if run_id is not None else {}
         logged = client.create_logged_model(
             experiment_id,
             name=model_name,
             source_run_id=run_id,
-            tags=tags,
-            params=params,
+            tags={**fluent._default_tags(), **{str(k): str(v) for k, v in (tags or {}).items()}},
+            params={**{str(k): str(v) for k, v in (params or {}).items()}, **run_params},
             model_type=model_type,
         )
     if run_id is not None:
