@@ -3,15 +3,16 @@
 skops refuses, by default, every type outside its own allow-list. Which extra types are
 accepted:
 
-* at **save** time: the types the caller lists in ``skops_trusted_types``, plus scikit-learn's own
-  *classes* that skops flags (e.g. ``sklearn.tree._tree.Tree`` inside every random forest or
-  gradient boosting model). The accepted list is recorded in ``MLmodel``
+* at **save** time: the types the caller lists in ``skops_trusted_types``, plus the *classes*
+  defined by scikit-learn, XGBoost and LightGBM that skops flags (e.g. ``sklearn.tree._tree.Tree``
+  inside every random forest, ``xgboost.core.Booster`` inside an ``XGBClassifier`` logged with
+  the sklearn flavor). The accepted list is recorded in ``MLmodel``
   (``skops_trusted_types``), which is also what MLflow reads back. Any other type (a function
   such as ``_operator.neg``, a class from another package) fails the save unless the caller
   lists it.
 * at **load** time: the caller's ``skops_trusted_types``, plus the recorded types that resolve
-  to scikit-learn classes. Recorded types outside scikit-learn are *not* trusted on the model's
-  word (MLflow trusts the whole recorded list): pass them yourself, or
+  to classes of those three libraries. Other recorded types (functions, other packages) are *not*
+  trusted on the model's word (MLflow trusts the whole recorded list): pass them yourself, or
   ``trust_model_skops_types=True``.
 
 Known residual risk, accepted for the default workflow (random forests must load): skops flags
@@ -54,16 +55,21 @@ def check_format(serialization_format: str) -> None:
         )
 
 
-def is_sklearn_class(name: str) -> bool:
-    """True when ``name`` resolves to a class defined by scikit-learn."""
-    if not isinstance(name, str) or not name.startswith("sklearn."):
+#: Packages whose own classes are trusted (functions never are).
+LIBRARY_PACKAGES = ("sklearn", "xgboost", "lightgbm")
+
+
+def is_library_class(name: str) -> bool:
+    """True when ``name`` resolves to a class defined by one of :data:`LIBRARY_PACKAGES`."""
+    if not isinstance(name, str) or name.split(".", 1)[0] not in LIBRARY_PACKAGES:
         return False
     module, _, attr = name.rpartition(".")
     try:
         obj = getattr(importlib.import_module(module), attr)
     except (ImportError, AttributeError):
         return False
-    return isinstance(obj, type) and str(getattr(obj, "__module__", "")).startswith("sklearn")
+    module_of = str(getattr(obj, "__module__", "")).split(".", 1)[0]
+    return isinstance(obj, type) and module_of in LIBRARY_PACKAGES
 
 
 def dump_estimator(
@@ -77,7 +83,7 @@ def dump_estimator(
         skops.io.dump(model, file)
         caller = list(skops_trusted_types or [])
         found = [t for t in skops.io.get_untrusted_types(file=file) if t not in caller]
-        refused = [t for t in found if not is_sklearn_class(t)]
+        refused = [t for t in found if not is_library_class(t)]
         if refused:
             file.unlink(missing_ok=True)
             raise InvalidParameterValue(
@@ -102,7 +108,7 @@ def trusted_for_load(
     """The skops types to accept when loading (see the module doc)."""
     trusted = list(caller or [])
     for name in recorded or []:
-        if (trust_model_types or is_sklearn_class(name)) and name not in trusted:
+        if (trust_model_types or is_library_class(name)) and name not in trusted:
             trusted.append(name)
     return trusted
 

@@ -2,10 +2,10 @@
 
 Serialization formats (``serialization_format``):
 
-* ``skops`` (default): ``model.skops``. Loading builds only the types skops trusts, scikit-learn's
-  own classes, and the types the *caller* passes as ``skops_trusted_types=[...]``; other types
-  recorded in the model's ``MLmodel`` are not trusted on the file's word (details and residual
-  risk: ``modelyard.flavors._serialization``).
+* ``skops`` (default): ``model.skops``. Loading builds only the types skops trusts, the
+  classes of scikit-learn/XGBoost/LightGBM, and the types the *caller* passes as
+  ``skops_trusted_types=[...]``; other types recorded in the model's ``MLmodel`` are not trusted
+  on the file's word (details and residual risk: ``modelyard.flavors._serialization``).
 * ``cloudpickle`` / ``pickle``: ``model.pkl``. **Loading a pickle runs code chosen by whoever
   wrote the file.** Only load pickled models from sources you trust.
 
