@@ -29,6 +29,11 @@ def _batching_options(func: Any) -> Any:
     func = click.option(
         "--max-batch-rows", type=int, default=512, show_default=True, help="Rows per predict call."
     )(func)
+    func = click.option(
+        "--predict-in-thread",
+        is_flag=True,
+        help="Run predict in a thread instead of on the event loop (for very slow models).",
+    )(func)
     return click.option(
         "--batching/--no-batching",
         default=True,
@@ -72,6 +77,7 @@ def serve_command(
     batching: bool,
     max_batch_rows: int,
     max_wait_ms: float,
+    predict_in_thread: bool,
     tracking_uri: str | None,
 ) -> None:
     """Serve a model over MLflow's scoring protocol (/invocations, /ping, /health, /version)."""
@@ -90,6 +96,7 @@ def serve_command(
         batching=batching,
         max_batch_rows=max_batch_rows,
         max_wait_ms=max_wait_ms,
+        predict_in_thread=predict_in_thread,
         max_body_bytes=max_body_bytes,
         timeout_s=timeout,
     )

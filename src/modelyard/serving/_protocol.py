@@ -80,13 +80,25 @@ class ScoringInput:
             return self.data
         import pandas as pd
 
-        return pd.DataFrame(self.columns)
+        return pd.DataFrame({name: _column(values) for name, values in self.columns.items()})
 
     def raw(self) -> Any:
         """The input in a JSON-friendly form, for the inference log."""
         if self.columns is not None:
             return {"dataframe_split": _split_from_columns(self.columns)}
         return jsonable(self.data)
+
+
+def _column(values: list[Any]) -> Any:
+    """A numpy array for homogeneous numeric/bool columns (10x faster than letting pandas infer
+    from a list); anything else stays a list, for pandas' own inference."""
+    import numpy as np
+
+    try:
+        arr = np.array(values)
+    except (ValueError, TypeError):
+        return values
+    return arr if arr.dtype.kind in "biuf" and arr.ndim == 1 else values
 
 
 def _split_from_columns(columns: dict[str, list[Any]]) -> dict[str, Any]:

@@ -28,6 +28,7 @@ def serve_model(
     batching: bool = True,
     max_batch_rows: int = 512,
     max_wait_ms: float = 0.0,
+    predict_in_thread: bool = False,
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
     timeout_s: float | None = None,
     log_level: str = "info",
@@ -43,7 +44,7 @@ def serve_model(
         model_uri = os.path.abspath(model_uri)  # workers may not share our cwd assumptions
     config = ScoringConfig(
         model_uri=model_uri,
-        batch=BatchConfig(batching, max_batch_rows, max_wait_ms),
+        batch=BatchConfig(batching, max_batch_rows, max_wait_ms, inline=not predict_in_thread),
         max_body_bytes=max_body_bytes,
         timeout_s=timeout_s,
     )
