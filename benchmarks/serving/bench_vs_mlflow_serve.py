@@ -239,32 +239,46 @@ import sys, time
 import pandas as pd
 import mlflow.pyfunc
 src, dst, model = sys.argv[1:4]
-t = time.perf_counter()
+t0 = time.perf_counter()
 m = mlflow.pyfunc.load_model(model)
+t1 = time.perf_counter()
 df = pd.read_parquet(src)
 df["prediction"] = m.predict(df)
 df["prediction_date"] = pd.Timestamp.now(tz="UTC")
 df.to_parquet(dst)
-print(time.perf_counter() - t)
+print(t1 - t0, time.perf_counter() - t1)
 """
 
 MODELYARD_BATCH = """
 import sys, time
 from modelyard.batch import predict
+from modelyard.pyfunc import load_model
 src, dst, model = sys.argv[1:4]
-t = time.perf_counter()
-predict(model, src, dst, progress=False)
-print(time.perf_counter() - t)
+t0 = time.perf_counter()
+m = load_model(model)
+t1 = time.perf_counter()
+predict(m, src, dst, progress=False)
+print(t1 - t0, time.perf_counter() - t1)
 """
 
 
-def peak_rss_run(cmd: list[str]) -> tuple[float, float]:
-    """(seconds printed by the script, peak RSS MB of the child)."""
-    import resource
+def peak_rss_run(cmd: list[str]) -> tuple[float, float, float]:
+    """(model load seconds, scoring seconds, peak RSS MB) of one child process."""
+    import psutil
 
-    out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
-    peak_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return float(out.strip().splitlines()[-1]), peak_kb / 1024
+    proc = psutil.Popen(cmd, stdout=subprocess.PIPE, text=True)
+    peak = 0
+    while proc.poll() is None:
+        try:
+            peak = max(peak, proc.memory_info().rss)
+        except psutil.Error:
+            break
+        time.sleep(0.02)
+    out = proc.stdout.read() if proc.stdout else ""
+    if proc.returncode:
+        raise RuntimeError(f"{cmd} failed")
+    load_s, score_s = map(float, out.strip().splitlines()[-1].split())
+    return load_s, score_s, peak / 2**20
 
 
 def batch_bench(model_dir: Path, work: Path, rows: int) -> list[dict[str, Any]]:
@@ -278,20 +292,20 @@ def batch_bench(model_dir: Path, work: Path, rows: int) -> list[dict[str, Any]]:
         dst = work / f"batch_out_{name.split()[0]}.parquet"
         script = work / f"batch_{name.split()[0]}.py"
         script.write_text(code)
-        seconds, peak = peak_rss_run([str(python), str(script), str(src), str(dst), str(model_dir)])
+        load_s, seconds, peak = peak_rss_run(
+            [str(python), str(script), str(src), str(dst), str(model_dir)]
+        )
         results.append(
             {
                 "tool": name,
                 "rows": rows,
+                "load_s": load_s,
                 "seconds": seconds,
                 "rows_per_s": rows / seconds,
                 "peak_rss_mb": peak,
             }
         )
-        print(
-            f"  {name:24s} {rows} rows in {seconds:.2f} s  ({rows / seconds:,.0f} rows/s)",
-            flush=True,
-        )
+        print(f"  {name:24s} {rows} rows scored in {seconds:.2f} s", flush=True)
     return results
 
 
@@ -323,11 +337,12 @@ def print_tables(serve: list[dict[str, Any]], batch: list[dict[str, Any]], worke
         )
     if batch:
         print("\nBatch inference (parquet in → parquet out)\n")
-        print("| tool | rows | seconds | rows/s | peak RSS MB |")
-        print("|---|---|---|---|---|")
+        print("| tool | rows | model load s | read+score+write s | rows/s | peak RSS MB |")
+        print("|---|---|---|---|---|---|")
         for r in batch:
             print(
-                f"| {r['tool']} | {r['rows']:,} | {r['seconds']:.2f} | {r['rows_per_s']:,.0f} | {r['peak_rss_mb']:.0f} |"
+                f"| {r['tool']} | {r['rows']:,} | {r['load_s']:.2f} | {r['seconds']:.2f} | "
+                f"{r['rows_per_s']:,.0f} | {r['peak_rss_mb']:.0f} |"
             )
         if len(batch) == 2:
             print(
