@@ -128,15 +128,16 @@ X = pd.read_json({data!r}, orient="split")
 y = (X["a"] - X["c"] > 0).astype(int)
 out = {{}}
 rf = RandomForestClassifier(n_estimators=4, random_state=0).fit(X, y)
+reqs = dict(pip_requirements=["scikit-learn"])  # skips MLflow's slow requirement inference
 mlflow.sklearn.save_model(rf, "sk_skops", input_example=X.head(2),
-                          skops_trusted_types=["sklearn.tree._tree.Tree"])
-mlflow.sklearn.save_model(rf, "sk_pickle", serialization_format="cloudpickle")
+                          skops_trusted_types=["sklearn.tree._tree.Tree"], **reqs)
+mlflow.sklearn.save_model(rf, "sk_pickle", serialization_format="cloudpickle", **reqs)
 out["sklearn"] = [float(v) for v in rf.predict(X)]
 xc = xgb.XGBClassifier(n_estimators=5).fit(X, y)
-mlflow.xgboost.save_model(xc, "xgb", input_example=X.head(2))
+mlflow.xgboost.save_model(xc, "xgb", input_example=X.head(2), **reqs)
 out["xgboost"] = [float(v) for v in xc.predict(X)]
 lr = lgb.LGBMRegressor(n_estimators=5, verbose=-1).fit(X, y)
-mlflow.lightgbm.save_model(lr, "lgb")
+mlflow.lightgbm.save_model(lr, "lgb", **reqs)
 out["lightgbm"] = [float(v) for v in lr.predict(X)]
 json.dump(out, open("@OUT@", "w"))
 """

@@ -119,7 +119,8 @@ model = LogisticRegression().fit(X, {Y.tolist()!r})
 mlflow.set_experiment("model-interop-b")
 with mlflow.start_run() as run:
     info = mlflow.sklearn.log_model(model, name="clf", input_example=X.head(2),
-                                    registered_model_name="interop-b")
+                                    registered_model_name="interop-b",
+                                    pip_requirements=["scikit-learn"])
 mlflow.MlflowClient().set_registered_model_alias("interop-b", "champion", 1)
 print("RESULT" + json.dumps({{"uri": info.model_uri, "run_id": run.info.run_id,
                               "pred": [int(v) for v in model.predict(X)]}}))
