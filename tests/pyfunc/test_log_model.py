@@ -140,3 +140,25 @@ def test_local_and_file_uris(tmp_path, fitted) -> None:
     with pytest.raises(ResourceDoesNotExist):
         download_model(str(tmp_path / "absent"))
     assert modelyard.pyfunc.get_model_dependencies(str(tmp_path / "m")).endswith("requirements.txt")
+
+
+class Plus(modelyard.pyfunc.PythonModel):
+    def predict(self, context, model_input, params=None):
+        return model_input["age"] + (params or {}).get("delta", 0)
+
+
+def test_log_custom_python_model(tracking, fitted) -> None:
+    _model, X = fitted
+    with fluent.start_run() as run:
+        info = modelyard.pyfunc.log_model(
+            name="plus",
+            python_model=Plus(),
+            input_example=(X.head(2), {"delta": 1}),
+            registered_model_name="plus-model",
+        )
+    assert info.signature.params is not None
+    loaded = modelyard.pyfunc.load_model(f"runs:/{run.info.run_id}/plus")
+    assert loaded.predict(X).tolist() == (X["age"] + 1).tolist()  # the example's default param
+    assert loaded.predict(X, params={"delta": 5}).tolist() == (X["age"] + 5).tolist()
+    assert isinstance(loaded.unwrap_python_model(), Plus)
+    assert modelyard.pyfunc.load_model("models:/plus-model/1").metadata.model_id == info.model_id

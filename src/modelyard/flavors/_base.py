@@ -11,9 +11,9 @@ from typing import Any
 
 from modelyard.errors import InvalidParameterValue, ResourceAlreadyExists
 from modelyard.models.environment import CONDA_ENV_FILE, PYTHON_ENV_FILE, write_environment
-from modelyard.models.input_example import save_input_example
+from modelyard.models.input_example import save_input_example, split_example
 from modelyard.models.mlmodel import MLMODEL_FILE_NAME, PYFUNC_FLAVOR, Model, dir_size_bytes
-from modelyard.models.signature import ModelSignature, infer_schema
+from modelyard.models.signature import ModelSignature, infer_param_schema, infer_schema
 
 __all__ = ["CODE_DIR", "add_code_to_path", "local_model_dir", "pyfunc_block", "save_model_dir"]
 
@@ -97,6 +97,9 @@ def save_model_dir(
             model.signature = signature
         elif signature is None and example is not None:
             model.signature = _infer(example, predict)
+            _data, example_params = split_example(input_example)
+            if model.signature is not None and example_params:
+                model.signature.params = infer_param_schema(example_params)
         if metadata is not None:
             model.metadata = dict(metadata)
         model.save(target / MLMODEL_FILE_NAME)
