@@ -12,7 +12,7 @@ from typing import Any
 from modelyard.errors import InvalidParameterValue, ResourceAlreadyExists
 from modelyard.models.environment import CONDA_ENV_FILE, PYTHON_ENV_FILE, write_environment
 from modelyard.models.input_example import save_input_example, split_example
-from modelyard.models.mlmodel import MLMODEL_FILE_NAME, PYFUNC_FLAVOR, Model, dir_size_bytes
+from modelyard.models.mlmodel import MLMODEL_FILE_NAME, Model, dir_size_bytes
 from modelyard.models.signature import ModelSignature, infer_param_schema, infer_schema
 
 __all__ = ["CODE_DIR", "add_code_to_path", "local_model_dir", "pyfunc_block", "save_model_dir"]
@@ -95,14 +95,13 @@ def save_model_dir(
             _copy_code(code_paths, target, model)
         if isinstance(signature, ModelSignature):
             model.signature = signature
-        elif signature is None and example is not None:
+        elif signature is not False and example is not None:
             model.signature = _infer(example, predict)
             _data, example_params = split_example(input_example)
             if model.signature is not None and example_params:
                 model.signature.params = infer_param_schema(example_params)
         if metadata is not None:
             model.metadata = dict(metadata)
-        model.save(target / MLMODEL_FILE_NAME)
         write_environment(target, default_reqs, pip_requirements, extra_pip_requirements, conda_env)
         model.model_size_bytes = dir_size_bytes(target)
         model.save(target / MLMODEL_FILE_NAME)
@@ -175,7 +174,3 @@ def local_model_dir(model_uri: str | os.PathLike[str], dst_path: str | None = No
     from modelyard.client._model_uris import download_model
 
     return Path(download_model(str(model_uri), dst_path=dst_path))
-
-
-def check_pyfunc(model: Model) -> dict[str, Any]:
-    return model.flavor_config(PYFUNC_FLAVOR)

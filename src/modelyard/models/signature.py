@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
@@ -255,7 +255,6 @@ class ModelSignature:
     inputs: Schema | None = None
     outputs: Schema | None = None
     params: ParamSchema | None = None
-    _extra: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     def to_dict(self) -> dict[str, str | None]:
         """The MLmodel form: each part a JSON string (or None)."""
