@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -15,13 +14,7 @@ from typing import Any
 
 import httpx
 import pytest
-from serving_helpers import fit, training_data
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+from serving_helpers import fit, free_port, training_data
 
 
 class Server:

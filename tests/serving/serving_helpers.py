@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import socket
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-__all__ = ["FEATURES", "fit", "row_dicts", "training_data"]
+__all__ = ["FEATURES", "fit", "free_port", "row_dicts", "training_data"]
 
 FEATURES = ["age", "tenure", "monthly_charges", "total_charges"]
 
@@ -47,3 +48,9 @@ def row_dicts(n: int, seed: int = 1) -> list[dict[str, float]]:
         }
     )
     return X.to_dict("records")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
