@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import os
 import time
 import uuid
@@ -108,6 +109,8 @@ def create_endpoint_app(config: GatewayConfig) -> Starlette:
     @contextlib.asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
         await reloader.start()
+        gc.collect()
+        gc.freeze()  # loaded models and libraries are long-lived: keep them out of GC cycles
         try:
             yield
         finally:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import os
 import time
 from collections.abc import AsyncIterator
@@ -73,6 +74,8 @@ def create_scoring_app(config: ScoringConfig, predictor: Predictor | None = None
         if loaded is None:
             loaded = await asyncio.to_thread(load_predictor, config.model_uri)
         state["batcher"] = MicroBatcher(loaded, config.batch, on_batch)
+        gc.collect()
+        gc.freeze()  # the model and libraries are long-lived: keep them out of GC cycles
         metrics.set_gauge("modelyard_model_loaded", labels, 1)
         try:
             yield
