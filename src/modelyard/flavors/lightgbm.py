@@ -151,6 +151,6 @@ def load_pyfunc(model_dir: Path, mlmodel: Model, **kwargs: Any) -> _LGBPyfunc:
 
 def log_model(lgb_model: Any, artifact_path: str | None = None, **kwargs: Any) -> ModelInfo:
     """Log a LightGBM model as an MLflow 3 logged model."""
-    from modelyard.flavors.logging import log_model as _log
+    from modelyard.flavors._log_model import log_model as _log
 
     return _log(save_model, lgb_model, artifact_path, **kwargs)

@@ -191,7 +191,7 @@ def load_pyfunc(model_dir: Path, mlmodel: Model, **kwargs: Any) -> _SklearnPyfun
 
 
 def log_model(sk_model: Any, artifact_path: str | None = None, **kwargs: Any) -> ModelInfo:
-    """Log a scikit-learn model as an MLflow 3 logged model (see ``modelyard.flavors.logging``)."""
-    from modelyard.flavors.logging import log_model as _log
+    """Log a scikit-learn model as an MLflow 3 logged model (see ``modelyard.flavors._log_model``)."""
+    from modelyard.flavors._log_model import log_model as _log
 
     return _log(save_model, sk_model, artifact_path, **kwargs)

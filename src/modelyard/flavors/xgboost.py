@@ -113,6 +113,6 @@ def load_pyfunc(model_dir: Path, mlmodel: Model, **_kwargs: Any) -> _XGBPyfunc:
 
 def log_model(xgb_model: Any, artifact_path: str | None = None, **kwargs: Any) -> ModelInfo:
     """Log an XGBoost model as an MLflow 3 logged model."""
-    from modelyard.flavors.logging import log_model as _log
+    from modelyard.flavors._log_model import log_model as _log
 
     return _log(save_model, xgb_model, artifact_path, **kwargs)

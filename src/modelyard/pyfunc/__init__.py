@@ -61,7 +61,7 @@ def log_model(
 ) -> ModelInfo:
     """Log a custom model as an MLflow 3 logged model; returns its :class:`ModelInfo`
     (``model_uri`` is ``models:/<model_id>``)."""
-    from modelyard.flavors.logging import log_model as _log
+    from modelyard.flavors._log_model import log_model as _log
 
     return _log(_save_for_log, python_model, artifact_path, **kwargs)
 
