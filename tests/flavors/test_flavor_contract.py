@@ -109,10 +109,6 @@ class TestLightGBMBooster(FlavorContract):
         return FlavorCase(booster, X, save=flavor.save_model, load_native=flavor.load_model)
 
 
-class _Scaler:
-    """Module-level so that cloudpickle pickles it by reference in the test module."""
-
-
 class TestCustomPythonModel(FlavorContract):
     flavor_name = "python_function"
 
