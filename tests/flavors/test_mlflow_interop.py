@@ -172,3 +172,42 @@ def test_mlflow_models_load_in_modelyard(mlflow_python: str, tmp_path: Path) -> 
     booster = modelyard.xgboost.load_model(str(tmp_path / "xgb"))
     assert type(booster).__name__ == "XGBClassifier"
     assert sys.modules.get("mlflow") is None
+
+
+def test_modelyard_custom_model_loads_in_mlflow(mlflow_python: str, tmp_path: Path) -> None:
+    """MLflow can load a custom modelyard model when modelyard itself is importable (the pickle
+    names modelyard's PythonModel base class)."""
+    import cloudpickle
+
+    import modelyard.pyfunc
+
+    class Offset(modelyard.pyfunc.PythonModel):
+        def load_context(self, context):
+            self.offset = float(Path(context.artifacts["offset"]).read_text())
+
+        def predict(self, context, model_input, params=None):
+            return (model_input["a"] + self.offset) * (params or {}).get("scale", 1.0)
+
+    (tmp_path / "offset.txt").write_text("10")
+    X = _data()
+    cloudpickle.register_pickle_by_value(sys.modules[__name__])
+    try:
+        modelyard.pyfunc.save_model(
+            tmp_path / "custom",
+            python_model=Offset(),
+            artifacts={"offset": str(tmp_path / "offset.txt")},
+            input_example=(X.head(2), {"scale": 1.0}),
+        )
+    finally:
+        cloudpickle.unregister_pickle_by_value(sys.modules[__name__])
+    data = tmp_path / "X.json"
+    X.to_json(data, orient="split")
+    code = f"""
+import sys; sys.path.insert(0, {str(REPO / "src")!r})
+import json, pandas as pd, mlflow.pyfunc
+X = pd.read_json({str(data)!r}, orient="split")
+model = mlflow.pyfunc.load_model({str(tmp_path / "custom")!r})
+json.dump([float(v) for v in model.predict(X, params={{"scale": 2.0}})], open("@OUT@", "w"))
+"""
+    result = _run_mlflow(mlflow_python, code, tmp_path)
+    np.testing.assert_allclose(result, ((X["a"] + 10) * 2).to_numpy())

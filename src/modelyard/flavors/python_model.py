@@ -90,7 +90,10 @@ def save_model(
         python_model = _FunctionModel(python_model)
     import cloudpickle
 
+    saved: dict[str, Any] = {}
+
     def write(target: Path, model: Model) -> None:
+        saved["dir"] = target
         with open(target / _PICKLE, "wb") as out:
             try:
                 cloudpickle.dump(python_model, out, protocol=pickle.DEFAULT_PROTOCOL)
@@ -107,11 +110,13 @@ def save_model(
         model.add_flavor(
             PYFUNC_FLAVOR, **pyfunc_block(LOADER_MODULE, code=None, streamable=False, **config)
         )
-
-    context = PythonModelContext({}, model_config)
+        saved["flavors"] = model.flavors
 
     def predict(data: Any) -> Any:
-        return _call_predict(python_model, context, data, None)
+        # Score the example with the model as it will be loaded (a fresh copy whose
+        # load_context has seen the copied artifacts), never with the caller's object.
+        impl = load_pyfunc(saved["dir"], Model(flavors=saved["flavors"]))
+        return impl.predict(data)
 
     return save_model_dir(
         path,

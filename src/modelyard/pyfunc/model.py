@@ -6,6 +6,7 @@ reference), so it stays stable.
 
 from __future__ import annotations
 
+from types import SimpleNamespace
 from typing import Any
 
 __all__ = ["PythonModel", "PythonModelContext"]
@@ -40,3 +41,9 @@ class PythonModel:
         self, context: PythonModelContext, model_input: Any, params: dict[str, Any] | None = None
     ) -> Any:
         raise NotImplementedError("PythonModel subclasses must implement predict()")
+
+    @property
+    def predict_type_hints(self) -> SimpleNamespace:
+        """Read by MLflow's pyfunc wrapper when MLflow loads this model (it converts inputs by
+        type hints); modelyard models declare none, so inputs reach ``predict`` unchanged."""
+        return SimpleNamespace(input=None, output=None)
