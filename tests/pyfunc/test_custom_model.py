@@ -171,3 +171,17 @@ def test_conda_env_and_unknown_arguments(tmp_path) -> None:
         modelyard.sklearn.save_model(est, tmp_path / "u", serialisation_format="skops")
     with pytest.raises(InvalidParameterValue, match="Only one of"):
         modelyard.sklearn.save_model(est, tmp_path / "u", conda_env=env, pip_requirements=["x"])
+
+
+def test_custom_model_needing_a_missing_module(tmp_path) -> None:
+    import pickle
+
+    (tmp_path / "MLmodel").write_text(
+        "flavors:\n  python_function:\n    loader_module: mlflow.pyfunc.model\n"
+        "    python_model: python_model.pkl\n"
+    )
+    # A pickle that references a class of a module that is not installed.
+    payload = pickle.dumps(0).replace(b"K\x00", b"cno_such_module_xyz\nThing\n)\x81", 1)
+    (tmp_path / "python_model.pkl").write_bytes(payload)
+    with pytest.raises(InvalidParameterValue, match="no_such_module_xyz"):
+        modelyard.pyfunc.load_model(str(tmp_path))

@@ -177,8 +177,14 @@ def load_pyfunc(model_dir: Path, mlmodel: Model, **kwargs: Any) -> _PythonModelP
         _log.warning(
             "Model pickled with cloudpickle %s, running %s", saved_version, cloudpickle.__version__
         )
-    with open(model_dir / pickled, "rb") as src:
-        python_model = cloudpickle.load(src)
+    try:
+        with open(model_dir / pickled, "rb") as src:
+            python_model = cloudpickle.load(src)
+    except ModuleNotFoundError as exc:
+        raise InvalidParameterValue(
+            f"This custom model needs the Python module {exc.name!r}, which is not installed "
+            "(models written by mlflow.pyfunc subclass MLflow's PythonModel and need mlflow)"
+        ) from exc
     artifacts = {
         name: str(model_dir / info["path"]) for name, info in (conf.get("artifacts") or {}).items()
     }
