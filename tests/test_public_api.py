@@ -59,3 +59,9 @@ def _timed(cmd: list[str]) -> float:
     out = subprocess.run(cmd, capture_output=True, text=True, check=True)
     assert "experiments" in out.stdout and "server" in out.stdout
     return time.perf_counter() - start
+
+
+def test_fluent_names_match_the_fluent_module():
+    from modelyard.client import fluent
+
+    assert set(modelyard._FLUENT) == set(fluent.__all__)

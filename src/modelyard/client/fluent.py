@@ -48,6 +48,7 @@ __all__ = [
     "get_run",
     "get_tracking_uri",
     "last_active_run",
+    "list_artifacts",
     "log_artifact",
     "log_artifacts",
     "log_dict",
