@@ -183,10 +183,15 @@ def create_endpoint_app(config: GatewayConfig) -> Starlette:
             if denied is not None:
                 return denied
         workers = await asyncio.to_thread(store.get_states, name)
+        # a worker that stopped without cleaning up (killed) no longer refreshes its row
+        horizon = time.time() * 1000 - max(30.0, 5 * config.poll_interval_s) * 1000
+        for w in workers:
+            w["stale"] = w["updated_timestamp"] < horizon
+        live = [w for w in workers if not w["stale"]]
         ep = reloader.endpoints.get(name)
         body = {
             "name": name,
-            "state": _summary(workers),
+            "state": _summary(live),
             "config": {k: row[k] for k in ("served_models", "workload_size", "batching")},
             "workers": workers,
             "answered_by": {"worker": str(os.getpid()), **(ep.state() if ep else {})},

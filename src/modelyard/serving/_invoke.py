@@ -10,6 +10,7 @@ from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.types import Receive, Scope, Send
 
 from modelyard.errors import HTTP_STATUS_BY_CODE, ModelyardError
 from modelyard.serving._batcher import MicroBatcher
@@ -21,7 +22,15 @@ from modelyard.serving._protocol import (
     parse_request,
 )
 
-__all__ = ["BodyTooLarge", "Outcome", "error_response", "read_body", "score"]
+__all__ = [
+    "BodyTooLarge",
+    "Outcome",
+    "error_response",
+    "read_body",
+    "score",
+    "score_asgi",
+    "score_body",
+]
 
 _log = logging.getLogger("modelyard.serving")
 JSON = "application/json"
@@ -75,6 +84,18 @@ def _error(exc: ModelyardError) -> Outcome:
     return Outcome(status, dumps_error(exc.error_code, exc.message, **extra), JSON)
 
 
+def _too_large(max_body_bytes: int) -> Outcome:
+    return Outcome(
+        413,
+        dumps_error(
+            "REQUEST_LIMIT_EXCEEDED",
+            f"The request body is larger than the limit of {max_body_bytes} bytes "
+            "(set --max-body-bytes / MODELYARD_SERVING_MAX_BODY_BYTES to change it).",
+        ),
+        JSON,
+    )
+
+
 async def score(
     request: Request,
     batcher: MicroBatcher,
@@ -85,19 +106,68 @@ async def score(
     try:
         body = await read_body(request, max_body_bytes)
     except BodyTooLarge:
-        return Outcome(
-            413,
-            dumps_error(
-                "REQUEST_LIMIT_EXCEEDED",
-                f"The request body is larger than the limit of {max_body_bytes} bytes "
-                "(set --max-body-bytes / MODELYARD_SERVING_MAX_BODY_BYTES to change it).",
-            ),
-            JSON,
-        )
+        return _too_large(max_body_bytes)
+    return await score_body(body, request.headers.get("content-type"), batcher, timeout_s)
+
+
+async def score_asgi(
+    scope: Scope,
+    receive: Receive,
+    send: Send,
+    batcher: MicroBatcher,
+    *,
+    max_body_bytes: int,
+    timeout_s: float | None,
+) -> Outcome:
+    """The hot path of ``models serve``: raw ASGI, no Request/Response objects."""
+    content_type = None
+    declared = None
+    for key, value in scope["headers"]:
+        if key == b"content-type":
+            content_type = value.decode("latin-1")
+        elif key == b"content-length":
+            declared = value
+    if declared is not None and declared.isdigit() and int(declared) > max_body_bytes:
+        outcome = _too_large(max_body_bytes)
+    else:
+        chunks: list[bytes] = []
+        size = 0
+        more = True
+        while more:
+            message = await receive()
+            if message["type"] != "http.request":
+                raise ConnectionAbortedError("client disconnected")
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > max_body_bytes:
+                break
+            chunks.append(chunk)
+            more = message.get("more_body", False)
+        if size > max_body_bytes:
+            outcome = _too_large(max_body_bytes)
+        else:
+            body = chunks[0] if len(chunks) == 1 else b"".join(chunks)
+            outcome = await score_body(body, content_type, batcher, timeout_s)
+    ctype = b"application/json" if outcome.media_type == JSON else b"text/plain; charset=utf-8"
+    await send(
+        {
+            "type": "http.response.start",
+            "status": outcome.status,
+            "headers": [
+                (b"content-type", ctype),
+                (b"content-length", str(len(outcome.body)).encode()),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": outcome.body})
+    return outcome
+
+
+async def score_body(
+    body: bytes, content_type: str | None, batcher: MicroBatcher, timeout_s: float | None
+) -> Outcome:
     try:
-        inp = parse_request(
-            body, request.headers.get("content-type"), batcher.predictor.input_types
-        )
+        inp = parse_request(body, content_type, batcher.predictor.input_types)
     except UnsupportedMediaType as exc:
         return Outcome(415, exc.message.encode(), "text/plain")
     except ModelyardError as exc:

@@ -11,7 +11,7 @@ import contextlib
 import gc
 import os
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -20,9 +20,10 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
+from starlette.types import Receive, Scope, Send
 
 from modelyard.serving._batcher import BatchConfig, MicroBatcher
-from modelyard.serving._invoke import error_response, score
+from modelyard.serving._invoke import error_response, score_asgi
 from modelyard.serving._metrics import Metrics
 from modelyard.serving._predictor import Predictor, load_predictor
 
@@ -89,16 +90,21 @@ def create_scoring_app(config: ScoringConfig, predictor: Predictor | None = None
     async def version(_request: Request) -> Response:
         return Response(version_body, media_type="application/json")
 
-    async def invocations(request: Request) -> Response:
-        batcher = state["batcher"]
-        if batcher is None:
-            return error_response(503, "TEMPORARILY_UNAVAILABLE", "The model is not loaded yet.")
+    async def invocations(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["method"] != "POST":
+            response = error_response(405, "BAD_REQUEST", "Use POST for /invocations.")
+            await response(scope, receive, send)
+            return
         start = time.perf_counter()
-        outcome = await score(
-            request, batcher, max_body_bytes=config.max_body_bytes, timeout_s=config.timeout_s
+        outcome = await score_asgi(
+            scope,
+            receive,
+            send,
+            state["batcher"],
+            max_body_bytes=config.max_body_bytes,
+            timeout_s=config.timeout_s,
         )
         metrics.observe_request(labels, outcome.status, time.perf_counter() - start)
-        return outcome.response()
 
     async def metrics_route(_request: Request) -> Response:
         return PlainTextResponse(metrics.render(), media_type="text/plain; version=0.0.4")
@@ -107,10 +113,21 @@ def create_scoring_app(config: ScoringConfig, predictor: Predictor | None = None
         Route("/ping", ping, methods=["GET"]),
         Route("/health", ping, methods=["GET"]),
         Route("/version", version, methods=["GET"]),
-        Route("/invocations", invocations, methods=["POST"]),
+        Route("/invocations", _AsgiEndpoint(invocations)),  # raw ASGI: the hot path
         Route("/metrics", metrics_route, methods=["GET"]),
     ]
     return Starlette(routes=routes, lifespan=lifespan)
+
+
+class _AsgiEndpoint:
+    """Marks a coroutine function as an ASGI app for Starlette's router (a plain function would
+    be called with a Request)."""
+
+    def __init__(self, app: Callable[[Scope, Receive, Send], Awaitable[None]]) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await self.app(scope, receive, send)
 
 
 def scoring_app_from_env() -> Starlette:
