@@ -31,7 +31,10 @@ def main() -> None:
     t = time.perf_counter()
     for b in range(n_points // 1000):
         client.log_batch(
-            run_id, metrics=[Metric("loss", 1.0 / (i + 1), ts + i, i) for i in range(b * 1000, (b + 1) * 1000)]
+            run_id,
+            metrics=[
+                Metric("loss", 1.0 / (i + 1), ts + i, i) for i in range(b * 1000, (b + 1) * 1000)
+            ],
         )
     out["log_batch_points_s"] = time.perf_counter() - t
 
@@ -46,7 +49,9 @@ def main() -> None:
         r = client.create_run(exp2)
         client.log_batch(
             r.info.run_id,
-            metrics=[Metric(f"m{j}", ((i * 7919 + j * 104729) % 1000) / 1000, ts, 0) for j in range(10)],
+            metrics=[
+                Metric(f"m{j}", ((i * 7919 + j * 104729) % 1000) / 1000, ts, 0) for j in range(10)
+            ],
             params=[Param(f"p{j}", "a" if (i + j) % 2 == 0 else "b") for j in range(10)],
             tags=[RunTag(f"t{j}", f"v{i % 5}") for j in range(5)],
         )
@@ -57,8 +62,11 @@ def main() -> None:
     token = None
     while True:
         page = client.search_runs(
-            [exp2], "metrics.m1 > 0.5 and params.p1 = 'a'", max_results=1000,
-            order_by=["metrics.m1 DESC"], page_token=token,
+            [exp2],
+            "metrics.m1 > 0.5 and params.p1 = 'a'",
+            max_results=1000,
+            order_by=["metrics.m1 DESC"],
+            page_token=token,
         )
         found += len(page)
         token = page.token

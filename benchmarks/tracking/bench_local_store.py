@@ -26,7 +26,11 @@ def _run(python: str, lib: str, uri: str, points: int, runs: int, cwd: str) -> d
     env = dict(os.environ, MLFLOW_ENABLE_ASYNC_LOGGING="false", PYTHONPATH="")
     proc = subprocess.run(
         [python, str(HERE / "_workload.py"), lib, uri, str(points), str(runs)],
-        capture_output=True, text=True, cwd=cwd, env=env, check=False,
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env=env,
+        check=False,
     )
     if proc.returncode != 0:
         raise SystemExit(f"{lib} workload failed:\n{proc.stderr[-3000:]}")
@@ -39,12 +43,34 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=5000)
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        my = _run(sys.executable, "modelyard", f"sqlite:///{tmp}/modelyard.db", args.points, args.runs, tmp)
+        my = _run(
+            sys.executable,
+            "modelyard",
+            f"sqlite:///{tmp}/modelyard.db",
+            args.points,
+            args.runs,
+            tmp,
+        )
         ml = _run(MLFLOW_PY, "mlflow", f"sqlite:///{tmp}/mlflow.db", args.points, args.runs, tmp)
     rows = [
-        ("log-batch ingest", "points/s", args.points / my["log_batch_points_s"], args.points / ml["log_batch_points_s"]),
-        ("metric history", "points/s", args.points / my["history_s"], args.points / ml["history_s"]),
-        ("create runs (10p/10m/5t)", "runs/s", args.runs / my["create_runs_s"], args.runs / ml["create_runs_s"]),
+        (
+            "log-batch ingest",
+            "points/s",
+            args.points / my["log_batch_points_s"],
+            args.points / ml["log_batch_points_s"],
+        ),
+        (
+            "metric history",
+            "points/s",
+            args.points / my["history_s"],
+            args.points / ml["history_s"],
+        ),
+        (
+            "create runs (10p/10m/5t)",
+            "runs/s",
+            args.runs / my["create_runs_s"],
+            args.runs / ml["create_runs_s"],
+        ),
         ("search all pages", "searches/s", 1 / my["search_s"], 1 / ml["search_s"]),
     ]
     assert my["search_found"] == ml["search_found"], (my["search_found"], ml["search_found"])
