@@ -335,3 +335,26 @@ def test_cli_endpoints_and_tokens(registry, setup):
     assert r.exit_code == 0
     r = runner.invoke(cli, ["endpoints", "get", "cli-ep"], env=env)
     assert r.exit_code != 0 and "RESOURCE_DOES_NOT_EXIST" in r.output
+
+
+def test_models_serve_registry_uri(start_server, registry, setup):
+    """``models serve -m models:/name/Stage --tracking-uri ...``: every worker resolves it."""
+    server = start_server(
+        [
+            "models",
+            "serve",
+            "-m",
+            "models:/ab/Production",
+            "--tracking-uri",
+            registry.uri,
+            "-w",
+            "2",
+        ],
+        {},
+        workers=2,
+    )
+    with httpx.Client(base_url=server.url, timeout=60) as c:
+        for _ in range(10):
+            r = c.post("/invocations", json={"dataframe_records": ROWS})
+            assert r.status_code == 200
+            assert r.json()["predictions"] == WANT["normal"]

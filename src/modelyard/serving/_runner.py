@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import importlib.util
 import os
+from pathlib import Path
 
-__all__ = ["WORKLOAD_WORKERS", "run_uvicorn", "workers_for"]
+__all__ = ["WORKLOAD_WORKERS", "run_uvicorn", "tracking_env", "workers_for"]
 
 #: Databricks-style workload sizes → worker processes.
 WORKLOAD_WORKERS = {"small": 1, "medium": 2, "large": 4}
@@ -47,3 +48,23 @@ def run_uvicorn(
         timeout_keep_alive=30,
         backlog=4096,
     )
+
+
+def tracking_env() -> dict[str, str]:
+    """The tracking/registry URIs of this process, for worker processes (which do not inherit
+    ``set_tracking_uri``); a relative SQLite path is made absolute."""
+    from modelyard.client._context import get_registry_uri, get_tracking_uri
+
+    def absolute(uri: str) -> str:
+        if uri.startswith("sqlite:///") and not uri.startswith("sqlite:////"):
+            path = uri[len("sqlite:///") :]
+            if path and path != ":memory:":
+                return "sqlite:///" + str(Path(path).resolve())
+        return uri
+
+    tracking = absolute(get_tracking_uri())
+    env = {"MLFLOW_TRACKING_URI": tracking, "MODELYARD_TRACKING_URI": tracking}
+    registry = absolute(get_registry_uri())
+    if registry != tracking:
+        env["MLFLOW_REGISTRY_URI"] = env["MODELYARD_REGISTRY_URI"] = registry
+    return env

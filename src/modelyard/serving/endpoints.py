@@ -226,7 +226,7 @@ def serve_endpoints(
     ``workers`` defaults to the largest workload size among the served endpoints
     (small=1, medium=2, large=4)."""
     from modelyard.serving._endpoint_app import GATEWAY_CONFIG_ENV, GatewayConfig
-    from modelyard.serving._runner import run_uvicorn, workers_for
+    from modelyard.serving._runner import run_uvicorn, tracking_env, workers_for
 
     store = _store(home)
     if names:
@@ -243,8 +243,7 @@ def serve_endpoints(
         max_body_bytes,
         timeout_s,
     )
-    env = {GATEWAY_CONFIG_ENV: config.to_json()}
-    _pin_tracking_uri(env)
+    env = {GATEWAY_CONFIG_ENV: config.to_json(), **tracking_env()}
     run_uvicorn(
         "modelyard.serving._endpoint_app:endpoint_app_from_env",
         env,
@@ -253,15 +252,3 @@ def serve_endpoints(
         workers=workers,
         log_level=log_level,
     )
-
-
-def _pin_tracking_uri(env: dict[str, str]) -> None:
-    """Workers must read the registry this process reads (a relative SQLite path made absolute)."""
-    from modelyard.client._context import get_tracking_uri
-
-    uri = get_tracking_uri()
-    if uri.startswith("sqlite:///") and not uri.startswith("sqlite:////"):
-        path = uri[len("sqlite:///") :]
-        if path != ":memory:":
-            uri = "sqlite:///" + str(Path(path).resolve())
-    env["MLFLOW_TRACKING_URI"] = uri

@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 
 from modelyard.serving._batcher import BatchConfig
-from modelyard.serving._runner import run_uvicorn
+from modelyard.serving._runner import run_uvicorn, tracking_env
 from modelyard.serving._scoring_app import (
     CONFIG_ENV,
     DEFAULT_MAX_BODY_BYTES,
@@ -50,7 +50,7 @@ def serve_model(
     )
     run_uvicorn(
         "modelyard.serving._scoring_app:scoring_app_from_env",
-        {CONFIG_ENV: config.to_json()},
+        {CONFIG_ENV: config.to_json(), **tracking_env()},
         host=host,
         port=port,
         workers=workers,
