@@ -18,6 +18,7 @@ from modelyard.store.sql.engine import make_engine
 from modelyard.store.sql.migrate import ensure_schema
 
 __all__ = [
+    "SQLITE_JSON_EACH",
     "SqlBase",
     "artifact_location_for",
     "chunked",
@@ -47,7 +48,7 @@ def _sqlite_has_json_each() -> bool:
         return False
 
 
-_SQLITE_JSON_EACH = _sqlite_has_json_each()
+SQLITE_JSON_EACH = _sqlite_has_json_each()
 
 
 def in_list(column: Any, values: Sequence[Any], dialect: str) -> Any:
@@ -59,7 +60,7 @@ def in_list(column: Any, values: Sequence[Any], dialect: str) -> Any:
         from sqlalchemy.dialects.postgresql import ARRAY
 
         return column == any_(literal(list(values), ARRAY(column.type)))
-    if dialect == "sqlite" and _SQLITE_JSON_EACH:
+    if dialect == "sqlite" and SQLITE_JSON_EACH:
         from sqlalchemy import func, literal, select
 
         each = func.json_each(literal(json.dumps(list(values)))).table_valued("value")
@@ -112,7 +113,7 @@ class SqlBase:
         engine = make_engine(db_uri)
         ensure_schema(engine)
         self.dialect = engine.dialect.name
-        self.max_in = _MAX_IN if self.dialect == "postgresql" or _SQLITE_JSON_EACH else 900
+        self.max_in = _MAX_IN if self.dialect == "postgresql" or SQLITE_JSON_EACH else 900
 
     @property
     def engine(self) -> Engine:

@@ -11,7 +11,7 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Row, select
+from sqlalchemy import Connection, Row
 
 from modelyard.entities import (
     Dataset,
@@ -26,8 +26,8 @@ from modelyard.entities import (
     RunInputs,
     RunOutputs,
 )
-from modelyard.store.sql import schema as s
-from modelyard.store.tracking.sql._base import chunked, in_list
+from modelyard.store.tracking.sql._base import SQLITE_JSON_EACH, chunked
+from modelyard.store.tracking.sql._raw import cursor, ids_clause, sql
 
 __all__ = ["load_runs", "metric_value", "run_info_from_row"]
 
@@ -50,69 +50,92 @@ def run_info_from_row(row: Row[Any]) -> RunInfo:
     )
 
 
+_RUN_COLUMNS = (
+    "run_uuid, name, experiment_id, user_id, status, start_time, end_time, artifact_uri, "
+    "lifecycle_stage"
+)
+
+
 def load_runs(conn: Connection, run_ids: Sequence[str], max_in: int) -> list[Run]:
     """Runs in the order of ``run_ids``; ids that name no run are skipped."""
     runs: dict[str, Run] = {}
     dialect = conn.dialect.name
+    cur = cursor(conn)
     for chunk in chunked(list(dict.fromkeys(run_ids)), max_in):
-        _load_chunk(conn, chunk, runs, dialect)
+        _load_chunk(cur, chunk, runs, dialect)
     return [runs[r] for r in run_ids if r in runs]
 
 
-def _load_chunk(conn: Connection, ids: Sequence[str], out: dict[str, Run], dialect: str) -> None:
+def _select(
+    cur: Any, dialect: str, columns: str, table: str, ids: Sequence[str], tail: str = ""
+) -> list[Any]:
+    where, args = ids_clause("run_uuid", ids, dialect, SQLITE_JSON_EACH)
+    cur.execute(sql(f"SELECT {columns} FROM {table} WHERE {where}{tail}", dialect), args)
+    rows: list[Any] = cur.fetchall()
+    return rows
+
+
+def _load_chunk(cur: Any, ids: Sequence[str], out: dict[str, Run], dialect: str) -> None:
     found: dict[str, Run] = {}
-    for row in conn.execute(select(s.runs).where(in_list(s.runs.c.run_uuid, ids, dialect))).all():
-        found[row.run_uuid] = Run(
-            info=run_info_from_row(row), data=RunData(), inputs=RunInputs(), outputs=RunOutputs()
+    # positional unpacking of plain DBAPI tuples: attribute access per row dominates big pages
+    for run_id, name, exp_id, user_id, status, start, end, uri, stage in _select(
+        cur, dialect, _RUN_COLUMNS, "runs", ids
+    ):
+        info = RunInfo(
+            run_id=run_id,
+            experiment_id=str(exp_id),
+            run_name=name or "",
+            user_id=user_id or "",
+            status=status,
+            start_time=start,
+            end_time=end,
+            artifact_uri=uri or "",
+            lifecycle_stage=stage,
         )
+        found[run_id] = Run(info=info, data=RunData(), inputs=RunInputs(), outputs=RunOutputs())
     if not found:
         return
     keys = list(found)
-    # positional unpacking of plain tuples: attribute access per row dominates big pages
-    lm = s.latest_metrics
-    query = select(lm.c.run_uuid, lm.c.key, lm.c.value, lm.c.is_nan, lm.c.timestamp, lm.c.step)
-    for run_id, key, raw, is_nan, timestamp, step in conn.execute(
-        query.where(in_list(lm.c.run_uuid, keys, dialect))
-    ).all():
-        value = metric_value(raw, is_nan)
+    nan = math.nan
+    for run_id, key, raw, is_nan, timestamp, step in _select(
+        cur, dialect, 'run_uuid, "key", "value", is_nan, "timestamp", step', "latest_metrics", keys
+    ):
+        value = nan if is_nan or raw is None else float(raw)
         data = found[run_id].data
         data.metrics[key] = value
         data.metric_objs.append(Metric(key, value, timestamp, step, run_id))
-    for table, attr in ((s.params, "params"), (s.tags, "tags")):
-        query = select(table.c.run_uuid, table.c.key, table.c.value)
-        for run_id, key, value in conn.execute(
-            query.where(in_list(table.c.run_uuid, keys, dialect))
-        ).all():
-            getattr(found[run_id].data, attr)[key] = value if value is not None else ""
-    di = s.run_dataset_inputs
-    for d in conn.execute(
-        select(di).where(in_list(di.c.run_uuid, keys, dialect)).order_by(di.c.name)
+    for table in ("params", "tags"):
+        for run_id, key, value in _select(cur, dialect, 'run_uuid, "key", "value"', table, keys):
+            getattr(found[run_id].data, table)[key] = value if value is not None else ""
+    columns = 'run_uuid, name, digest, source_type, source, "schema", profile, tags_json'
+    for run_id, name, digest, stype, source, schema, profile, tags_json in _select(
+        cur, dialect, columns, "run_dataset_inputs", keys, " ORDER BY name"
     ):
-        found[d.run_uuid].inputs.dataset_inputs.append(
+        found[run_id].inputs.dataset_inputs.append(
             DatasetInput(
                 dataset=Dataset(
-                    name=d.name,
-                    digest=d.digest,
-                    source_type=d.source_type,
-                    source=d.source,
-                    schema=d.schema,
-                    profile=d.profile,
+                    name=name,
+                    digest=digest,
+                    source_type=stype,
+                    source=source,
+                    schema=schema,
+                    profile=profile,
                 ),
-                tags=tuple(InputTag(k, v) for k, v in json.loads(d.tags_json or "[]")),
+                tags=tuple(InputTag(k, v) for k, v in json.loads(tags_json or "[]")),
             )
         )
-    mi = s.run_model_inputs
-    for m in conn.execute(
-        select(mi).where(in_list(mi.c.run_uuid, keys, dialect)).order_by(mi.c.model_id)
+    for run_id, model_id in _select(
+        cur, dialect, "run_uuid, model_id", "run_model_inputs", keys, " ORDER BY model_id"
     ):
-        found[m.run_uuid].inputs.model_inputs.append(LoggedModelInput(model_id=m.model_id))
-    mo = s.run_model_outputs
-    for m in conn.execute(
-        select(mo).where(in_list(mo.c.run_uuid, keys, dialect)).order_by(mo.c.model_id)
+        found[run_id].inputs.model_inputs.append(LoggedModelInput(model_id=model_id))
+    for run_id, model_id, step in _select(
+        cur, dialect, "run_uuid, model_id, step", "run_model_outputs", keys, " ORDER BY model_id"
     ):
-        found[m.run_uuid].outputs.model_outputs.append(
-            LoggedModelOutput(model_id=m.model_id, step=m.step)
-        )
+        found[run_id].outputs.model_outputs.append(LoggedModelOutput(model_id=model_id, step=step))
     for run in found.values():
-        run.data.metric_objs.sort(key=lambda metric: metric.key)
+        run.data.metric_objs.sort(key=_metric_key)
     out.update(found)
+
+
+def _metric_key(metric: Metric) -> str:
+    return metric.key

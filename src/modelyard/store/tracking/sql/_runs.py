@@ -15,7 +15,10 @@ from modelyard.entities import (
     LoggedModelOutput,
     PagedList,
     Run,
+    RunData,
     RunInfo,
+    RunInputs,
+    RunOutputs,
     RunStatus,
     RunTag,
     ViewType,
@@ -24,8 +27,10 @@ from modelyard.errors import InvalidParameterValue, ResourceDoesNotExist
 from modelyard.store.sql import schema as s
 from modelyard.store.sql.engine import read_conn, write_tx
 from modelyard.store.tracking.base import SEARCH_MAX_RESULTS_DEFAULT
-from modelyard.store.tracking.sql._base import SqlBase
+from modelyard.store.tracking.sql._base import SqlBase, parse_experiment_id
 from modelyard.store.tracking.sql._hydrate import load_runs, run_info_from_row
+from modelyard.store.tracking.sql._raw import cursor, insert_many, sql
+from modelyard.store.tracking.sql.search import search_run_ids
 from modelyard.utils.names import generate_run_name, new_run_id
 from modelyard.utils.time import now_ms
 
@@ -33,6 +38,14 @@ __all__ = ["RUN_NAME_TAG", "RunsMixin"]
 
 RUN_NAME_TAG = "mlflow.runName"
 _R = s.runs
+_EXPERIMENT_FOR_RUN = (
+    "SELECT experiment_id, artifact_location, lifecycle_stage FROM experiments "
+    "WHERE experiment_id = ?"
+)
+_RUN_INSERT = (
+    "INSERT INTO runs (run_uuid, name, experiment_id, user_id, status, start_time, end_time, "
+    "lifecycle_stage, artifact_uri, deleted_time) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
 
 
 def _resolve_run_name(run_name: str | None, tags: Sequence[RunTag]) -> str:
@@ -57,34 +70,58 @@ class RunsMixin(SqlBase):
         tags = list(tags or ())
         name = _resolve_run_name(run_name, tags)
         run_id = new_run_id()
+        exp_id = parse_experiment_id(experiment_id)
+        dialect = self.dialect
         with write_tx(self.engine) as conn:
-            exp = self.experiment_row(conn, experiment_id)
-            self.check_experiment_active(exp)
-            conn.execute(
-                _R.insert(),
-                {
-                    "run_uuid": run_id,
-                    "name": name,
-                    "experiment_id": exp.experiment_id,
-                    "user_id": user_id,
-                    "status": RunStatus.RUNNING,
-                    "start_time": start_time if start_time is not None else now_ms(),
-                    "end_time": None,
-                    "lifecycle_stage": LifecycleStage.ACTIVE,
-                    "artifact_uri": f"{exp.artifact_location.rstrip('/')}/{run_id}/artifacts",
-                    "deleted_time": None,
-                },
+            cur = cursor(conn)
+            cur.execute(sql(_EXPERIMENT_FOR_RUN, dialect), (exp_id,))
+            exp = cur.fetchone()
+            if exp is None:
+                raise ResourceDoesNotExist(f"No Experiment with id={experiment_id} exists")
+            if exp[2] != LifecycleStage.ACTIVE:
+                raise InvalidParameterValue(
+                    f"The experiment {exp[0]} must be in the 'active' state. "
+                    f"Current state is {exp[2]}."
+                )
+            start = start_time if start_time is not None else now_ms()
+            artifact_uri = f"{exp[1].rstrip('/')}/{run_id}/artifacts"
+            cur.execute(
+                sql(_RUN_INSERT, dialect),
+                (
+                    run_id,
+                    name,
+                    exp[0],
+                    user_id,
+                    RunStatus.RUNNING,
+                    start,
+                    None,
+                    LifecycleStage.ACTIVE,
+                    artifact_uri,
+                    None,
+                ),
             )
-            rows = {t.key: t.value for t in tags}
-            rows[RUN_NAME_TAG] = name
-            conn.execute(
-                s.tags.insert(),
-                [{"run_uuid": run_id, "key": k, "value": v} for k, v in rows.items()],
-            )
-            return load_runs(conn, [run_id], self.max_in)[0]
+            values = {t.key: t.value for t in tags}
+            values[RUN_NAME_TAG] = name
+            tag_rows = sorted((run_id, k, v) for k, v in values.items())
+            insert_many(cur, dialect, 'INSERT INTO tags (run_uuid, "key", "value")', 3, tag_rows)
+        # the run as inserted: no read-back
+        info = RunInfo(
+            run_id=run_id,
+            experiment_id=str(exp[0]),
+            run_name=name,
+            user_id=user_id or "",
+            status=RunStatus.RUNNING,
+            start_time=start,
+            end_time=None,
+            artifact_uri=artifact_uri,
+            lifecycle_stage=LifecycleStage.ACTIVE,
+        )
+        data = RunData(tags={k: v if v is not None else "" for _, k, v in tag_rows})
+        return Run(info=info, data=data, inputs=RunInputs(), outputs=RunOutputs())
 
     def get_run(self, run_id: str) -> Run:
-        with read_conn(self.engine) as conn:
+        # one read transaction: the queries of the hydration see one snapshot
+        with read_conn(self.engine) as conn, conn.begin():
             found = load_runs(conn, [run_id], self.max_in)
         if not found:
             raise ResourceDoesNotExist(f"Run with id={run_id} not found")
@@ -148,8 +185,6 @@ class RunsMixin(SqlBase):
         order_by: Sequence[str] | None = None,
         page_token: str | None = None,
     ) -> PagedList[Run]:
-        from modelyard.store.tracking.sql.search import search_run_ids
-
         with read_conn(self.engine) as conn:
             ids, token = search_run_ids(
                 conn,

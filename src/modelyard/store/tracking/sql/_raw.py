@@ -1,0 +1,90 @@
+"""DBAPI-level helpers for the store's hot paths (run creation, logging, history, hydration).
+
+SQLAlchemy statement construction, cache-key generation and per-row result processing cost
+more than SQLite itself on these paths, so they run fixed SQL text on the connection's DBAPI
+cursor inside the SQLAlchemy transaction. SQL is written with ``?`` placeholders; PostgreSQL
+(psycopg) gets ``%s``. Bulk inserts use ``executemany`` on SQLite (one prepared statement in C)
+and multi-row ``VALUES`` lists on PostgreSQL (one round trip per chunk).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from functools import lru_cache
+from typing import Any
+
+from sqlalchemy import Connection
+
+from modelyard.entities import LifecycleStage
+from modelyard.errors import InvalidParameterValue, ResourceDoesNotExist
+
+__all__ = ["active_run_stage", "cursor", "ids_clause", "insert_many", "sql"]
+
+#: bound parameters per PostgreSQL statement (the protocol allows 65,535)
+_PG_MAX_PARAMS = 30_000
+_PG_MAX_ROWS = 1_000
+
+
+def cursor(conn: Connection) -> Any:
+    """A DBAPI cursor on the connection (inside its current transaction, if any)."""
+    return conn.connection.cursor()
+
+
+@lru_cache(maxsize=512)
+def sql(text: str, dialect: str) -> str:
+    """``text`` with the placeholders of the dialect's driver."""
+    return text.replace("?", "%s") if dialect == "postgresql" else text
+
+
+@lru_cache(maxsize=512)
+def _values_sql(head: str, ncols: int, nrows: int, tail: str, dialect: str) -> str:
+    row = "(" + ",".join("?" * ncols) + ")"
+    return sql(f"{head} VALUES {','.join([row] * nrows)} {tail}".rstrip(), dialect)
+
+
+def insert_many(
+    cur: Any,
+    dialect: str,
+    head: str,
+    ncols: int,
+    rows: Sequence[Sequence[Any]],
+    tail: str = "",
+) -> None:
+    """``head VALUES (...) tail`` for every row: ``head`` is ``INSERT INTO t (cols)``, ``tail``
+    an optional ``ON CONFLICT`` clause. Rows of one call must not conflict with each other
+    when ``tail`` updates (PostgreSQL rejects a row updated twice in one statement)."""
+    if not rows:
+        return
+    if dialect != "postgresql":
+        cur.executemany(_values_sql(head, ncols, 1, tail, dialect), rows)
+        return
+    size = max(1, min(_PG_MAX_ROWS, _PG_MAX_PARAMS // ncols))
+    for start in range(0, len(rows), size):
+        chunk = rows[start : start + size]
+        flat = [value for row in chunk for value in row]
+        cur.execute(_values_sql(head, ncols, len(chunk), tail, dialect), flat)
+
+
+def ids_clause(column: str, ids: Sequence[Any], dialect: str, json_each: bool) -> tuple[str, Any]:
+    """``column`` in ``ids`` with one bound parameter: ``= ANY(?)`` on PostgreSQL,
+    ``IN (SELECT value FROM json_each(?))`` on SQLite (a plain ``IN`` list without JSON1)."""
+    if len(ids) == 1:
+        return f"{column} = ?", [ids[0]]
+    if dialect == "postgresql":
+        return f"{column} = ANY(?)", [list(ids)]
+    if json_each:
+        return f"{column} IN (SELECT value FROM json_each(?))", [json.dumps(list(ids))]
+    return f"{column} IN ({','.join('?' * len(ids))})", list(ids)
+
+
+def active_run_stage(cur: Any, dialect: str, run_id: str) -> None:
+    """Raise unless ``run_id`` names an active run (the messages of ``active_run_row``)."""
+    cur.execute(sql("SELECT lifecycle_stage FROM runs WHERE run_uuid = ?", dialect), (run_id,))
+    row = cur.fetchone()
+    if row is None:
+        raise ResourceDoesNotExist(f"Run with id={run_id} not found")
+    if row[0] != LifecycleStage.ACTIVE:
+        raise InvalidParameterValue(
+            f"The run {run_id} must be in the 'active' state. Current state is {row[0]}."
+        )
