@@ -228,8 +228,14 @@ def test_broken_promotion_keeps_old_version(gateway, setup, registry):
     good = registry.register("fragile", stage="Production")
     with httpx.Client(base_url=gateway.url, timeout=60) as c:
         deadline = time.time() + 60
-        while (r := _invoke(c, "fragile", token)).status_code != 200:
-            assert time.time() < deadline, r.text
+        while True:  # both workers serve the good version
+            status = c.get("/serving-endpoints/fragile/status", headers=_auth(token)).json()
+            versions = [
+                w["served_models"][0]["model_version"] for w in status["workers"] if w["ready"]
+            ]
+            if versions == [good, good]:
+                break
+            assert time.time() < deadline, status
             time.sleep(0.3)
         bad = registry.register("fragile", flip=True)
         registry.break_version("fragile", bad)
@@ -291,8 +297,10 @@ def test_inference_table(gateway, setup, registry):
 
 
 def test_metrics_and_update(gateway, setup, registry):
-    text = httpx.get(f"{gateway.url}/metrics").text
-    assert 'modelyard_requests_total{endpoint="live"' in text
+    # each worker exports its own series; scrape until both workers answered
+    texts = {httpx.get(f"{gateway.url}/metrics").text for _ in range(30)}
+    assert any('modelyard_requests_total{endpoint="live"' in t for t in texts)
+    assert all("modelyard_request_latency_seconds_bucket" in t for t in texts)
     ep = endpoints.update_endpoint(
         "ab",
         [

@@ -124,7 +124,10 @@ def write_batches(path: str, fmt: str, schema: Any, batches: Iterator[Any], mode
 
         reader = pa.RecordBatchReader.from_batches(schema, batches)
         Path(path).mkdir(parents=True, exist_ok=True)
-        write_deltalake(path, reader, mode=mode, schema_mode="merge" if mode == "append" else None)
+        if mode == "append":
+            write_deltalake(path, reader, mode="append", schema_mode="merge")
+        else:
+            write_deltalake(path, reader, mode="overwrite", schema_mode="overwrite")
     elif fmt == "csv":
         _write_csv(path, schema, batches, mode)
     else:

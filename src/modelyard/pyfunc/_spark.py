@@ -85,7 +85,7 @@ def spark_udf(
 
     with warnings.catch_warnings():  # the explicit UDF type works for any argument shape
         warnings.simplefilter("ignore", UserWarning)
-        return pandas_udf(predict, returnType=rtype, functionType=_scalar_iter())
+        return pandas_udf(predict, returnType=rtype, functionType=_scalar_iter())  # type: ignore[call-overload]
 
 
 def _scalar_iter() -> int:

@@ -145,10 +145,10 @@ class Reloader:
         rows = await asyncio.to_thread(self.store.list_endpoints)
         wanted = {r["name"]: r for r in rows if self.names is None or r["name"] in self.names}
         for gone in set(self.endpoints) - set(wanted):
-            ep = self.endpoints.pop(gone)
-            self._retire(ep.table.routes if ep.table else ())
+            dropped = self.endpoints.pop(gone)
+            self._retire(dropped.table.routes if dropped.table else ())
         for name, row in wanted.items():
-            ep = self.endpoints.get(name)
+            ep: EndpointRuntime | None = self.endpoints.get(name)
             if ep is None or ep.config_stamp != row["last_updated_timestamp"]:
                 config = EndpointConfig.from_dict(row)
                 if ep is None:
@@ -233,5 +233,9 @@ class Reloader:
 
     def _retire(self, routes: Any) -> None:
         loop = asyncio.get_running_loop()
+
+        def close(batcher: MicroBatcher) -> None:
+            loop.create_task(batcher.aclose())
+
         for r in routes:
-            loop.call_later(_RETIRE_GRACE_S, lambda b=r.batcher: loop.create_task(b.aclose()))
+            loop.call_later(_RETIRE_GRACE_S, close, r.batcher)
