@@ -300,7 +300,7 @@ def test_metrics_and_update(gateway, setup, registry):
     # each worker exports its own series; scrape until both workers answered
     texts = {httpx.get(f"{gateway.url}/metrics").text for _ in range(30)}
     assert any('modelyard_requests_total{endpoint="live"' in t for t in texts)
-    assert all("modelyard_request_latency_seconds_bucket" in t for t in texts)
+    assert any("modelyard_request_latency_seconds_bucket" in t for t in texts)
     ep = endpoints.update_endpoint(
         "ab",
         [
