@@ -46,6 +46,7 @@ def data_and_model(tmp_path_factory):
     y = (frame["age"] + frame["tenure"] > 100).astype(int)
     model = LogisticRegression(max_iter=500).fit(frame, y)
     root = tmp_path_factory.mktemp("spark")
+    saved_root = os.environ.get("MODELYARD_ARTIFACT_ROOT")
     modelyard.set_tracking_uri(f"sqlite:///{root / 'tracking.db'}")
     os.environ["MODELYARD_ARTIFACT_ROOT"] = (root / "artifacts").as_uri()
     with modelyard.start_run():
@@ -56,7 +57,12 @@ def data_and_model(tmp_path_factory):
             signature=infer_signature(frame, model.predict(frame)),
         )
     modelyard.MlflowClient().transition_model_version_stage("spark_churn", "1", "Production")
-    return frame, model
+    yield frame, model
+    modelyard.set_tracking_uri(None)
+    if saved_root is None:
+        os.environ.pop("MODELYARD_ARTIFACT_ROOT", None)
+    else:
+        os.environ["MODELYARD_ARTIFACT_ROOT"] = saved_root
 
 
 def test_spark_udf_result_types(spark, data_and_model):

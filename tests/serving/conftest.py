@@ -54,7 +54,7 @@ class Server:
         self._log.close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def start_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[..., Server]]:
     servers: list[Server] = []
 
@@ -141,6 +141,17 @@ class Registry:
         return modelyard.MlflowClient()
 
 
-@pytest.fixture(scope="session")
-def registry(tmp_path_factory: pytest.TempPathFactory) -> Registry:
-    return Registry(tmp_path_factory.mktemp("registry"))
+@pytest.fixture(scope="module")
+def registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Registry]:
+    """A registry for one test module; the environment and tracking URI are restored after."""
+    import modelyard
+
+    keys = ("MLFLOW_TRACKING_URI", "MODELYARD_SERVING_HOME", "MODELYARD_ARTIFACT_ROOT")
+    saved = {k: os.environ.get(k) for k in keys}
+    yield Registry(tmp_path_factory.mktemp("registry"))
+    for k, v in saved.items():
+        if v is None:
+            os.environ.pop(k, None)
+        else:
+            os.environ[k] = v
+    modelyard.set_tracking_uri(None)
