@@ -214,6 +214,7 @@ def endpoints_group() -> None:
     show_default=True,
 )
 @click.option("--no-inference-log", is_flag=True)
+@_batching_options
 @_home_option
 @tracking_uri_option
 def _create(
@@ -221,6 +222,10 @@ def _create(
     served: tuple[str, ...],
     workload_size: str,
     no_inference_log: bool,
+    batching: bool,
+    max_batch_rows: int,
+    max_wait_ms: float,
+    predict_in_thread: bool,
     serving_home: str | None,
     tracking_uri: str | None,
 ) -> None:
@@ -232,6 +237,12 @@ def _create(
         name,
         _parse_served(served),
         workload_size,
+        batching={
+            "enabled": batching,
+            "max_batch_rows": max_batch_rows,
+            "max_wait_ms": max_wait_ms,
+            "inline": not predict_in_thread,
+        },
         inference_logging=not no_inference_log,
         home=serving_home,
     )

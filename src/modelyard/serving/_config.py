@@ -123,7 +123,7 @@ class EndpointConfig:
                 f"Invalid workload_size {workload_size!r}: one of {list(_WORKLOADS)}"
             )
         batching = dict(batching or {})
-        unknown = set(batching) - {"enabled", "max_batch_rows", "max_wait_ms"}
+        unknown = set(batching) - {"enabled", "max_batch_rows", "max_wait_ms", "inline"}
         if unknown:
             raise InvalidParameterValue(f"Unknown batching options {sorted(unknown)}")
         return cls(models, str(workload_size).lower(), batching, bool(inference_logging))

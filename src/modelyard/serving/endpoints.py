@@ -103,7 +103,8 @@ def create_endpoint(
     """Create an endpoint. Each served model is ``{"model_name", one of "model_version" /
     "stage" / "alias", "traffic_percentage"}``; the percentages add up to 100. With
     ``validate`` each served model must resolve in the registry now.
-    ``batching``: ``{"enabled", "max_batch_rows", "max_wait_ms"}``."""
+    ``batching``: ``{"enabled", "max_batch_rows", "max_wait_ms", "inline"}`` (see
+    ``modelyard.serving._batcher.BatchConfig``)."""
     validate_endpoint_name(name)
     config = EndpointConfig.parse(served_models, workload_size, batching, inference_logging)
     if validate:
