@@ -76,6 +76,7 @@ def _tune_sqlite(engine: Engine) -> None:
         # a 64 MiB page cache: searches and histories read many pages
         cur.execute("PRAGMA cache_size=-65536")
         cur.execute("PRAGMA temp_store=MEMORY")
+        cur.execute("PRAGMA wal_autocheckpoint=8192")
         cur.close()
 
     @event.listens_for(engine, "begin")

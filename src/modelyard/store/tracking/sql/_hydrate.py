@@ -27,7 +27,7 @@ from modelyard.entities import (
     RunOutputs,
 )
 from modelyard.store.tracking.sql._base import SQLITE_JSON_EACH, chunked
-from modelyard.store.tracking.sql._raw import cursor, ids_clause, sql
+from modelyard.store.tracking.sql._raw import cursor, gc_paused, ids_clause, sql
 
 __all__ = ["load_runs", "metric_value", "run_info_from_row"]
 
@@ -61,8 +61,9 @@ def load_runs(conn: Connection, run_ids: Sequence[str], max_in: int) -> list[Run
     runs: dict[str, Run] = {}
     dialect = conn.dialect.name
     cur = cursor(conn)
-    for chunk in chunked(list(dict.fromkeys(run_ids)), max_in):
-        _load_chunk(cur, chunk, runs, dialect)
+    with gc_paused():
+        for chunk in chunked(list(dict.fromkeys(run_ids)), max_in):
+            _load_chunk(cur, chunk, runs, dialect)
     return [runs[r] for r in run_ids if r in runs]
 
 

@@ -27,7 +27,13 @@ from modelyard.store.tracking.sql._base import (
     decode_offset_token,
     encode_offset_token,
 )
-from modelyard.store.tracking.sql._raw import active_run_stage, cursor, insert_many, sql
+from modelyard.store.tracking.sql._raw import (
+    active_run_stage,
+    cursor,
+    gc_paused,
+    insert_many,
+    sql,
+)
 from modelyard.store.tracking.sql._runs import RUN_NAME_TAG
 
 __all__ = ["LoggingMixin"]
@@ -155,32 +161,33 @@ class LoggingMixin(SqlBase):
         elif offset:
             query += " LIMIT -1 OFFSET ?" if dialect == "sqlite" else " OFFSET ?"
             args.append(offset)
-        with read_conn(self.engine) as conn:
-            cur = cursor(conn)
-            cur.execute(sql("SELECT 1 FROM runs WHERE run_uuid = ?", dialect), (run_id,))
-            if cur.fetchone() is None:
-                raise ResourceDoesNotExist(f"Run with id={run_id} not found")
-            cur.execute(sql(query, dialect), args)
-            rows = cur.fetchall()
-        token = None
-        if max_results is not None and len(rows) > int(max_results):
-            rows = rows[: int(max_results)]
-            token = encode_offset_token(offset + len(rows))
-        nan = math.nan
-        # positional unpacking of plain DBAPI tuples: 200,000 rows, no per-row processing
-        points = [
-            Metric(
-                metric_key,
-                nan if is_nan or value is None else float(value),
-                timestamp,
-                step,
-                run_id,
-                model_id,
-                dataset_name,
-                dataset_digest,
-            )
-            for value, is_nan, timestamp, step, model_id, dataset_name, dataset_digest in rows
-        ]
+        with gc_paused():
+            with read_conn(self.engine) as conn:
+                cur = cursor(conn)
+                cur.execute(sql("SELECT 1 FROM runs WHERE run_uuid = ?", dialect), (run_id,))
+                if cur.fetchone() is None:
+                    raise ResourceDoesNotExist(f"Run with id={run_id} not found")
+                cur.execute(sql(query, dialect), args)
+                rows = cur.fetchall()
+            token = None
+            if max_results is not None and len(rows) > int(max_results):
+                rows = rows[: int(max_results)]
+                token = encode_offset_token(offset + len(rows))
+            nan = math.nan
+            # positional unpacking of plain DBAPI tuples: 200,000 rows, no per-row processing
+            points = [
+                Metric(
+                    metric_key,
+                    nan if is_nan or value is None else float(value),
+                    timestamp,
+                    step,
+                    run_id,
+                    model_id,
+                    dataset_name,
+                    dataset_digest,
+                )
+                for value, is_nan, timestamp, step, model_id, dataset_name, dataset_digest in rows
+            ]
         return PagedList(points, token)
 
 
