@@ -4,7 +4,7 @@ SQLAlchemy statement construction, cache-key generation and per-row result proce
 more than SQLite itself on these paths, so they run fixed SQL text on the connection's DBAPI
 cursor inside the SQLAlchemy transaction. SQL is written with ``?`` placeholders; PostgreSQL
 (psycopg) gets ``%s``. Bulk inserts use ``executemany`` on SQLite (one prepared statement in C)
-and multi-row ``VALUES`` lists on PostgreSQL (one round trip per chunk).
+and psycopg's pipelined ``executemany`` on PostgreSQL.
 """
 
 from __future__ import annotations
@@ -22,10 +22,6 @@ from modelyard.entities import LifecycleStage
 from modelyard.errors import InvalidParameterValue, ResourceDoesNotExist
 
 __all__ = ["active_run_stage", "cursor", "gc_paused", "ids_clause", "insert_many", "sql"]
-
-#: bound parameters per PostgreSQL statement (the protocol allows 65,535)
-_PG_MAX_PARAMS = 30_000
-_PG_MAX_ROWS = 1_000
 
 
 @contextmanager
@@ -54,12 +50,6 @@ def sql(text: str, dialect: str) -> str:
     return text.replace("?", "%s") if dialect == "postgresql" else text
 
 
-@lru_cache(maxsize=512)
-def _values_sql(head: str, ncols: int, nrows: int, tail: str, dialect: str) -> str:
-    row = "(" + ",".join("?" * ncols) + ")"
-    return sql(f"{head} VALUES {','.join([row] * nrows)} {tail}".rstrip(), dialect)
-
-
 def insert_many(
     cur: Any,
     dialect: str,
@@ -68,19 +58,17 @@ def insert_many(
     rows: Sequence[Sequence[Any]],
     tail: str = "",
 ) -> None:
-    """``head VALUES (...) tail`` for every row: ``head`` is ``INSERT INTO t (cols)``, ``tail``
-    an optional ``ON CONFLICT`` clause. Rows of one call must not conflict with each other
-    when ``tail`` updates (PostgreSQL rejects a row updated twice in one statement)."""
-    if not rows:
-        return
-    if dialect != "postgresql":
-        cur.executemany(_values_sql(head, ncols, 1, tail, dialect), rows)
-        return
-    size = max(1, min(_PG_MAX_ROWS, _PG_MAX_PARAMS // ncols))
-    for start in range(0, len(rows), size):
-        chunk = rows[start : start + size]
-        flat = [value for row in chunk for value in row]
-        cur.execute(_values_sql(head, ncols, len(chunk), tail, dialect), flat)
+    """``head VALUES (?, ...) tail`` for every row, as one ``executemany``: ``head`` is
+    ``INSERT INTO t (cols)``, ``tail`` an optional ``ON CONFLICT`` clause. SQLite reuses one
+    prepared statement in C; psycopg sends the rows in pipeline mode (faster here than
+    multi-row ``VALUES`` lists, whose parameter types PostgreSQL must infer row by row)."""
+    if rows:
+        cur.executemany(_insert_sql(head, ncols, tail, dialect), rows)
+
+
+@lru_cache(maxsize=256)
+def _insert_sql(head: str, ncols: int, tail: str, dialect: str) -> str:
+    return sql(f"{head} VALUES ({', '.join('?' * ncols)}) {tail}".rstrip(), dialect)
 
 
 def ids_clause(column: str, ids: Sequence[Any], dialect: str, json_each: bool) -> tuple[str, Any]:
