@@ -1,0 +1,215 @@
+"""``forecast``: statsforecast models chosen by a rolling-origin backtest, logged as runs.
+
+Candidates: AutoARIMA, AutoETS, AutoTheta and SeasonalNaive with the season length implied by
+the frequency. Each is a trial run with ``val_<metric>`` from the backtest; the best is refit
+on all the data, forecasts ``horizon`` steps with 95% prediction intervals, and its forecasts
+are written as a table (Delta via ``deltalake`` when installed, else Parquet).
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+from modelyard.automl._summary import AutoMLSummary, TrialInfo
+from modelyard.errors import InvalidParameterValue
+
+__all__ = ["FREQUENCIES", "run_forecast"]
+
+# Databricks frequency names -> (pandas offset alias, season length)
+FREQUENCIES: dict[str, tuple[str, int]] = {
+    "min": ("min", 60),
+    "minute": ("min", 60),
+    "h": ("h", 24),
+    "hr": ("h", 24),
+    "hour": ("h", 24),
+    "d": ("D", 7),
+    "day": ("D", 7),
+    "w": ("W", 52),
+    "week": ("W", 52),
+    "m": ("MS", 12),
+    "month": ("MS", 12),
+    "ms": ("MS", 12),
+    "me": ("ME", 12),
+    "q": ("QS", 4),
+    "quarter": ("QS", 4),
+    "y": ("YS", 1),
+    "year": ("YS", 1),
+}
+LEVEL = 95
+
+
+def _models(season: int) -> dict[str, Any]:
+    from statsforecast.models import AutoARIMA, AutoETS, AutoTheta, SeasonalNaive
+
+    return {
+        "AutoARIMA": AutoARIMA(season_length=season),
+        "AutoETS": AutoETS(season_length=season),
+        "AutoTheta": AutoTheta(season_length=season),
+        "SeasonalNaive": SeasonalNaive(season_length=season),
+    }
+
+
+def _long_frame(df: Any, target: str, time_col: str, ids: list[str]) -> Any:
+    import pandas as pd
+
+    uid = df[ids].astype(str).agg("|".join, axis=1) if ids else pd.Series("series", index=df.index)
+    out = pd.DataFrame(
+        {
+            "unique_id": uid.to_numpy(),
+            "ds": pd.to_datetime(df[time_col]).to_numpy(),
+            "y": pd.to_numeric(df[target], errors="coerce").to_numpy(dtype=float),
+        }
+    )
+    out = out.dropna(subset=["ds"]).sort_values(["unique_id", "ds"]).reset_index(drop=True)
+    out["y"] = out.groupby("unique_id")["y"].transform(lambda s: s.interpolate().bfill().ffill())
+    return out
+
+
+def run_forecast(
+    dataset: Any,
+    *,
+    target_col: str,
+    time_col: str,
+    primary_metric: str,
+    frequency: str,
+    horizon: Any,
+    identity_col: Any,
+    output_database: str | None,
+    experiment_dir: str | None,
+    experiment_name: str | None,
+    exclude_frameworks: Any,
+    max_trials: Any,
+    timeout_minutes: Any,
+    seed: Any,
+    registered_model_name: str | None,
+    progress: bool,
+) -> AutoMLSummary:
+    import modelyard
+    from modelyard import pyfunc
+    from modelyard.automl._params import (
+        check_column,
+        check_max_trials,
+        load_dataset,
+        timeout_seconds,
+    )
+    from modelyard.automl.metrics import forecast_metrics, metric_spec
+
+    df = load_dataset(dataset)
+    check_column(df, target_col, "target_col")
+    check_column(df, time_col, "time_col")
+    spec = metric_spec("forecast", primary_metric)
+    if isinstance(horizon, bool) or not isinstance(horizon, int) or horizon < 1:
+        raise InvalidParameterValue(f"Parameter 'horizon' must be an integer >= 1, got {horizon!r}")
+    if not isinstance(frequency, str) or frequency.lower() not in FREQUENCIES:
+        raise InvalidParameterValue(
+            f"Parameter 'frequency': unknown value {frequency!r}; expected one of {sorted(FREQUENCIES)}"
+        )
+    ids = [identity_col] if isinstance(identity_col, str) else list(identity_col or [])
+    for c in ids:
+        check_column(df, c, "identity_col")
+    budget = timeout_seconds(timeout_minutes)
+    cap = check_max_trials(max_trials)
+    freq, season = FREQUENCIES[frequency.lower()]
+    long = _long_frame(df, target_col, time_col, ids)
+    shortest = int(long.groupby("unique_id").size().min())
+    if shortest < horizon + 4:
+        raise InvalidParameterValue(
+            f"Parameter 'horizon'={horizon}: the shortest series has only {shortest} points"
+        )
+    if season > 1 and shortest < 2 * season + horizon:
+        season = 1
+    n_windows = max(1, min(3, (shortest - max(2 * season, 8)) // horizon))
+    started = time.monotonic()
+
+    from statsforecast import StatsForecast
+
+    candidates = list(_models(season).items())[: cap or None]
+    name = experiment_name or f"automl_forecast_{time.strftime('%Y%m%d_%H%M%S')}"
+    experiment = modelyard.set_experiment(name)
+    out_dir = Path(experiment_dir or Path.cwd() / "automl" / experiment.name)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    from modelyard.automl._forecast_model import AutoMLForecastModel
+
+    trials: list[TrialInfo] = []
+    fitted: dict[str, Any] = {}
+    with modelyard.start_run(run_name="automl_forecast") as parent:
+        modelyard.log_params(
+            {
+                "target_col": target_col,
+                "time_col": time_col,
+                "horizon": horizon,
+                "frequency": freq,
+                "season_length": season,
+                "primary_metric": spec.name,
+                "n_series": long["unique_id"].nunique(),
+                "backtest_windows": n_windows,
+            }
+        )
+        for model_name, model in candidates:
+            if trials and time.monotonic() - started > budget:
+                break
+            t0 = time.monotonic()
+            sf = StatsForecast(models=[model], freq=freq, n_jobs=1)
+            cv = sf.cross_validation(df=long, h=horizon, n_windows=n_windows, step_size=horizon)
+            col = [c for c in cv.columns if c not in ("unique_id", "ds", "cutoff", "y")][0]
+            m = forecast_metrics(cv["y"], cv[col])
+            sf_full = StatsForecast(models=[model], freq=freq, n_jobs=1).fit(df=long)
+            wrapper = AutoMLForecastModel(sf_full, col, time_col, ids, horizon, LEVEL)
+            with modelyard.start_run(run_name=f"trial_{model_name}", nested=True) as run:
+                modelyard.log_params({"model": model_name, "season_length": season})
+                metrics = {f"val_{k}": v for k, v in m.items() if v == v}
+                modelyard.log_metrics(metrics)
+                example = wrapper.future_frame()
+                info = pyfunc.log_model(name="model", python_model=wrapper, input_example=example)
+            fitted[run.info.run_id] = wrapper
+            trials.append(
+                TrialInfo(
+                    mlflow_run_id=run.info.run_id,
+                    model_path=info.model_uri,
+                    metrics=metrics,
+                    params={"model": model_name, "season_length": season},
+                    model_description=model_name,
+                    duration=time.monotonic() - t0,
+                    framework="statsforecast",
+                )
+            )
+        key = f"val_{spec.key}"
+        best = min(trials, key=lambda t: t.metrics.get(key, float("inf")))
+        forecasts = fitted[best.mlflow_run_id].forecast()
+        csv = out_dir / "forecast.csv"
+        forecasts.to_csv(csv, index=False)
+        modelyard.log_artifact(str(csv), "forecast")
+        modelyard.set_tags({"automl.best_run_id": best.mlflow_run_id})
+        table = _write_table(forecasts, output_database, parent.info.run_id[:8])
+        parent_id = parent.info.run_id
+    if registered_model_name:
+        modelyard.register_model(best.model_path, registered_model_name)
+    return AutoMLSummary(
+        experiment=experiment,
+        trials=trials,
+        best_trial=best,
+        primary_metric=spec.name,
+        primary_metric_key=spec.key,
+        problem_type="forecast",
+        parent_run_id=parent_id,
+        experiment_dir=str(out_dir),
+        output_table_name=table,
+    )
+
+
+def _write_table(frame: Any, output_database: str | None, suffix: str) -> str | None:
+    if not output_database:
+        return None
+    base = Path(output_database)
+    base.mkdir(parents=True, exist_ok=True)
+    path = base / f"forecast_{suffix}"
+    try:
+        from deltalake import write_deltalake
+
+        write_deltalake(str(path), frame, mode="overwrite")
+    except ImportError:
+        path = path.with_suffix(".parquet")
+        frame.to_parquet(path)
+    return str(path)
