@@ -19,11 +19,6 @@ from sklearn.linear_model import LogisticRegression
 
 from _data import display, read_customer_churn
 
-if not hasattr(mlflow.pyfunc, "spark_udf"):  # until modelyard.pyfunc re-exports it
-    from modelyard.pyfunc._spark import spark_udf
-
-    mlflow.pyfunc.spark_udf = spark_udf
-
 os.environ.setdefault("PYSPARK_PYTHON", sys.executable)  # executors use this environment
 spark = (
     SparkSession.builder.master("local[2]")
