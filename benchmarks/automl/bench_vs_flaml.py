@@ -166,6 +166,15 @@ def _forecast_rows(budget: float, horizon: int = 12) -> list[dict[str, Any]]:
     return rows
 
 
+def _markdown(frame: pd.DataFrame) -> str:
+    def fmt(v: Any) -> str:
+        return f"{v:.4f}" if isinstance(v, float) else str(v)
+
+    lines = ["| " + " | ".join(frame.columns) + " |", "|" + "---|" * len(frame.columns)]
+    lines += ["| " + " | ".join(fmt(v) for v in row) + " |" for row in frame.itertuples(False)]
+    return "\n".join(lines)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--budget", type=float, default=60.0, help="seconds per data set")
@@ -198,10 +207,10 @@ def main() -> None:
         print(rows[-1], flush=True)
     table = pd.DataFrame(rows)
     print(f"\n## Tabular, budget {args.budget:.0f} s per data set\n")
-    print(table.to_markdown(index=False, floatfmt=".4f"))
+    print(_markdown(table))
     ftable = pd.DataFrame(_forecast_rows(args.budget))
     print(f"\n## Forecasting (horizon 12, smape, lower is better), budget {args.budget:.0f} s\n")
-    print(ftable.to_markdown(index=False, floatfmt=".4f"))
+    print(_markdown(ftable))
 
 
 if __name__ == "__main__":
