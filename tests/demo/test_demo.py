@@ -13,9 +13,21 @@ def test_demo_runs_end_to_end(tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith(("MLFLOW_", "MODELYARD_"))}
     env["MPLBACKEND"] = "Agg"
     proc = subprocess.run(
-        [sys.executable, "-m", "modelyard.cli.main", "demo", "--workdir", str(tmp_path / "d"),
-         "--rows", "1500"],
-        capture_output=True, text=True, env=env, timeout=900, check=False,
+        [
+            sys.executable,
+            "-m",
+            "modelyard.cli.main",
+            "demo",
+            "--workdir",
+            str(tmp_path / "d"),
+            "--rows",
+            "1500",
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=900,
+        check=False,
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     out = proc.stdout
@@ -23,13 +35,23 @@ def test_demo_runs_end_to_end(tmp_path):
         assert model in out
     assert "-> Production" in out
     assert "models:/churn_classifier/Production predicts" in out
+    assert "without a token: HTTP 401" in out
+    assert "{'predictions': [" in out
+    # batch scoring appended to a Delta table
+    from deltalake import DeltaTable
+
+    scored = DeltaTable(str(tmp_path / "d" / "churn_predictions")).to_pandas()
+    assert len(scored) == 1000
+    assert {"churn_prediction", "prediction_date"} <= set(scored.columns)
+    assert set(scored["churn_prediction"].unique()) <= {0, 1}
     # the embedded default: a SQLite file and an artifact folder in the working directory
     db = Path(tmp_path / "d" / "modelyard.db")
     assert db.exists()
     with sqlite3.connect(db) as conn:
         n_runs = conn.execute("select count(*) from runs").fetchone()[0]
         stages = conn.execute("select current_stage from model_versions").fetchall()
-    assert n_runs == 4
+    assert n_runs == 5  # four candidates + the compact model served over HTTP
     assert ("Production",) in stages
+    assert ("Archived",) in stages
     pngs = list((tmp_path / "d" / "modelyard-artifacts").rglob("confusion_matrix.png"))
     assert len(pngs) == 4

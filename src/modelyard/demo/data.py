@@ -49,11 +49,12 @@ def make_churn(n_rows: int = 5000, seed: int = 42) -> pd.DataFrame:
     paperless = (rng.random(n_rows) < 0.6).astype(int)
 
     logit = (
-        -0.1
+        -0.35
         - 0.075 * tenure
         - 1.7 * (contract == 1)
         - 3.2 * (contract == 2)
-        + 0.035 * (monthly - 65)
+        + 0.02 * (monthly - 65)
+        + 1.6 * (monthly > 85)
         + 0.55 * support
         + 0.5 * senior
         + 0.35 * paperless

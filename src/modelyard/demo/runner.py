@@ -36,7 +36,7 @@ def run_demo(
     echo(f"modelyard demo — tracking store: {summary['tracking_uri']}")
     started = time.perf_counter()
 
-    steps = 2
+    steps = 3
     echo(f"\n[1/{steps}] Tracking: four models on the churn data")
     df = make_churn(rows, seed)
     data_path = os.path.abspath("customer_churn.csv")
@@ -70,6 +70,18 @@ def run_demo(
         model_version=reg.version,
         promoted=reg.promoted,
         validation_accuracy=reg.validation_accuracy,
+    )
+
+    from modelyard.demo._deploy import run_deploy
+    from modelyard.demo._registry import MODEL_NAME
+
+    echo(f"\n[3/{steps}] Deployment: batch scoring into Delta, real-time endpoint with a token")
+    dep = run_deploy(df, MODEL_NAME, seed=seed, echo=echo)
+    summary.update(
+        serving_response=dep.response,
+        served_version=dep.served_version,
+        batch_rows=dep.scored_rows,
+        predictions_table=dep.table_path,
     )
 
     echo(f"\nDone in {time.perf_counter() - started:.1f}s. Best run: {result.best_run_id}")

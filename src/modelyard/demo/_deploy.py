@@ -1,0 +1,173 @@
+"""Demo step 3: batch and real-time scoring of the Production model (course section 5).
+
+The web application of the course sends four fields per customer (age, tenure, monthly and
+total charges). The step trains a compact model on those fields, validates it and promotes it to
+Production (the previous version is archived); then it batch-scores a file of new customers into
+a Delta table, starts a serving endpoint that follows the Production stage, creates a bearer
+token and calls the endpoint with the course's two records.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from typing import Any
+
+__all__ = ["API_FEATURES", "DeployResult", "run_deploy"]
+
+API_FEATURES = ["age", "tenure", "monthly_charges", "total_charges"]
+COURSE_RECORDS = [
+    {"age": 35, "tenure": 12, "monthly_charges": 65.5, "total_charges": 786.0},
+    {"age": 42, "tenure": 24, "monthly_charges": 89.3, "total_charges": 2143.2},
+]
+
+
+@dataclass
+class DeployResult:
+    version: str
+    scored_rows: int
+    table_path: str
+    response: dict[str, Any]
+    served_version: str
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _promote_compact_model(df: Any, model_name: str, echo: Any) -> str:
+    from sklearn.ensemble import GradientBoostingClassifier
+    from sklearn.metrics import accuracy_score
+    from sklearn.model_selection import train_test_split
+
+    import modelyard as mlflow
+    import modelyard.sklearn
+    from modelyard.tracking import MlflowClient
+
+    X_train, X_val, y_train, y_val = train_test_split(
+        df[API_FEATURES], df["churn"], test_size=0.2, random_state=7
+    )
+    with mlflow.start_run(run_name="api_model_4_features"):
+        model = GradientBoostingClassifier(random_state=7).fit(X_train, y_train)
+        accuracy = float(accuracy_score(y_val, model.predict(X_val)))
+        mlflow.log_param("features", ",".join(API_FEATURES))
+        mlflow.log_metric("accuracy", accuracy)
+        info = modelyard.sklearn.log_model(
+            model, "model", registered_model_name=model_name, input_example=X_train.head(2)
+        )
+    version = str(info.registered_model_version)
+    client = MlflowClient()
+    client.transition_model_version_stage(model_name, version, "Staging")
+    client.transition_model_version_stage(
+        model_name, version, "Production", archive_existing_versions=True
+    )
+    echo(
+        f"  compact model on {API_FEATURES} (accuracy={accuracy:.4f}) registered as version "
+        f"{version} -> Production; the previous Production version is archived"
+    )
+    return version
+
+
+def run_deploy(df: Any, model_name: str, seed: int = 42, echo: Any = print) -> DeployResult:
+    import httpx
+
+    import modelyard as mlflow
+    from modelyard import batch
+    from modelyard.demo.data import make_churn
+    from modelyard.serving import endpoints
+
+    version = _promote_compact_model(df, model_name, echo)
+
+    new_customers = make_churn(1000, seed=seed + 100).drop(columns=["churn"])
+    new_path = os.path.abspath("new_customers.csv")
+    new_customers.to_csv(new_path, index=False)
+    table = os.path.abspath("churn_predictions")
+    result = batch.predict(
+        f"models:/{model_name}/Production",
+        new_path,
+        table,
+        mode="append",
+        prediction_col="churn_prediction",
+        output_format="delta",
+        progress=False,
+    )
+    echo(
+        f"  batch: {len(new_customers)} new customers scored -> Delta table {table} "
+        f"(columns churn_prediction, prediction_date)"
+    )
+
+    endpoint_name = model_name
+    try:
+        endpoints.delete_endpoint(endpoint_name)
+    except mlflow.ModelyardError:
+        pass
+    endpoints.create_endpoint(
+        endpoint_name,
+        served_models=[
+            {"model_name": model_name, "stage": "Production", "traffic_percentage": 100}
+        ],
+        workload_size="small",
+    )
+    token = endpoints.create_token(comment="modelyard demo", endpoint=endpoint_name)["token"]
+    port = _free_port()
+    env = dict(os.environ, MLFLOW_TRACKING_URI=mlflow.get_tracking_uri())
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "modelyard.cli.main",
+            "endpoints",
+            "serve",
+            endpoint_name,
+            "--port",
+            str(port),
+        ],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                if httpx.get(f"{base}/ping", timeout=2).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if server.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(
+                    "the serving endpoint did not start: "
+                    + (server.stderr.read().decode()[-2000:] if server.stderr else "")
+                )
+            time.sleep(0.2)
+        unauthorized = httpx.post(
+            f"{base}/serving-endpoints/{endpoint_name}/invocations",
+            json={"dataframe_records": COURSE_RECORDS},
+        )
+        echo(
+            f"  endpoint {endpoint_name} started on port {port}; without a token: "
+            f"HTTP {unauthorized.status_code}"
+        )
+        response = httpx.post(
+            f"{base}/serving-endpoints/{endpoint_name}/invocations",
+            headers={"Authorization": f"Bearer {token}"},
+            json={"dataframe_records": COURSE_RECORDS},
+            timeout=30,
+        )
+        response.raise_for_status()
+        served = response.headers.get("X-Modelyard-Model-Version", "?")
+        echo(
+            f"  POST /serving-endpoints/{endpoint_name}/invocations with a bearer token and the "
+            f"course's two records -> {response.json()} (version {served})"
+        )
+    finally:
+        server.terminate()
+        server.wait(30)
+    return DeployResult(version, result.rows, table, response.json(), served)
