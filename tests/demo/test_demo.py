@@ -36,6 +36,11 @@ def test_demo_runs_end_to_end(tmp_path):
     assert "-> Production" in out
     assert "models:/churn_classifier/Production predicts" in out
     assert "without a token: HTTP 401" in out
+    assert "trials tracked; best:" in out
+    assert "best test F1 = " in out
+    notebooks = sorted(p.name for p in (tmp_path / "d" / "automl").rglob("*.ipynb"))
+    assert "data_exploration.ipynb" in notebooks
+    assert len(notebooks) >= 2
     assert "{'predictions': [" in out
     # batch scoring appended to a Delta table
     from deltalake import DeltaTable
@@ -49,8 +54,14 @@ def test_demo_runs_end_to_end(tmp_path):
     assert db.exists()
     with sqlite3.connect(db) as conn:
         n_runs = conn.execute("select count(*) from runs").fetchone()[0]
+        n_churn_runs = conn.execute(
+            "select count(*) from runs r join experiments e using (experiment_id) "
+            "where e.name = '/Users/demo@modelyard.dev/churn_prediction'"
+        ).fetchone()[0]
         stages = conn.execute("select current_stage from model_versions").fetchall()
-    assert n_runs == 5  # four candidates + the compact model served over HTTP
+    # four candidates + the compact model served over HTTP + AutoML's parent run and trials
+    assert n_churn_runs == 5
+    assert n_runs >= 5 + 6
     assert ("Production",) in stages
     assert ("Archived",) in stages
     pngs = list((tmp_path / "d" / "modelyard-artifacts").rglob("confusion_matrix.png"))

@@ -36,7 +36,7 @@ def run_demo(
     echo(f"modelyard demo — tracking store: {summary['tracking_uri']}")
     started = time.perf_counter()
 
-    steps = 3
+    steps = 4
     echo(f"\n[1/{steps}] Tracking: four models on the churn data")
     df = make_churn(rows, seed)
     data_path = os.path.abspath("customer_churn.csv")
@@ -82,6 +82,14 @@ def run_demo(
         served_version=dep.served_version,
         batch_rows=dep.scored_rows,
         predictions_table=dep.table_path,
+    )
+
+    from modelyard.demo._automl import run_automl
+
+    echo(f"\n[4/{steps}] AutoML: classify(target_col='churn', primary_metric='f1')")
+    auto = run_automl(df, seed=seed, echo=echo)
+    summary.update(
+        automl_best_f1=auto.best_trial.metrics["test_f1_score"], automl_trials=len(auto.trials)
     )
 
     echo(f"\nDone in {time.perf_counter() - started:.1f}s. Best run: {result.best_run_id}")
