@@ -51,8 +51,13 @@ def _shap(pipeline: Any, X: Any, problem_type: str) -> tuple[Any, list[str]]:
         values = shap.TreeExplainer(model).shap_values(Xt, check_additivity=False)
     except Exception:
         background = Xt[: min(50, len(Xt))]
-        fn = model.predict_proba if problem_type == "classification" else model.predict
-        values = shap.Explainer(fn, background, algorithm="permutation")(Xt).values
+        if hasattr(model, "coef_"):
+            values = shap.LinearExplainer(model, background).shap_values(Xt)
+        else:  # model-agnostic and slow: a few rows only
+            fn = model.predict_proba if problem_type == "classification" else model.predict
+            Xt = Xt[:20]
+            explainer = shap.Explainer(fn, background[:20], algorithm="permutation")
+            values = explainer(Xt, max_evals=2 * Xt.shape[1] + 1).values
     values = np.asarray(values)
     if values.ndim == 3:  # (n, features, classes): explain the last (positive) class
         values = values[:, :, -1] if values.shape[1] == Xt.shape[1] else values[-1]

@@ -358,9 +358,11 @@ def run_search(
             if params.max_trials is not None and len(trials) >= params.max_trials:
                 stop_reason = "max_trials"
                 break
-            if trials and time.monotonic() >= deadline:
-                stop_reason = "timeout"
-                break
+            if trials:
+                typical = sorted(t.duration for t in trials)[len(trials) // 2]
+                if time.monotonic() + 0.5 * typical >= deadline:
+                    stop_reason = "timeout"
+                    break
             if since_best >= PATIENCE and params.max_trials is None:
                 stop_reason = f"no improvement in {PATIENCE} trials"
                 break

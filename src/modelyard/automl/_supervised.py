@@ -148,13 +148,17 @@ def run_supervised(dataset: Any, problem_type: str, **kwargs: Any) -> AutoMLSumm
         sample_weight=weight,
     )
     signature_input = train[cols].head(200)
-    reserve = min(0.15 * p.timeout_seconds, 60.0)
+    reserve = min(0.2 * p.timeout_seconds, 60.0)
     deadline = started + p.timeout_seconds - reserve
     experiment = _experiment(experiment_name, problem_type)
     out_dir = Path(experiment_dir or Path.cwd() / "automl" / experiment.name)
     out_dir.mkdir(parents=True, exist_ok=True)
     data_path = out_dir / "data.parquet"
-    df.to_parquet(data_path)
+    try:
+        df.to_parquet(data_path)
+    except Exception:  # mixed-type object columns: CSV keeps them readable
+        data_path = out_dir / "data.csv"
+        df.to_csv(data_path, index=False)
 
     def predictor_for(result: Any) -> Any:
         return SupervisedPredictor(
@@ -202,7 +206,6 @@ def run_supervised(dataset: Any, problem_type: str, **kwargs: Any) -> AutoMLSumm
         outcome = run_search(data, plan, p, on_trial, deadline=deadline, progress=progress)
         trials = [infos[t.number] for t in outcome.trials]
         best = infos[outcome.best.number]
-        spec_key = f"val_{_key(problem_type, p.primary_metric)}"
         modelyard.log_metrics({f"best_{k}": v for k, v in best.metrics.items()})
         modelyard.set_tags(
             {"automl.best_run_id": best.mlflow_run_id, "automl.stop_reason": outcome.stop_reason}
@@ -241,7 +244,6 @@ def run_supervised(dataset: Any, problem_type: str, **kwargs: Any) -> AutoMLSumm
         parent_id = parent.info.run_id
     if registered_model_name:
         modelyard.register_model(best.model_path, registered_model_name)
-    del spec_key
     return AutoMLSummary(
         experiment=experiment,
         trials=trials,

@@ -32,6 +32,11 @@ def _nb(cells: list[tuple[str, str]]) -> Any:
     return nb
 
 
+def _reader(data_path: Path) -> str:
+    fn = "read_csv" if data_path.suffix == ".csv" else "read_parquet"
+    return f"pd.{fn}({str(data_path)!r})"
+
+
 def _exploration(data_path: Path, target: str, problem_type: str) -> Any:
     return _nb(
         [
@@ -40,7 +45,7 @@ def _exploration(data_path: Path, target: str, problem_type: str) -> Any:
                 "code",
                 "import pandas as pd\nimport matplotlib\nmatplotlib.use('Agg')\n"
                 "import matplotlib.pyplot as plt\n"
-                f"df = pd.read_parquet({str(data_path)!r})\nprint(df.shape)\ndf.dtypes",
+                f"df = {_reader(data_path)}\nprint(df.shape)\ndf.dtypes",
             ),
             ("md", "## Missing values"),
             ("code", "df.isna().mean().sort_values(ascending=False).to_frame('missing_fraction')"),
@@ -78,7 +83,7 @@ def _trial(data_path: Path, problem_type: str, p: Any, result: Any) -> Any:
         "from modelyard.automl.metrics import classification_metrics, regression_metrics\n"
         "from modelyard.automl.preprocessing import AutoFeaturizer, detect_column_types\n"
         "from modelyard.automl.splits import split_data\n"
-        f"df = pd.read_parquet({str(data_path)!r})\n"
+        f"df = {_reader(data_path)}\n"
         f"target, problem_type, seed = {p.target_col!r}, {problem_type!r}, {p.seed}\n"
         f"drop = {[p.target_col, *p.exclude_cols] + ([p.split_col] if p.split_col else [])!r}\n"
         "features = df.drop(columns=drop)\n"
