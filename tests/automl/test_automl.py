@@ -179,3 +179,47 @@ def test_forecast_bad_horizon():
     df = pd.DataFrame({"d": pd.date_range("2020-01-01", periods=30), "y": np.arange(30.0)})
     with pytest.raises(InvalidParameterValue, match="horizon"):
         automl.forecast(df, target_col="y", time_col="d", horizon=0)
+
+
+def test_import_is_cheap():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from modelyard import automl; "
+        "print(sorted(m for m in ('pandas', 'numpy', 'sklearn', 'optuna', 'lightgbm') "
+        "if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+def test_cli_classify(tmp_path):
+    from click.testing import CliRunner
+    from sklearn.datasets import load_wine
+
+    from modelyard.cli.automl import automl_group
+
+    path = tmp_path / "wine.csv"
+    load_wine(as_frame=True).frame.to_csv(path, index=False)
+    result = CliRunner().invoke(
+        automl_group,
+        [
+            "classify",
+            "--data",
+            str(path),
+            "--target",
+            "target",
+            "--primary-metric",
+            "accuracy",
+            "--max-trials",
+            "2",
+            "--timeout-minutes",
+            "1",
+            "--exclude-frameworks",
+            "xgboost",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert "val_accuracy_score" in result.output
+    assert "best model: models:/" in result.output
