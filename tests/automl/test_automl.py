@@ -150,6 +150,20 @@ def test_forecast_several_series(tmp_path):
     assert {t.model_description for t in s.trials} >= {"AutoETS", "SeasonalNaive"}
     assert s.best_trial.metrics["val_smape"] < 0.1
     assert s.output_table_name
+    from modelyard.automl.notebooks import execute_notebook
+
+    execute_notebook(s.data_exploration_notebook_path, timeout=120)
+    only = automl.forecast(
+        df,
+        target_col="sales",
+        time_col="month",
+        frequency="M",
+        horizon=3,
+        identity_col="store",
+        exclude_frameworks=["arima", "theta"],
+        experiment_dir=str(tmp_path / "exp2"),
+    )
+    assert {t.model_description for t in only.trials} == {"AutoETS", "SeasonalNaive"}
     model = modelyard.pyfunc.load_model(s.best_trial.model_path)
     out = model.predict(
         pd.DataFrame({"store": ["a", "b"], "month": pd.to_datetime(["2023-01-01", "2023-02-01"])})

@@ -129,7 +129,8 @@ def forecast(
     progress: bool = True,
 ) -> AutoMLSummary:
     """Statistical forecasting (AutoARIMA, AutoETS, AutoTheta, SeasonalNaive) chosen by a
-    rolling-origin backtest. ``primary_metric``: smape (default), mse, rmse, mae, mdape."""
+    rolling-origin backtest. ``primary_metric``: smape (default), mse, rmse, mae, mdape.
+    ``exclude_frameworks``: any of arima, ets, theta, seasonal_naive."""
     from modelyard.automl._forecast import run_forecast
 
     return run_forecast(

@@ -38,6 +38,12 @@ FREQUENCIES: dict[str, tuple[str, int]] = {
     "year": ("YS", 1),
 }
 LEVEL = 95
+FRAMEWORK_OF = {
+    "AutoARIMA": "arima",
+    "AutoETS": "ets",
+    "AutoTheta": "theta",
+    "SeasonalNaive": "seasonal_naive",
+}
 
 
 def _models(season: int) -> dict[str, Any]:
@@ -109,6 +115,13 @@ def run_forecast(
     ids = [identity_col] if isinstance(identity_col, str) else list(identity_col or [])
     for c in ids:
         check_column(df, c, "identity_col")
+    excluded = {str(f).lower() for f in (exclude_frameworks or [])}
+    unknown = sorted(excluded - set(FRAMEWORK_OF.values()))
+    if unknown or set(FRAMEWORK_OF.values()) <= excluded:
+        raise InvalidParameterValue(
+            f"Parameter 'exclude_frameworks': {sorted(excluded)} must be a proper subset of "
+            f"{sorted(set(FRAMEWORK_OF.values()))}"
+        )
     budget = timeout_seconds(timeout_minutes)
     cap = check_max_trials(max_trials)
     freq, season = FREQUENCIES[frequency.lower()]
@@ -125,11 +138,21 @@ def run_forecast(
 
     from statsforecast import StatsForecast
 
-    candidates = list(_models(season).items())[: cap or None]
+    candidates = [(n, m) for n, m in _models(season).items() if FRAMEWORK_OF[n] not in excluded][
+        : cap or None
+    ]
     name = experiment_name or f"automl_forecast_{time.strftime('%Y%m%d_%H%M%S')}"
     experiment = modelyard.set_experiment(name)
     out_dir = Path(experiment_dir or Path.cwd() / "automl" / experiment.name)
     out_dir.mkdir(parents=True, exist_ok=True)
+    import nbformat
+
+    from modelyard.automl.notebooks import exploration_notebook
+
+    data_path = out_dir / "data.parquet"
+    df.to_parquet(data_path)
+    explore = out_dir / "data_exploration.ipynb"
+    nbformat.write(exploration_notebook(data_path, target_col, "regression"), explore)
     from modelyard.automl._forecast_model import AutoMLForecastModel
 
     trials: list[TrialInfo] = []
@@ -182,6 +205,7 @@ def run_forecast(
         forecasts.to_csv(csv, index=False)
         modelyard.log_artifact(str(csv), "forecast")
         modelyard.set_tags({"automl.best_run_id": best.mlflow_run_id})
+        modelyard.log_artifact(str(explore), "notebooks")
         table = _write_table(forecasts, output_database, parent.info.run_id[:8])
         parent_id = parent.info.run_id
     if registered_model_name:
@@ -196,6 +220,7 @@ def run_forecast(
         parent_run_id=parent_id,
         experiment_dir=str(out_dir),
         output_table_name=table,
+        data_exploration_notebook_path=str(explore),
     )
 
 

@@ -13,7 +13,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-__all__ = ["execute_notebook", "write_notebooks"]
+__all__ = ["execute_notebook", "exploration_notebook", "write_notebooks"]
 
 
 def _nb(cells: list[tuple[str, str]]) -> Any:
@@ -37,7 +37,7 @@ def _reader(data_path: Path) -> str:
     return f"pd.{fn}({str(data_path)!r})"
 
 
-def _exploration(data_path: Path, target: str, problem_type: str) -> Any:
+def exploration_notebook(data_path: Path, target: str, problem_type: str) -> Any:
     return _nb(
         [
             ("md", f"# Data exploration\nTarget: `{target}` ({problem_type})"),
@@ -154,7 +154,7 @@ def write_notebooks(
 
     out_dir = Path(out_dir)
     explore = out_dir / "data_exploration.ipynb"
-    nbformat.write(_exploration(Path(data_path), target_col, problem_type), explore)
+    nbformat.write(exploration_notebook(Path(data_path), target_col, problem_type), explore)
     paths: dict[int, str] = {}
     for t in trials:
         path = out_dir / f"trial_{t.number:03d}_{t.family}.ipynb"
