@@ -7,9 +7,8 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from compat_checks import check_registry_flow, check_tracking_flow
 from compat_support import ServerProcess, mlflow_python, run_mlflow_script
-from test_compat_registry import check_registry_flow
-from test_compat_tracking import check_tracking_flow
 
 pytestmark = [pytest.mark.compat, pytest.mark.postgres]
 
