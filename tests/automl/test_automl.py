@@ -237,3 +237,25 @@ def test_cli_classify(tmp_path):
     assert result.exit_code == 0, result.output
     assert "val_accuracy_score" in result.output
     assert "best model: models:/" in result.output
+
+
+@pytest.mark.spark
+def test_classify_spark_dataframe(tmp_path):
+    pyspark = pytest.importorskip("pyspark.sql")
+    from sklearn.datasets import load_wine
+
+    spark = pyspark.SparkSession.builder.master("local[1]").appName("automl").getOrCreate()
+    try:
+        sdf = spark.createDataFrame(load_wine(as_frame=True).frame)
+        s = automl.classify(
+            sdf,
+            target_col="target",
+            primary_metric="accuracy",
+            max_trials=1,
+            timeout_minutes=1,
+            experiment_dir=str(tmp_path / "e"),
+            progress=False,
+        )
+    finally:
+        spark.stop()
+    assert s.best_trial.metrics["test_accuracy_score"] > 0.8
