@@ -80,6 +80,10 @@ def check_tracking_flow(out: dict, prefix: str) -> None:
     # Bad input is rejected as a whole: nothing of a refused batch is stored.
     assert out["batch_too_big"] == [400, "INVALID_PARAMETER_VALUE"]
     assert out["batch_too_big_stored"] == 0
+    assert out["wrong_content_type"] == [400, "INVALID_PARAMETER_VALUE"]
+    assert out["malformed_json"][0] == 400
+    assert out["malformed_json"][1] in ("BAD_REQUEST", "INVALID_PARAMETER_VALUE")
+    assert out["unknown_endpoint"] == [404, "ENDPOINT_NOT_FOUND"]
     assert out["bad_metric_key"] == "INVALID_PARAMETER_VALUE"
     assert out["bad_batch_partial"] == 0
 

@@ -215,6 +215,23 @@ resp = requests.post(
 )
 out["batch_too_big"] = [resp.status_code, resp.json().get("error_code")]
 out["batch_too_big_stored"] = len(client.get_metric_history(parent_id, "too_many"))
+base = os.environ["MLFLOW_TRACKING_URI"] + "/api/2.0/mlflow"
+wrong_type = requests.post(
+    base + "/runs/log-batch",
+    data=json.dumps({"run_id": parent_id, "metrics": []}),
+    headers={"Content-Type": "text/plain"},
+    timeout=30,
+)
+out["wrong_content_type"] = [wrong_type.status_code, wrong_type.json().get("error_code")]
+broken = requests.post(
+    base + "/runs/log-batch",
+    data=b'{"run_id": "' + parent_id.encode() + b'", "metrics": [',
+    headers={"Content-Type": "application/json"},
+    timeout=30,
+)
+out["malformed_json"] = [broken.status_code, broken.json().get("error_code")]
+unknown = requests.get(base + "/no-such-endpoint", timeout=30)
+out["unknown_endpoint"] = [unknown.status_code, unknown.json().get("error_code")]
 out["bad_metric_key"] = error_code(
     client.log_batch, parent_id, metrics=[Metric("ok", 1.0, ts, 0), Metric("../bad", 1.0, ts, 0)]
 )
