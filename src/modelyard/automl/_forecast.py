@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from modelyard.automl._paths import default_output_dir
 from modelyard.automl._summary import AutoMLSummary, TrialInfo
 from modelyard.errors import InvalidParameterValue
 
@@ -143,7 +144,7 @@ def run_forecast(
     ]
     name = experiment_name or f"automl_forecast_{time.strftime('%Y%m%d_%H%M%S')}"
     experiment = modelyard.set_experiment(name)
-    out_dir = Path(experiment_dir or Path.cwd() / "automl" / experiment.name)
+    out_dir = Path(experiment_dir) if experiment_dir else default_output_dir(experiment.name)
     out_dir.mkdir(parents=True, exist_ok=True)
     import nbformat
 

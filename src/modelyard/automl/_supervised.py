@@ -7,6 +7,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from modelyard.automl._paths import default_output_dir
 from modelyard.automl._summary import AutoMLSummary, TrialInfo
 
 __all__ = ["run_supervised"]
@@ -151,7 +152,7 @@ def run_supervised(dataset: Any, problem_type: str, **kwargs: Any) -> AutoMLSumm
     reserve = min(0.2 * p.timeout_seconds, 60.0)
     deadline = started + p.timeout_seconds - reserve
     experiment = _experiment(experiment_name, problem_type)
-    out_dir = Path(experiment_dir or Path.cwd() / "automl" / experiment.name)
+    out_dir = Path(experiment_dir) if experiment_dir else default_output_dir(experiment.name)
     out_dir.mkdir(parents=True, exist_ok=True)
     data_path = out_dir / "data.parquet"
     try:

@@ -18,7 +18,6 @@ def run_automl(df: Any, seed: int = 42, max_trials: int = 6, echo: Any = print) 
         timeout_minutes=2,
         max_trials=max_trials,
         experiment_name="/Users/demo@modelyard.dev/churn_automl",
-        experiment_dir="automl",
         seed=seed,
         progress=False,
     )
