@@ -35,7 +35,10 @@ ENDPOINT_MODULES: tuple[str, ...] = (
     "modelyard.server.endpoints.logged_models",
     "modelyard.server.endpoints.artifacts",
 )
-OPTIONAL_ENDPOINT_MODULES: tuple[str, ...] = ("modelyard.server.endpoints.registry",)
+OPTIONAL_ENDPOINT_MODULES: tuple[str, ...] = (
+    "modelyard.server.endpoints.registry",
+    "modelyard.server.ui",  # the web UI at / (static files)
+)
 
 
 def collect_endpoints(modules: Iterable[str] = ENDPOINT_MODULES) -> list[Endpoint]:
