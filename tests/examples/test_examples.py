@@ -56,3 +56,10 @@ def test_registry_and_mlops_on_sqlite(script, tmp_path):
 def test_registry_and_mlops_on_postgresql(script, tmp_path, make_pg_database):
     out = _run(script, tmp_path, make_pg_database())
     assert "Version 3: Production" in out or "Staging" in out
+
+
+def test_section4_automl(tmp_path):
+    """The course's AutoML call as written (timeout_minutes=30, max_trials=20) on SQLite."""
+    out = _run("section4_automl.py", tmp_path, f"sqlite:///{tmp_path / 'ex.db'}")
+    assert "Best model URI: models:/m-" in out
+    assert "Best F1 score: " in out
