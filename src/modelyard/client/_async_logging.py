@@ -12,6 +12,7 @@ import threading
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from modelyard.client._batching import split_batches
 from modelyard.entities import Metric, Param, RunTag
 from modelyard.errors import ModelyardError
 
@@ -19,10 +20,6 @@ if TYPE_CHECKING:
     from modelyard.services.tracking import TrackingService
 
 __all__ = ["AsyncLogger", "AsyncLoggingError"]
-
-_MAX_METRICS = 1000
-_MAX_PARAMS = 100
-_MAX_TAGS = 100
 
 
 class AsyncLoggingError(ModelyardError):
@@ -98,12 +95,7 @@ class AsyncLogger:
                 self._queue.task_done()
 
     def _send(self, run_id: str, acc: _Pending) -> None:
-        params, tags, metrics = acc.params, acc.tags, acc.metrics
-        while params or tags or metrics:
-            chunk_p, params = params[:_MAX_PARAMS], params[_MAX_PARAMS:]
-            chunk_t, tags = tags[:_MAX_TAGS], tags[_MAX_TAGS:]
-            room = _MAX_METRICS - len(chunk_p) - len(chunk_t)
-            chunk_m, metrics = metrics[:room], metrics[room:]
+        for chunk_m, chunk_p, chunk_t in split_batches(acc.metrics, acc.params, acc.tags):
             try:
                 self._tracking.log_batch(run_id, chunk_m, chunk_p, chunk_t)
             except Exception as exc:  # kept and raised by flush(), never dropped

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from modelyard.client import _artifacts
 from modelyard.client._async_logging import AsyncLogger
+from modelyard.client._batching import split_batches
 from modelyard.client._context import get_registry_uri, get_tracking_uri, get_user_id, resolve_uri
 from modelyard.client._registry import RegistryClientMixin
 from modelyard.entities import (
@@ -254,22 +255,14 @@ class MlflowClient(RegistryClientMixin):
         synchronous: bool | None = None,
     ) -> None:
         """Log many values; lists larger than one request allows are split into batches."""
-        from modelyard.services._validation import MAX_METRICS_PER_BATCH, MAX_PARAMS_PER_BATCH
-
         metrics, params, tags = list(metrics), list(params), list(tags)
         if not (metrics or params or tags):
             return
         if synchronous is False or (synchronous is None and _async_by_default()):
             self._log(run_id, False, metrics, params, tags)
             return
-        # params and tags first (≤100 each per request), then metrics in chunks of 1,000
-        while params or tags:
-            self._tracking.log_batch(
-                run_id, params=params[:MAX_PARAMS_PER_BATCH], tags=tags[:MAX_PARAMS_PER_BATCH]
-            )
-            params, tags = params[MAX_PARAMS_PER_BATCH:], tags[MAX_PARAMS_PER_BATCH:]
-        for i in range(0, len(metrics), MAX_METRICS_PER_BATCH):
-            self._tracking.log_batch(run_id, metrics=metrics[i : i + MAX_METRICS_PER_BATCH])
+        for chunk_m, chunk_p, chunk_t in split_batches(metrics, params, tags):
+            self._tracking.log_batch(run_id, chunk_m, chunk_p, chunk_t)
 
     def get_metric_history(self, run_id: str, key: str) -> list[Metric]:
         out: list[Metric] = []
