@@ -212,6 +212,8 @@ def test_experiments_page(live):
     dom = dump_dom(f"{url}/#/")
     assert "churn-classifier" in dom and "forecasting" in dom
     assert f'href="#/experiments/{ids["experiment_id"]}"' in dom
+    dom = dump_dom(f"{url}/#/?q=CHURN")
+    assert "churn-classifier" in dom and "forecasting" not in dom
 
 
 def test_experiment_runs_table_filter_and_sort(live):

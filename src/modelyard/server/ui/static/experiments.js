@@ -16,7 +16,7 @@ export async function experimentsPage(root, { alive }) {
   const experiments = [];
   let token;
   const load = async () => {
-    const filter = search.value.trim() ? `name LIKE '%${search.value.trim().replaceAll("'", "\\'")}%'` : undefined;
+    const filter = search.value.trim() ? `name ILIKE '%${search.value.trim().replaceAll("'", "\\'")}%'` : undefined;
     const r = await post("experiments/search", { max_results: 100, filter, view_type: view.value, page_token: token, order_by: ["last_update_time DESC"] });
     if (!alive()) return;
     experiments.push(...(r.experiments || []));
