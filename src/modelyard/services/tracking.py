@@ -173,7 +173,19 @@ class TrackingService(TrackingStore):
         check_run_id(run_id)
         check_batch_limits(len(metrics), len(params), len(tags))
         clean_metrics = []
+        seen_keys: set[str] = set()  # a batch usually repeats a few keys many times
         for m in metrics:
+            if (
+                m.key in seen_keys
+                and type(m.value) is float
+                and type(m.timestamp) is int
+                and type(m.step) is int
+                and 0 <= m.timestamp
+                and -(2**63) <= m.step < 2**63
+            ):
+                clean_metrics.append(m)
+                continue
+            seen_keys.add(m.key)
             value, ts, step = check_metric(m.key, m.value, m.timestamp, m.step)
             if (value, ts, step) != (m.value, m.timestamp, m.step):
                 m = Metric(

@@ -35,6 +35,7 @@ from modelyard.wire._json import double_to_json
 from modelyard.wire.request import WireArgs
 
 __all__ = [
+    "metrics_from_json",
     "dataset_input_from_json",
     "dataset_input_to_json",
     "experiment_from_json",
@@ -113,6 +114,36 @@ def metric_to_json(m: Metric, with_run_id: bool = False) -> dict[str, Any]:
         out["model_id"] = m.model_id
     if with_run_id and m.run_id is not None:
         out["run_id"] = m.run_id
+    return out
+
+
+_PLAIN_METRIC_KEYS = frozenset(("key", "value", "timestamp", "step"))
+
+
+def metrics_from_json(items: list[WireArgs], run_id: str | None = None) -> list[Metric]:
+    """The metrics of a log-batch request. Plain points (``key``, a number ``value``, integer
+    ``timestamp`` and ``step``, nothing else) take a fast path; anything else goes through the
+    generic field parser, so its errors name the field exactly as for a single metric."""
+    out: list[Metric] = []
+    append = out.append
+    plain = _PLAIN_METRIC_KEYS
+    for item in items:
+        d = item._data
+        if d.keys() <= plain:
+            key = d.get("key")
+            value = d.get("value")
+            ts = d.get("timestamp")
+            step = d.get("step", 0)
+            if (
+                type(key) is str
+                and key
+                and type(value) in (float, int)
+                and type(ts) is int
+                and type(step) is int
+            ):
+                append(Metric(key, float(value), ts, step, run_id))
+                continue
+        append(metric_from_json(item, run_id))
     return out
 
 

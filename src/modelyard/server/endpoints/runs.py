@@ -22,6 +22,7 @@ from modelyard.wire import (
     file_info_to_json,
     metric_from_json,
     metric_to_json,
+    metrics_from_json,
     run_info_to_json,
     run_to_json,
 )
@@ -119,7 +120,7 @@ def delete_tag(call: Call) -> dict[str, Any]:
 def log_batch(call: Call) -> dict[str, Any]:
     a = call.args
     run_id = a.run_id()
-    metrics = [metric_from_json(m, run_id) for m in a.obj_list("metrics")]
+    metrics = metrics_from_json(a.obj_list("metrics"), run_id)
     params = [Param(k, v) for k, v in a.key_values("params")]
     tags = [RunTag(k, v) for k, v in a.key_values("tags")]
     call.tracking.log_batch(run_id, metrics=metrics, params=params, tags=tags)
