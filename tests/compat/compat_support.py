@@ -10,15 +10,13 @@ from __future__ import annotations
 
 import json
 import os
-import signal
-import socket
 import subprocess
-import sys
-import time
 from pathlib import Path
 
-import httpx
 import pytest
+
+from modelyard.testing.server_process import ServerProcess as ServerProcess  # re-exported
+from modelyard.testing.server_process import free_port as free_port
 
 REPO = Path(__file__).resolve().parents[2]
 SCRIPTS = Path(__file__).resolve().parent / "scripts"
@@ -35,96 +33,6 @@ def mlflow_python() -> Path:
             pytest.fail(reason)
         pytest.skip(reason)
     return path
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class ServerProcess:
-    """``modelyard server`` in a subprocess; use as a context manager (yields itself)."""
-
-    def __init__(
-        self,
-        backend_store_uri: str,
-        artifacts_destination: Path | str,
-        *,
-        workers: int = 1,
-        port: int | None = None,
-        log_path: Path | None = None,
-    ) -> None:
-        self.backend_store_uri = backend_store_uri
-        self.artifacts_destination = str(artifacts_destination)
-        self.workers = workers
-        self.port = port or free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.log_path = log_path
-        self.proc: subprocess.Popen | None = None
-
-    def start(self, timeout: float = 60.0) -> ServerProcess:
-        cmd = [
-            sys.executable,
-            "-c",
-            "from modelyard.cli.main import main; main()",
-            "server",
-            "--port",
-            str(self.port),
-            "--backend-store-uri",
-            self.backend_store_uri,
-            "--artifacts-destination",
-            self.artifacts_destination,
-            "--workers",
-            str(self.workers),
-        ]
-        log = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL
-        env = {k: v for k, v in os.environ.items() if not k.startswith("MODELYARD_SERVER")}
-        self.proc = subprocess.Popen(cmd, stdout=log, stderr=log, env=env, start_new_session=True)
-        if log is not subprocess.DEVNULL:
-            log.close()
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"modelyard server exited with {self.proc.returncode}")
-            try:
-                if httpx.get(self.url + "/health", timeout=1).status_code == 200:
-                    return self
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.05)
-        self.stop()
-        raise RuntimeError("modelyard server did not answer /health in time")
-
-    def _signal(self, sig: int) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            try:
-                os.killpg(self.proc.pid, sig)
-            except ProcessLookupError:
-                pass
-
-    def kill(self) -> None:
-        """SIGKILL the whole server (all workers), no chance to flush anything."""
-        self._signal(signal.SIGKILL)
-        if self.proc is not None:
-            self.proc.wait(timeout=10)
-
-    def stop(self) -> None:
-        if self.proc is None:
-            return
-        self._signal(signal.SIGTERM)
-        try:
-            self.proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            self._signal(signal.SIGKILL)
-            self.proc.wait(timeout=10)
-        self.proc = None
-
-    def __enter__(self) -> ServerProcess:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
 
 
 def run_mlflow_script(

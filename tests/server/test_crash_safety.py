@@ -16,7 +16,8 @@ from collections import Counter
 from pathlib import Path
 
 import httpx
-from test_scale_out import ServerProcess
+
+from modelyard.testing.server_process import ServerProcess
 
 API = "/api/2.0/mlflow"
 PER_BATCH = 100

@@ -3,17 +3,11 @@ destination, and one server with ``--workers 2``. Eight concurrent clients alter
 the endpoints; afterwards every run, param, tag, metric point and artifact is there exactly
 once, read back through every server.
 
-``ServerProcess`` (a real ``modelyard server`` subprocess) is also used by
-``test_crash_safety.py``.
+``ServerProcess`` is modelyard's public test helper (``modelyard.testing.server_process``).
 """
 
 from __future__ import annotations
 
-import os
-import signal
-import socket
-import subprocess
-import sys
 import threading
 import time
 import uuid
@@ -23,89 +17,13 @@ from pathlib import Path
 import httpx
 import pytest
 
+from modelyard.testing.server_process import ServerProcess
+
 API = "/api/2.0/mlflow"
 ARTIFACTS_API = "/api/2.0/mlflow-artifacts/artifacts"
 N_CLIENTS = 8
 POINTS = 2000
 BATCH = 250
-
-
-class ServerProcess:
-    """``modelyard server`` in its own process group on a free 127.0.0.1 port."""
-
-    def __init__(
-        self, backend_store_uri: str, artifacts_destination: Path, workers: int = 1
-    ) -> None:
-        self.cmd_args = [
-            "server",
-            "--backend-store-uri",
-            backend_store_uri,
-            "--artifacts-destination",
-            str(artifacts_destination),
-            "--workers",
-            str(workers),
-        ]
-        self.proc: subprocess.Popen | None = None
-        self.url = ""
-
-    def start(self, timeout: float = 60.0) -> ServerProcess:
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            port = s.getsockname()[1]
-        self.url = f"http://127.0.0.1:{port}"
-        env = {k: v for k, v in os.environ.items() if not k.startswith("MODELYARD_SERVER")}
-        self.proc = subprocess.Popen(
-            [sys.executable, "-c", "from modelyard.cli.main import main; main()"]
-            + self.cmd_args
-            + ["--port", str(port)],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            env=env,
-            start_new_session=True,
-        )
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"modelyard server exited with {self.proc.returncode}")
-            try:
-                if httpx.get(self.url + "/health", timeout=1).status_code == 200:
-                    return self
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.05)
-        self.stop()
-        raise RuntimeError("modelyard server did not answer /health in time")
-
-    def _signal(self, sig: int) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            try:
-                os.killpg(self.proc.pid, sig)
-            except ProcessLookupError:
-                pass
-
-    def kill(self) -> None:
-        """SIGKILL every process of the server at once."""
-        self._signal(signal.SIGKILL)
-        if self.proc is not None:
-            self.proc.wait(timeout=10)
-            self.proc = None
-
-    def stop(self) -> None:
-        if self.proc is None:
-            return
-        self._signal(signal.SIGTERM)
-        try:
-            self.proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            self._signal(signal.SIGKILL)
-            self.proc.wait(timeout=10)
-        self.proc = None
-
-    def __enter__(self) -> ServerProcess:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
 
 
 def _ok(resp: httpx.Response) -> dict:
