@@ -92,3 +92,20 @@ def test_bad_ids_and_limits(service):
         service.update_run_info(uuid.uuid4().hex, run_status="DONE")
     with pytest.raises(InvalidParameterValue, match="artifact_location"):
         service.create_experiment("runs-loc", artifact_location="runs:/abc/x")
+
+
+def test_numbers_beyond_the_backend_are_rejected_before_the_store(service, run_id):
+    with pytest.raises(InvalidParameterValue, match="timestamp"):
+        service.log_batch(run_id, metrics=[Metric("m", 1.0, 2**64, 0)])
+    with pytest.raises(InvalidParameterValue, match="end_time"):
+        service.update_run_info(run_id, end_time=2**70)
+    exp = service.get_run(run_id).info.experiment_id
+    with pytest.raises(InvalidParameterValue, match="start_time"):
+        service.create_run(exp, "me", 10**30, [], None)
+
+
+def test_huge_experiment_id_is_not_found(service):
+    from modelyard.errors import ResourceDoesNotExist
+
+    with pytest.raises(ResourceDoesNotExist):
+        service.get_experiment("9" * 40)

@@ -27,6 +27,7 @@ __all__ = [
     "check_max_results",
     "check_metric",
     "check_run_id",
+    "check_timestamp",
     "truncate",
 ]
 
@@ -108,11 +109,28 @@ def check_metric(key: str, value: Any, timestamp: Any, step: Any) -> tuple[float
             f"Got invalid timestamp {timestamp!r} or step {step!r} for metric '{key}': "
             "both must be integers"
         ) from None
-    if ts < 0:
-        raise InvalidParameterValue(f"Invalid timestamp {ts} for metric '{key}': must be >= 0")
+    if not 0 <= ts < 2**63:
+        raise InvalidParameterValue(
+            f"Invalid timestamp {ts} for metric '{key}': must be a non-negative int64"
+        )
     if not (-(2**63) <= st < 2**63):
         raise InvalidParameterValue(f"Invalid step {st} for metric '{key}': must be an int64")
     return (value if not math.isnan(value) else math.nan), ts, st
+
+
+def check_timestamp(value: Any, field: str) -> int | None:
+    """An optional epoch-milliseconds field (start_time, end_time): an int64 or None."""
+    if value is None:
+        return None
+    try:
+        ts = int(value)
+    except (TypeError, ValueError):
+        raise InvalidParameterValue(f"Invalid value {value!r} for parameter '{field}'") from None
+    if not -(2**63) <= ts < 2**63:
+        raise InvalidParameterValue(
+            f"Invalid value {value!r} for parameter '{field}': not an int64"
+        )
+    return ts
 
 
 def check_batch_limits(n_metrics: int, n_params: int, n_tags: int) -> None:

@@ -37,6 +37,7 @@ from modelyard.services._validation import (
     check_max_results,
     check_metric,
     check_run_id,
+    check_timestamp,
     truncate,
 )
 from modelyard.store.tracking.base import (
@@ -133,13 +134,7 @@ class TrackingService(TrackingStore):
     ) -> Run:
         if run_name is not None and not isinstance(run_name, str):
             raise InvalidParameterValue(f"Invalid value {run_name!r} for parameter 'run_name'")
-        if start_time is not None:
-            try:
-                start_time = int(start_time)
-            except (TypeError, ValueError):
-                raise InvalidParameterValue(
-                    f"Invalid value {start_time!r} for parameter 'start_time'"
-                ) from None
+        start_time = check_timestamp(start_time, "start_time")
         return self.store.create_run(
             check_experiment_id(experiment_id), user_id, start_time, _clean_tags(tags), run_name
         )
@@ -155,6 +150,7 @@ class TrackingService(TrackingStore):
         run_name: str | None = None,
     ) -> RunInfo:
         status = RunStatus.coerce(run_status) if run_status is not None else None
+        end_time = check_timestamp(end_time, "end_time")
         return self.store.update_run_info(check_run_id(run_id), status, end_time, run_name)
 
     def delete_run(self, run_id: str) -> None:

@@ -71,9 +71,12 @@ def in_list(column: Any, values: Sequence[Any], dialect: str) -> Any:
 def parse_experiment_id(experiment_id: str | int) -> int:
     """Experiment ids are numeric strings; anything else names no experiment."""
     try:
-        return int(str(experiment_id).strip())
+        value = int(str(experiment_id).strip())
     except (TypeError, ValueError):
         raise ResourceDoesNotExist(f"No Experiment with id={experiment_id} exists") from None
+    if not -(2**31) <= value < 2**31:  # the column is a 32-bit integer: no such experiment
+        raise ResourceDoesNotExist(f"No Experiment with id={experiment_id} exists")
+    return value
 
 
 def artifact_location_for(root: str, experiment_id: int | str) -> str:
