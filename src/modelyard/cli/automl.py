@@ -35,6 +35,33 @@ def _common(fn: Any) -> Any:
     return fn
 
 
+_exclude_frameworks = click.option(
+    "--exclude-frameworks",
+    multiple=True,
+    type=click.Choice(["sklearn", "xgboost", "lightgbm"]),
+    help="Frameworks to skip.",
+)
+
+
+def _budget(
+    primary_metric: str | None,
+    timeout_minutes: float | None,
+    max_trials: int | None,
+    experiment_name: str | None,
+    seed: int,
+) -> dict[str, Any]:
+    """The options every task shares; an unset metric keeps the API's default for the task."""
+    out: dict[str, Any] = {
+        "timeout_minutes": timeout_minutes,
+        "max_trials": max_trials,
+        "experiment_name": experiment_name,
+        "seed": seed,
+    }
+    if primary_metric:
+        out["primary_metric"] = primary_metric
+    return out
+
+
 def _report(summary: Any) -> None:
     best = summary.best_trial
     click.echo(f"experiment: {summary.experiment.name} ({summary.experiment.experiment_id})")
@@ -56,12 +83,7 @@ def automl_group() -> None:
 @automl_group.command("classify")
 @_common
 @click.option("--pos-label", default=None, help="Positive class of a binary target.")
-@click.option(
-    "--exclude-frameworks",
-    multiple=True,
-    type=click.Choice(["sklearn", "xgboost", "lightgbm"]),
-    help="Frameworks to skip.",
-)
+@_exclude_frameworks
 def classify_cmd(
     data: str,
     target: str,
@@ -80,25 +102,16 @@ def classify_cmd(
         automl.classify(
             data,
             target_col=target,
-            primary_metric=primary_metric or "f1",
-            timeout_minutes=timeout_minutes,
-            max_trials=max_trials,
-            experiment_name=experiment_name,
-            seed=seed,
             pos_label=pos_label,
             exclude_frameworks=list(exclude_frameworks) or None,
+            **_budget(primary_metric, timeout_minutes, max_trials, experiment_name, seed),
         )
     )
 
 
 @automl_group.command("regress")
 @_common
-@click.option(
-    "--exclude-frameworks",
-    multiple=True,
-    type=click.Choice(["sklearn", "xgboost", "lightgbm"]),
-    help="Frameworks to skip.",
-)
+@_exclude_frameworks
 def regress_cmd(
     data: str,
     target: str,
@@ -116,12 +129,8 @@ def regress_cmd(
         automl.regress(
             data,
             target_col=target,
-            primary_metric=primary_metric or "r2",
-            timeout_minutes=timeout_minutes,
-            max_trials=max_trials,
-            experiment_name=experiment_name,
-            seed=seed,
             exclude_frameworks=list(exclude_frameworks) or None,
+            **_budget(primary_metric, timeout_minutes, max_trials, experiment_name, seed),
         )
     )
 
@@ -155,14 +164,10 @@ def forecast_cmd(
             data,
             target_col=target,
             time_col=time_col,
-            primary_metric=primary_metric or "smape",
             frequency=frequency,
             horizon=horizon,
             identity_col=list(identity_col) or None,
             output_database=output_database,
-            timeout_minutes=timeout_minutes,
-            max_trials=max_trials,
-            experiment_name=experiment_name,
-            seed=seed,
+            **_budget(primary_metric, timeout_minutes, max_trials, experiment_name, seed),
         )
     )
