@@ -40,6 +40,7 @@ _FLUENT = (
     "log_param",
     "log_params",
     "log_text",
+    "register_model",
     "search_experiments",
     "search_runs",
     "set_experiment",
@@ -56,7 +57,6 @@ _ATTRS.update(
     {
         "MlflowClient": "modelyard.client",
         "Client": "modelyard.client",
-        "register_model": "modelyard.client._registry",
         "MlflowException": "modelyard.errors",
         "ModelyardError": "modelyard.errors",
     }

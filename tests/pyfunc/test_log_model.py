@@ -12,7 +12,7 @@ import modelyard.pyfunc
 import modelyard.sklearn
 import modelyard.xgboost
 from modelyard.client import fluent
-from modelyard.client._model_uris import download_model, parse_models_uri, resolve_model_uri
+from modelyard.client.model_uris import download_model, parse_models_uri, resolve_model_uri
 from modelyard.errors import InvalidParameterValue, ResourceDoesNotExist
 
 

@@ -402,7 +402,7 @@ def test_real_mlflow_client(tmp_path: Path) -> None:
 
 # ---------------------------------------------------------------- register_model, both modes
 def _register_flow(client) -> None:  # type: ignore[no-untyped-def]
-    from modelyard.client._registry import register_model
+    from modelyard.client.fluent import register_model
 
     exp = client.create_experiment(f"reg-{uuid.uuid4().hex[:6]}")
     run = client.create_run(exp)

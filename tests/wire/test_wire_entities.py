@@ -10,6 +10,7 @@ from modelyard.entities import (
     Dataset,
     DatasetInput,
     Experiment,
+    FileInfo,
     InputTag,
     LoggedModel,
     LoggedModelOutput,
@@ -21,7 +22,6 @@ from modelyard.entities import (
     RunInfo,
     RunOutputs,
 )
-from modelyard.store.artifacts.base import FileInfo
 from modelyard.wire import (
     dumps,
     experiment_from_json,

@@ -11,12 +11,14 @@ from typing import Any
 __all__ = ["DatetimeFeatures", "FrequencyEncoder", "TextFeatures"]
 
 
-def _bases() -> tuple[type, type]:
+def _bases() -> tuple[Any, Any]:
     from sklearn.base import BaseEstimator, TransformerMixin
 
     return BaseEstimator, TransformerMixin
 
 
+_BaseEstimator: Any
+_TransformerMixin: Any
 _BaseEstimator, _TransformerMixin = _bases()
 
 _DATE_PARTS = ("year", "month", "day", "dayofweek", "dayofyear", "hour")

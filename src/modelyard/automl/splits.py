@@ -29,7 +29,7 @@ def split_data(
     data = df[df[target_col].notna()]
     if split_col is not None:
         labels = data[split_col].astype(str).str.lower()
-        return tuple(data[labels == name] for name in ("train", "validate", "test"))  # type: ignore[return-value]
+        return tuple(data[labels == name] for name in ("train", "validate", "test"))
     n = len(data)
     n_val = max(1, int(round(n * fractions[1])))
     n_test = max(1, int(round(n * fractions[2])))

@@ -128,5 +128,5 @@ def show(run_id: str, as_json: bool, tracking_uri: str | None) -> None:
     for section in ("params", "metrics", "tags"):
         values = doc[section]
         click.echo(f"\n{section}:")
-        for k in sorted(values):  # type: ignore[union-attr]
+        for k in sorted(values):
             click.echo(f"  {k} = {values[k]}")  # type: ignore[index]

@@ -36,7 +36,9 @@ from modelyard.services.tracking import TrackingService
 from modelyard.utils.time import now_ms
 
 if TYPE_CHECKING:
-    from modelyard.store.artifacts.base import ArtifactRepository, FileInfo
+    from modelyard.entities import FileInfo
+    from modelyard.services.registry import RegistryService
+    from modelyard.store.artifacts.base import ArtifactRepository
 
 __all__ = ["MlflowClient"]
 
@@ -69,7 +71,7 @@ class MlflowClient(RegistryClientMixin):
         else:
             self.registry_uri = get_registry_uri()
         self._tracking_service: TrackingService | None = None
-        self._registry_service: Any = None
+        self._registry_service: RegistryService | None = None
         self._run_repos: dict[str, ArtifactRepository] = {}
         self._async_logger: AsyncLogger | None = None
 
@@ -83,7 +85,7 @@ class MlflowClient(RegistryClientMixin):
         return self._tracking_service
 
     @property
-    def _registry(self) -> Any:
+    def _registry(self) -> RegistryService:
         if self._registry_service is None:
             from modelyard.services.registry import RegistryService
 

@@ -10,7 +10,7 @@ from modelyard.client._context import get_registry_uri, get_tracking_uri
 
 if TYPE_CHECKING:
     from modelyard.client._client import MlflowClient
-    from modelyard.entities import Run
+    from modelyard.client.fluent import ActiveRun
 
 __all__ = ["RunState", "state"]
 
@@ -24,7 +24,7 @@ class RunState:
         self._lock = threading.Lock()
 
     @property
-    def stack(self) -> list[Run]:
+    def stack(self) -> list[ActiveRun]:
         stack = getattr(self._local, "stack", None)
         if stack is None:
             stack = []

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from modelyard.client import _context
+from modelyard.client._register import register_model
 from modelyard.client._run_state import state
 from modelyard.entities import (
     Experiment,
@@ -30,7 +31,7 @@ from modelyard.utils.time import now_ms
 if TYPE_CHECKING:
     import pandas as pd
 
-    from modelyard.store.artifacts.base import FileInfo
+    from modelyard.entities import FileInfo
 
 __all__ = [
     "ActiveRun",
@@ -59,6 +60,7 @@ __all__ = [
     "log_param",
     "log_params",
     "log_text",
+    "register_model",
     "search_experiments",
     "search_runs",
     "set_experiment",
@@ -102,9 +104,9 @@ def set_experiment(
     if experiment_id is not None:
         experiment = client.get_experiment(str(experiment_id))
     else:
-        found = client.get_experiment_by_name(experiment_name)  # type: ignore[arg-type]
+        found = client.get_experiment_by_name(experiment_name)
         if found is None:
-            new_id = client.create_experiment(experiment_name)  # type: ignore[arg-type]
+            new_id = client.create_experiment(experiment_name)
             found = client.get_experiment(new_id)
         experiment = found
     if experiment.lifecycle_stage != "active":
@@ -184,7 +186,7 @@ class ActiveRun(Run):
     def __enter__(self) -> ActiveRun:
         return self
 
-    def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> bool:
+    def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
         if exc_type is None:
             status = RunStatus.FINISHED
         elif issubclass(exc_type, KeyboardInterrupt):
@@ -193,7 +195,6 @@ class ActiveRun(Run):
             status = RunStatus.FAILED
         if any(r.info.run_id == self.info.run_id for r in state.stack):
             end_run(status)
-        return False
 
 
 def _default_tags() -> dict[str, str]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import tempfile
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -116,11 +116,14 @@ def run_tracking(df: pd.DataFrame, seed: int = 42, echo: Any = print) -> Trackin
                     f"  {model_name:20} accuracy={metrics['accuracy']:.4f} "
                     f"f1={metrics['f1_score']:.4f}  run {run.info.run_id}"
                 )
-    runs = mlflow.search_runs(
-        experiment_ids=[experiment.experiment_id],
-        filter_string="metrics.accuracy > 0.5",
-        order_by=["metrics.f1_score DESC"],
-        max_results=10,
+    runs = cast(
+        "pd.DataFrame",
+        mlflow.search_runs(
+            experiment_ids=[experiment.experiment_id],
+            filter_string="metrics.accuracy > 0.5",
+            order_by=["metrics.f1_score DESC"],
+            max_results=10,
+        ),
     )
     return TrackingResult(
         experiment.experiment_id, runs, runs.iloc[0]["run_id"], X_test, y_test, X_val, y_val

@@ -1,5 +1,6 @@
 """Plain data classes shared by every layer (no I/O, no SQL, no HTTP)."""
 
+from modelyard.entities._artifacts import FileInfo
 from modelyard.entities._models import (
     LoggedModel,
     LoggedModelStatus,
@@ -37,6 +38,7 @@ __all__ = [
     "DatasetInput",
     "Experiment",
     "ExperimentTag",
+    "FileInfo",
     "InputTag",
     "LifecycleStage",
     "LoggedModel",

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from modelyard.entities._tracking import Metric
+from modelyard.errors import InvalidParameterValue
 
 __all__ = [
     "LoggedModel",
@@ -28,8 +29,6 @@ class LoggedModelStatus:
 
     @classmethod
     def coerce(cls, value: int | str) -> str:
-        from modelyard.errors import InvalidParameterValue
-
         if isinstance(value, int) or (isinstance(value, str) and value.isdigit()):
             for name, number in cls._NUMBERS.items():
                 if number == int(value):
@@ -72,8 +71,6 @@ class Stage:
 
     @classmethod
     def canonical(cls, stage: str) -> str:
-        from modelyard.errors import InvalidParameterValue
-
         for s in cls.ALL:
             if isinstance(stage, str) and stage.strip().lower() == s.lower():
                 return s

@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from enum import IntEnum
 from typing import Any
 
+from modelyard.errors import InvalidParameterValue
+
 __all__ = [
     "Dataset",
     "DatasetInput",
@@ -61,8 +63,6 @@ class ViewType(IntEnum):
     @classmethod
     def coerce(cls, value: Any) -> ViewType:
         """Accept an enum, a number or a name ("ACTIVE_ONLY", "all", ...)."""
-        from modelyard.errors import InvalidParameterValue
-
         if value is None:
             return cls.ACTIVE_ONLY
         try:
@@ -104,8 +104,6 @@ class RunStatus:
     @classmethod
     def coerce(cls, value: int | str) -> str:
         """Canonical status name from a name (any case) or an enum number."""
-        from modelyard.errors import InvalidParameterValue
-
         if isinstance(value, int) or (isinstance(value, str) and value.isdigit()):
             name = cls._NAMES.get(int(value))
         else:

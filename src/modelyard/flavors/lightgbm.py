@@ -13,10 +13,10 @@ from pathlib import Path
 from typing import Any
 
 from modelyard.errors import InvalidParameterValue
-from modelyard.flavors._base import add_code_to_path, local_model_dir, pyfunc_block, save_model_dir
 from modelyard.flavors._classes import qualified_name
 from modelyard.flavors._serialization import SKOPS as SERIALIZATION_FORMAT_SKOPS
 from modelyard.flavors._serialization import dump_estimator, load_estimator, trusted_for_load
+from modelyard.flavors.base import add_code_to_path, local_model_dir, pyfunc_block, save_model_dir
 from modelyard.models.environment import default_requirements
 from modelyard.models.mlmodel import Model, ModelInfo
 from modelyard.models.signature import ModelSignature
@@ -151,6 +151,6 @@ def load_pyfunc(model_dir: Path, mlmodel: Model, **kwargs: Any) -> _LGBPyfunc:
 
 def log_model(lgb_model: Any, artifact_path: str | None = None, **kwargs: Any) -> ModelInfo:
     """Log a LightGBM model as an MLflow 3 logged model."""
-    from modelyard.flavors._log_model import log_model as _log
+    from modelyard.flavors.model_logging import log_model as _log
 
     return _log(save_model, lgb_model, artifact_path, **kwargs)

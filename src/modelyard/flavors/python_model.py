@@ -19,11 +19,11 @@ from pathlib import Path
 from typing import Any
 
 from modelyard.errors import InvalidParameterValue
-from modelyard.flavors._base import pyfunc_block, save_model_dir
+from modelyard.flavors.base import pyfunc_block, save_model_dir
 from modelyard.models.environment import default_requirements
 from modelyard.models.mlmodel import PYFUNC_FLAVOR, Model
+from modelyard.models.python_model import PythonModel, PythonModelContext
 from modelyard.models.signature import ModelSignature
-from modelyard.pyfunc.model import PythonModel, PythonModelContext
 
 __all__ = ["FLAVOR_NAME", "LOADER_MODULE", "load_pyfunc", "save_model"]
 
@@ -46,7 +46,7 @@ class _FunctionModel(PythonModel):
 
 
 def _copy_artifacts(artifacts: dict[str, str], target: Path) -> dict[str, dict[str, str]]:
-    from modelyard.client._model_uris import download_model
+    from modelyard.client.model_uris import download_model
 
     saved: dict[str, dict[str, str]] = {}
     for name, uri in artifacts.items():

@@ -20,7 +20,6 @@ from pathlib import Path
 from typing import Any
 
 from modelyard.errors import InvalidParameterValue
-from modelyard.flavors._base import add_code_to_path, local_model_dir, pyfunc_block, save_model_dir
 from modelyard.flavors._serialization import (
     CLOUDPICKLE,
     PICKLE,
@@ -30,6 +29,7 @@ from modelyard.flavors._serialization import (
     load_estimator,
     trusted_for_load,
 )
+from modelyard.flavors.base import add_code_to_path, local_model_dir, pyfunc_block, save_model_dir
 from modelyard.models.environment import default_requirements
 from modelyard.models.mlmodel import Model, ModelInfo
 from modelyard.models.signature import ModelSignature
@@ -191,7 +191,7 @@ def load_pyfunc(model_dir: Path, mlmodel: Model, **kwargs: Any) -> _SklearnPyfun
 
 
 def log_model(sk_model: Any, artifact_path: str | None = None, **kwargs: Any) -> ModelInfo:
-    """Log a scikit-learn model as an MLflow 3 logged model (see ``modelyard.flavors._log_model``)."""
-    from modelyard.flavors._log_model import log_model as _log
+    """Log a scikit-learn model as an MLflow 3 logged model (see ``modelyard.flavors.model_logging``)."""
+    from modelyard.flavors.model_logging import log_model as _log
 
     return _log(save_model, sk_model, artifact_path, **kwargs)

@@ -11,8 +11,8 @@ from pathlib import Path
 from typing import Any
 
 from modelyard.errors import InvalidParameterValue
-from modelyard.flavors._base import local_model_dir, pyfunc_block, save_model_dir
 from modelyard.flavors._classes import class_from_name, qualified_name
+from modelyard.flavors.base import local_model_dir, pyfunc_block, save_model_dir
 from modelyard.models.environment import default_requirements
 from modelyard.models.mlmodel import Model, ModelInfo
 from modelyard.models.signature import ModelSignature
@@ -113,6 +113,6 @@ def load_pyfunc(model_dir: Path, mlmodel: Model, **_kwargs: Any) -> _XGBPyfunc:
 
 def log_model(xgb_model: Any, artifact_path: str | None = None, **kwargs: Any) -> ModelInfo:
     """Log an XGBoost model as an MLflow 3 logged model."""
-    from modelyard.flavors._log_model import log_model as _log
+    from modelyard.flavors.model_logging import log_model as _log
 
     return _log(save_model, xgb_model, artifact_path, **kwargs)

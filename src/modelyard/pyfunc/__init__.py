@@ -1,6 +1,6 @@
 """The generic model interface: load any saved model and call ``predict``.
 
-``load_model`` accepts every model URI (see ``modelyard.client._model_uris``) and models saved
+``load_model`` accepts every model URI (see ``modelyard.client.model_uris``) and models saved
 by MLflow (their ``mlflow.*`` loader modules map to modelyard's flavors). ``save_model`` and
 ``log_model`` write custom Python models. Loading pickled models runs their author's code.
 """
@@ -8,12 +8,17 @@ by MLflow (their ``mlflow.*`` loader modules map to modelyard's flavors). ``save
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from typing import Any
 
+from modelyard.client.model_uris import download_model
+from modelyard.errors import InvalidParameterValue, ResourceDoesNotExist
+from modelyard.flavors.model_logging import log_model as log_with_flavor
+from modelyard.flavors.python_model import save_model as save_python_model
 from modelyard.models.mlmodel import Model, ModelInfo
+from modelyard.models.python_model import PythonModel, PythonModelContext
 from modelyard.pyfunc._load import load_model
 from modelyard.pyfunc._model import PyFuncModel
-from modelyard.pyfunc.model import PythonModel, PythonModelContext
 
 __all__ = [
     "FLAVOR_NAME",
@@ -47,9 +52,7 @@ def save_model(path: str | os.PathLike[str], python_model: Any = None, **kwargs:
     ``input_example``, ``pip_requirements``, ``extra_pip_requirements``, ``model_config``,
     ``metadata``.
     """
-    from modelyard.flavors.python_model import save_model as _save
-
-    return _save(path, python_model, **kwargs)
+    return save_python_model(path, python_model, **kwargs)
 
 
 def _save_for_log(python_model: Any, path: str, **kwargs: Any) -> Model:
@@ -61,18 +64,11 @@ def log_model(
 ) -> ModelInfo:
     """Log a custom model as an MLflow 3 logged model; returns its :class:`ModelInfo`
     (``model_uri`` is ``models:/<model_id>``)."""
-    from modelyard.flavors._log_model import log_model as _log
-
-    return _log(_save_for_log, python_model, artifact_path, **kwargs)
+    return log_with_flavor(_save_for_log, python_model, artifact_path, **kwargs)
 
 
 def get_model_dependencies(model_uri: str, format: str = "pip") -> str:
     """Local path of the model's ``requirements.txt`` (``format="pip"``) or ``conda.yaml``."""
-    from pathlib import Path
-
-    from modelyard.client._model_uris import download_model
-    from modelyard.errors import InvalidParameterValue, ResourceDoesNotExist
-
     if format not in ("pip", "conda"):
         raise InvalidParameterValue("Field 'format' must be 'pip' or 'conda'")
     name = "requirements.txt" if format == "pip" else "conda.yaml"

@@ -6,7 +6,10 @@ import os
 from pathlib import Path
 from typing import Any
 
+from modelyard.client.model_uris import download_model
 from modelyard.errors import InvalidParameterValue
+from modelyard.flavors.base import add_code_to_path
+from modelyard.flavors.loaders import flavor_module_for
 from modelyard.models.mlmodel import PYFUNC_FLAVOR, Model
 from modelyard.pyfunc._model import PyFuncModel
 
@@ -26,10 +29,6 @@ def load_model(
     Loading a pickled model (sklearn ``cloudpickle``/``pickle`` formats, custom Python models)
     runs code chosen by the model's author: load only models you trust.
     """
-    from modelyard.client._model_uris import download_model
-    from modelyard.flavors._base import add_code_to_path
-    from modelyard.flavors.loaders import flavor_module_for
-
     model_dir = Path(download_model(os.fspath(model_uri), dst_path=dst_path))
     mlmodel = Model.load(model_dir)
     conf = mlmodel.flavors.get(PYFUNC_FLAVOR)

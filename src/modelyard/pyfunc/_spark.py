@@ -59,7 +59,7 @@ def spark_udf(
     from pyspark.sql.functions import pandas_udf
     from pyspark.sql.types import DataType, _parse_datatype_string
 
-    from modelyard.client._model_uris import download_model
+    from modelyard.client.model_uris import download_model
     from modelyard.errors import InvalidParameterValue
 
     if env_manager not in (None, "local"):

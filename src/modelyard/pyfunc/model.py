@@ -1,49 +1,10 @@
-"""Custom Python models: subclass :class:`PythonModel` and implement ``predict``.
+"""Custom Python models (MLflow's ``mlflow.pyfunc.model``): :class:`PythonModel` and its context.
 
-This module path is part of the pickle of every custom model (the base class is pickled by
-reference), so it stays stable.
+The classes live in :mod:`modelyard.models.python_model` (the model format layer, so that flavors
+can use them without importing ``pyfunc``); this module keeps the import path that models pickled
+by earlier modelyard releases refer to.
 """
 
-from __future__ import annotations
-
-from types import SimpleNamespace
-from typing import Any
+from modelyard.models.python_model import PythonModel, PythonModelContext
 
 __all__ = ["PythonModel", "PythonModelContext"]
-
-
-class PythonModelContext:
-    """What a custom model gets at load time: its artifacts (name → local path) and its
-    ``model_config``."""
-
-    def __init__(
-        self, artifacts: dict[str, str], model_config: dict[str, Any] | None = None
-    ) -> None:
-        self._artifacts = dict(artifacts)
-        self._model_config = dict(model_config or {})
-
-    @property
-    def artifacts(self) -> dict[str, str]:
-        return self._artifacts
-
-    @property
-    def model_config(self) -> dict[str, Any]:
-        return self._model_config
-
-
-class PythonModel:
-    """Base class of custom models saved with ``modelyard.pyfunc.save_model(python_model=...)``."""
-
-    def load_context(self, context: PythonModelContext) -> None:
-        """Called once after loading; read artifacts from ``context.artifacts`` here."""
-
-    def predict(
-        self, context: PythonModelContext, model_input: Any, params: dict[str, Any] | None = None
-    ) -> Any:
-        raise NotImplementedError("PythonModel subclasses must implement predict()")
-
-    @property
-    def predict_type_hints(self) -> SimpleNamespace:
-        """Read by MLflow's pyfunc wrapper when MLflow loads this model (it converts inputs by
-        type hints); modelyard models declare none, so inputs reach ``predict`` unchanged."""
-        return SimpleNamespace(input=None, output=None)

@@ -241,7 +241,7 @@ class Dispatcher:
             args = WireArgs.from_json(parse_json_body(body))
         call = Call(request, args, params, self.ctx)
         if self._is_async[ep.handler]:
-            return _to_response(await ep.handler(call))  # type: ignore[misc]
+            return _to_response(await ep.handler(call))
         # The handler and the JSON encoding of its answer both run in the worker thread, so a
         # large search result never blocks the event loop.
         return await run_in_threadpool(_call_sync, ep.handler, call)

@@ -41,7 +41,7 @@ from urllib.parse import unquote, unquote_plus, urlsplit
 
 from modelyard.entities import ModelVersion, PagedList, RegisteredModel, Stage, StageTransition
 from modelyard.errors import InvalidParameterValue, ResourceDoesNotExist
-from modelyard.services._validation import check_key, check_run_id
+from modelyard.services.validation import check_key, check_run_id
 from modelyard.store.registry.base import RegistryStore
 from modelyard.store.tracking.base import TrackingStore
 
@@ -560,7 +560,7 @@ class RegistryService(RegistryStore):
             return
         raise _invalid_source(source, "run_id")
 
-    def _logged_model(self, model_id: str, source: str):  # type: ignore[no-untyped-def]
+    def _logged_model(self, model_id: str, source: str):
         assert self.tracking is not None
         try:
             return self.tracking.get_logged_model(model_id)

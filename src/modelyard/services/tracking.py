@@ -26,7 +26,7 @@ from modelyard.entities import (
     ViewType,
 )
 from modelyard.errors import InvalidParameterValue
-from modelyard.services._validation import (
+from modelyard.services.validation import (
     MAX_EXPERIMENT_TAG_VALUE_LENGTH,
     MAX_PARAM_VALUE_LENGTH,
     MAX_TAG_VALUE_LENGTH,
@@ -192,17 +192,17 @@ class TrackingService(TrackingStore):
         seen: dict[str, str] = {}
         for p in params:
             check_key(p.key, "param")
-            value = truncate(p.value, MAX_PARAM_VALUE_LENGTH)
+            param_value = truncate(p.value, MAX_PARAM_VALUE_LENGTH)
             if p.key in seen:
-                if seen[p.key] != value:
+                if seen[p.key] != param_value:
                     raise InvalidParameterValue(
                         f"Duplicate parameter keys have been submitted: ['{p.key}'] with "
                         "different values. Please ensure the request contains only one value "
                         "per param key (field 'params')."
                     )
                 continue
-            seen[p.key] = value
-            clean_params.append(Param(p.key, value))
+            seen[p.key] = param_value
+            clean_params.append(Param(p.key, param_value))
         self.store.log_batch(run_id, clean_metrics, clean_params, _clean_tags(tags))
 
     def delete_tag(self, run_id: str, key: str) -> None:

@@ -53,7 +53,7 @@ def run_uvicorn(
 def tracking_env() -> dict[str, str]:
     """The tracking/registry URIs of this process, for worker processes (which do not inherit
     ``set_tracking_uri``); a relative SQLite path is made absolute."""
-    from modelyard.client._context import get_registry_uri, get_tracking_uri
+    from modelyard.client.fluent import get_registry_uri, get_tracking_uri
 
     def absolute(uri: str) -> str:
         if uri.startswith("sqlite:///") and not uri.startswith("sqlite:////"):

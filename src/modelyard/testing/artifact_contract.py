@@ -20,8 +20,9 @@ from pathlib import Path
 
 import pytest
 
+from modelyard.entities import FileInfo
 from modelyard.errors import InvalidParameterValue, PermissionDenied, ResourceDoesNotExist
-from modelyard.store.artifacts.base import ArtifactRepository, FileInfo
+from modelyard.store.artifacts.base import ArtifactRepository
 
 __all__ = ["HOSTILE_PATHS", "ArtifactRepositoryContract", "GeneratedStream"]
 
@@ -54,7 +55,7 @@ class GeneratedStream(io.RawIOBase):
     def readable(self) -> bool:
         return True
 
-    def readinto(self, buffer) -> int:  # type: ignore[override]
+    def readinto(self, buffer) -> int:
         n = min(len(buffer), len(self._block), self._left)
         if n <= 0:
             return 0

@@ -61,11 +61,20 @@ class ServerProcess:
             "--workers",
             str(self.workers),
         ]
-        log = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL
         env = {k: v for k, v in os.environ.items() if not k.startswith("MODELYARD_SERVER")}
-        self.proc = subprocess.Popen(cmd, stdout=log, stderr=log, env=env, start_new_session=True)
-        if log is not subprocess.DEVNULL:
-            log.close()
+        if self.log_path:
+            with open(self.log_path, "ab") as log:
+                self.proc = subprocess.Popen(
+                    cmd, stdout=log, stderr=log, env=env, start_new_session=True
+                )
+        else:
+            self.proc = subprocess.Popen(
+                cmd,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                env=env,
+                start_new_session=True,
+            )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:

@@ -15,6 +15,7 @@ from modelyard.entities import (
     Dataset,
     DatasetInput,
     Experiment,
+    FileInfo,
     InputTag,
     LoggedModel,
     LoggedModelInput,
@@ -30,7 +31,6 @@ from modelyard.entities import (
     RunStatus,
     RunTag,
 )
-from modelyard.store.artifacts.base import FileInfo
 from modelyard.wire._json import double_to_json
 from modelyard.wire.request import WireArgs
 
@@ -131,7 +131,7 @@ def metrics_from_json(items: list[WireArgs], run_id: str | None = None) -> list[
         d = item._data
         if d.keys() <= plain:
             key = d.get("key")
-            value = d.get("value")
+            value: Any = d.get("value")
             ts = d.get("timestamp")
             step = d.get("step", 0)
             if (

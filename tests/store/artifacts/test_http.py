@@ -18,6 +18,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from modelyard.entities import FileInfo
 from modelyard.errors import (
     InvalidParameterValue,
     ModelyardError,
@@ -25,7 +26,6 @@ from modelyard.errors import (
     ResourceDoesNotExist,
     TemporarilyUnavailable,
 )
-from modelyard.store.artifacts.base import FileInfo
 from modelyard.store.artifacts.http import MlflowArtifactsRepository, parse_proxy_uri
 from modelyard.testing.artifact_contract import ArtifactRepositoryContract
 

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from modelyard.entities import FileInfo
 from modelyard.errors import InvalidParameterValue, PermissionDenied
-from modelyard.store.artifacts.base import FileInfo
 from modelyard.store.artifacts.local import LocalArtifactRepository, local_path_from_uri
 from modelyard.testing.artifact_contract import ArtifactRepositoryContract
 

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from modelyard.entities import FileInfo
 from modelyard.errors import InvalidParameterValue
-from modelyard.store.artifacts.base import FileInfo
 from modelyard.store.artifacts.s3 import (
     MULTIPART_THRESHOLD,
     S3ArtifactRepository,

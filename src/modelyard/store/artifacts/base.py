@@ -9,17 +9,11 @@ paths, no backslashes, no NUL, no percent-encoded escapes. Implementations: loca
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from dataclasses import dataclass
 from typing import BinaryIO
 
-__all__ = ["ArtifactRepository", "FileInfo"]
+from modelyard.entities import FileInfo
 
-
-@dataclass(frozen=True)
-class FileInfo:
-    path: str  # relative to the repository root (or the listed dir, see list_artifacts)
-    is_dir: bool
-    file_size: int | None = None
+__all__ = ["ArtifactRepository"]
 
 
 class ArtifactRepository(ABC):

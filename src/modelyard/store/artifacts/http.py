@@ -36,6 +36,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
 from urllib.parse import quote, unquote, urlsplit
 
+from modelyard.entities import FileInfo
 from modelyard.errors import (
     BadRequest,
     InvalidParameterValue,
@@ -55,7 +56,7 @@ from modelyard.store.artifacts._localfs import (
     iter_local_files,
     new_download_dir,
 )
-from modelyard.store.artifacts.base import ArtifactRepository, FileInfo
+from modelyard.store.artifacts.base import ArtifactRepository
 from modelyard.store.artifacts.paths import join_relative, safe_relative_path
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -482,7 +483,7 @@ class MlflowArtifactsRepository(ArtifactRepository):
         if not rel and not self.root:
             raise ResourceDoesNotExist(f"Artifact '' is not a file in {self.artifact_uri}")
         response = self._send("GET", self._url(rel), f"Download of {rel!r}", stream=True)
-        return io.BufferedReader(_ResponseReader(response), CHUNK_SIZE)  # type: ignore[return-value]
+        return io.BufferedReader(_ResponseReader(response), CHUNK_SIZE)
 
     # -- delete --------------------------------------------------------------------------
 

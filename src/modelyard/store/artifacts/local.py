@@ -15,6 +15,7 @@ from typing import BinaryIO
 from urllib.parse import urlsplit
 from urllib.request import url2pathname
 
+from modelyard.entities import FileInfo
 from modelyard.errors import InvalidParameterValue, ModelyardError, ResourceDoesNotExist
 from modelyard.store.artifacts._localfs import (
     TMP_PREFIX,
@@ -24,7 +25,7 @@ from modelyard.store.artifacts._localfs import (
     new_download_dir,
     remove_tree_or_file,
 )
-from modelyard.store.artifacts.base import ArtifactRepository, FileInfo
+from modelyard.store.artifacts.base import ArtifactRepository
 from modelyard.store.artifacts.paths import join_relative, resolve_inside, safe_relative_path
 
 __all__ = ["LocalArtifactRepository", "local_path_from_uri"]

@@ -21,13 +21,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
 from urllib.parse import urlsplit
 
+from modelyard.entities import FileInfo
 from modelyard.errors import InvalidParameterValue, ResourceDoesNotExist
 from modelyard.store.artifacts._localfs import (
     TMP_PREFIX,
     iter_local_files,
     new_download_dir,
 )
-from modelyard.store.artifacts.base import ArtifactRepository, FileInfo
+from modelyard.store.artifacts.base import ArtifactRepository
 from modelyard.store.artifacts.paths import join_relative, safe_relative_path
 
 if TYPE_CHECKING:  # pragma: no cover

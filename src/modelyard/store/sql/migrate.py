@@ -37,7 +37,7 @@ _checked: set[str] = set()
 _checked_lock = threading.Lock()
 
 
-def _config():  # type: ignore[no-untyped-def]
+def _config():
     from alembic.config import Config
 
     cfg = Config()

@@ -85,7 +85,7 @@ def _entry_point(scheme: str) -> Callable[..., TrackingStore] | None:
 
     for ep in entry_points(group=ENTRY_POINT_GROUP):
         if ep.name.lower() == scheme:
-            return ep.load()  # type: ignore[no-any-return]
+            return ep.load()
     return None
 
 
@@ -105,12 +105,12 @@ def _build(uri: str, scheme: str, artifact_root: str | None) -> TrackingStore:
     if scheme in _SQL_SCHEMES and _SCHEMES[scheme] == _SQL:
         from modelyard.settings import default_artifact_root
 
-        return target(uri, artifact_root or default_artifact_root(uri))  # type: ignore[no-any-return]
+        return target(uri, artifact_root or default_artifact_root(uri))
     if scheme in ("http", "https") and _SCHEMES[scheme] == _REST:
-        return target(uri)  # type: ignore[no-any-return]
+        return target(uri)
     if artifact_root is None:
-        return target(uri)  # type: ignore[no-any-return]
-    return target(uri, artifact_root)  # type: ignore[no-any-return]
+        return target(uri)
+    return target(uri, artifact_root)
 
 
 def get_tracking_store(uri: str, artifact_root: str | None = None) -> TrackingStore:

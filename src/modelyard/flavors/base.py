@@ -171,6 +171,6 @@ def add_code_to_path(model_dir: Path, model: Model) -> None:
 
 def local_model_dir(model_uri: str | os.PathLike[str], dst_path: str | None = None) -> Path:
     """A local directory holding the model at ``model_uri`` (downloaded when remote)."""
-    from modelyard.client._model_uris import download_model
+    from modelyard.client.model_uris import download_model
 
     return Path(download_model(str(model_uri), dst_path=dst_path))

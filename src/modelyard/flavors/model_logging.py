@@ -39,7 +39,6 @@ def log_model(
 ) -> ModelInfo:
     """Log ``model`` with the flavor function ``save_model(model, path, mlmodel=..., ...)``."""
     from modelyard.client import fluent
-    from modelyard.client._registry import register_model
     from modelyard.entities import LoggedModelOutput, LoggedModelStatus
 
     if name is not None and artifact_path is not None and name != artifact_path:
@@ -82,7 +81,9 @@ def log_model(
     client.finalize_logged_model(logged.model_id, LoggedModelStatus.READY)
     version: int | None = None
     if registered_model_name:
-        mv = register_model(f"models:/{logged.model_id}", registered_model_name, client=client)
+        mv = fluent.register_model(
+            f"models:/{logged.model_id}", registered_model_name, client=client
+        )
         version = int(mv.version)
     return ModelInfo(
         artifact_path=model_name,
