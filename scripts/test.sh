@@ -7,4 +7,6 @@ bash scripts/install.sh all,dev
 bash scripts/install-mlflow.sh
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
+.venv/bin/lint-imports --no-cache   # the layer contract (pyproject.toml [tool.importlinter])
+.venv/bin/mypy                      # types (pyproject.toml [tool.mypy])
 .venv/bin/python -m pytest -n 2 --dist loadfile -q -p no:cacheprovider "$@"

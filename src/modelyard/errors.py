@@ -2,7 +2,7 @@
 
 Every error a user can cause or meet is a :class:`ModelyardError`. Each class carries the MLflow
 ``error_code`` name that the wire protocol uses; the HTTP status for a code lives in exactly one
-place, :data:`HTTP_STATUS_BY_CODE`, which only the server's error handler reads.
+place, :mod:`modelyard.wire.errors`, which every server and HTTP client of the package uses.
 
 ::
 
@@ -27,7 +27,6 @@ were written for MLflow keeps working after ``import modelyard as mlflow``.
 from __future__ import annotations
 
 __all__ = [
-    "HTTP_STATUS_BY_CODE",
     "BadRequest",
     "EndpointNotFound",
     "InvalidParameterValue",
@@ -63,9 +62,6 @@ class ModelyardError(Exception):
     def get_error_code(self) -> str:
         """MLflow-compatible accessor."""
         return self.error_code
-
-    def get_http_status_code(self) -> int:
-        return HTTP_STATUS_BY_CODE.get(self.error_code, 500)
 
     def to_dict(self) -> dict[str, str]:
         return {"error_code": self.error_code, "message": self.message}
@@ -120,34 +116,6 @@ class RemoteError(ModelyardError):
 
 
 MlflowException = ModelyardError
-
-#: HTTP status for each MLflow error code (MLflow 3.17.2 mapping, see the compat spec §1.7).
-#: Deliberate difference: INVALID_STATE is answered with 400 here, because a 5xx makes the
-#: MLflow client retry for minutes before failing.
-HTTP_STATUS_BY_CODE: dict[str, int] = {
-    "INVALID_PARAMETER_VALUE": 400,
-    "BAD_REQUEST": 400,
-    "RESOURCE_ALREADY_EXISTS": 400,
-    "INVALID_STATE": 400,
-    "MALFORMED_REQUEST": 400,
-    "UNAUTHENTICATED": 401,
-    "CUSTOMER_UNAUTHORIZED": 401,
-    "PERMISSION_DENIED": 403,
-    "RESOURCE_DOES_NOT_EXIST": 404,
-    "NOT_FOUND": 404,
-    "ENDPOINT_NOT_FOUND": 404,
-    "ALREADY_EXISTS": 409,
-    "RESOURCE_CONFLICT": 409,
-    "ABORTED": 409,
-    "REQUEST_LIMIT_EXCEEDED": 429,
-    "RESOURCE_EXHAUSTED": 429,
-    "CANCELLED": 499,
-    "INTERNAL_ERROR": 500,
-    "DATA_LOSS": 500,
-    "NOT_IMPLEMENTED": 501,
-    "TEMPORARILY_UNAVAILABLE": 503,
-    "DEADLINE_EXCEEDED": 504,
-}
 
 _CLASS_BY_CODE: dict[str, type[ModelyardError]] = {
     cls.error_code: cls

@@ -19,6 +19,7 @@ from modelyard.server.config import ServerConfig
 from modelyard.server.context import ServerContext
 from modelyard.server.routing import Dispatcher, Endpoint
 from modelyard.server.security import SecurityMiddleware
+from modelyard.wire.paths import ARTIFACTS_PROXY_PATH
 
 __all__ = [
     "ENDPOINT_MODULES",
@@ -58,7 +59,7 @@ def create_app(
     ctx = ServerContext(config)
     endpoints = collect_endpoints() + list(extra_endpoints)
     if not config.serve_artifacts:
-        endpoints = [e for e in endpoints if not e.path.startswith("/mlflow-artifacts/")]
+        endpoints = [e for e in endpoints if not e.path.startswith(ARTIFACTS_PROXY_PATH)]
     dispatcher = Dispatcher(endpoints, ctx, config.static_prefix, on_request=ctx.metrics.record)
 
     @asynccontextmanager

@@ -1,8 +1,9 @@
 """The one place that turns errors into HTTP responses.
 
 Every error body is JSON ``{"error_code": ..., "message": ...}``. The status comes from
-:data:`modelyard.errors.HTTP_STATUS_BY_CODE`, except for the two transport errors defined here,
-which carry their own status (a body that is too large is 413, a wrong method is 405). An
+:func:`modelyard.wire.errors.http_status` (the package's one code-to-status mapping); the two
+transport errors defined here carry their own status (a body that is too large is 413, a wrong
+method is 405). An
 ``OverflowError`` (a number in the request too large for the backend) is a 400. Anything
 unexpected is logged and answered with 500 ``INTERNAL_ERROR``.
 """
@@ -13,20 +14,15 @@ import logging
 
 from starlette.responses import Response
 
-from modelyard.errors import (
-    HTTP_STATUS_BY_CODE,
-    EndpointNotFound,
-    ModelyardError,
-    RequestLimitExceeded,
-)
+from modelyard.errors import EndpointNotFound, ModelyardError, RequestLimitExceeded
 from modelyard.wire import dumps
+from modelyard.wire.errors import HTTP_STATUS_BY_CODE, error_body, http_status
 
 __all__ = [
     "MethodNotAllowed",
     "PayloadTooLarge",
     "error_response",
     "json_response",
-    "status_for",
 ]
 
 _log = logging.getLogger("modelyard.server")
@@ -42,13 +38,6 @@ class MethodNotAllowed(EndpointNotFound):
     http_status = 405
 
 
-def status_for(exc: ModelyardError) -> int:
-    explicit = getattr(exc, "http_status", None)
-    if explicit is not None:
-        return int(explicit)
-    return HTTP_STATUS_BY_CODE.get(exc.error_code, 500)
-
-
 def json_response(
     payload: object, status: int = 200, headers: dict[str, str] | None = None
 ) -> Response:
@@ -59,9 +48,7 @@ def json_response(
 
 def error_response(exc: BaseException) -> Response:
     if isinstance(exc, ModelyardError):
-        return json_response(
-            {"error_code": exc.error_code, "message": exc.message}, status=status_for(exc)
-        )
+        return json_response(error_body(exc), status=http_status(exc))
     if isinstance(exc, OverflowError):  # a number from the request that no backend can hold
         return json_response(
             {"error_code": "INVALID_PARAMETER_VALUE", "message": f"Value out of range: {exc}"},

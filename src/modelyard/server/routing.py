@@ -109,7 +109,9 @@ def _compile(template: str) -> re.Pattern[str]:
 
 
 async def read_body(request: Request, limit: int) -> bytes:
-    """The whole body, refusing more than ``limit`` bytes (413) before reading it all."""
+    """The whole body, refusing more than ``limit`` bytes (413) before reading it all: by the
+    declared ``Content-Length``, else while streaming. The one body reader of the tracking server
+    and the serving endpoints."""
     declared = request.headers.get("content-length")
     if declared is not None:
         try:
@@ -117,6 +119,7 @@ async def read_body(request: Request, limit: int) -> bytes:
                 raise PayloadTooLarge(f"Request body is larger than the limit of {limit} bytes.")
         except ValueError:
             raise InvalidParameterValue("Invalid Content-Length header.") from None
+        return await request.body()  # within the limit; the server enforces the declared length
     chunks: list[bytes] = []
     size = 0
     async for chunk in request.stream():

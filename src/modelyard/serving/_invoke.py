@@ -12,7 +12,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
-from modelyard.errors import HTTP_STATUS_BY_CODE, ModelyardError
+from modelyard.errors import ModelyardError
+from modelyard.server.errors import PayloadTooLarge
+from modelyard.server.routing import read_body
 from modelyard.serving._batcher import MicroBatcher
 from modelyard.serving._protocol import (
     ScoringInput,
@@ -21,12 +23,11 @@ from modelyard.serving._protocol import (
     dumps_predictions,
     parse_request,
 )
+from modelyard.wire.errors import http_status
 
 __all__ = [
-    "BodyTooLarge",
     "Outcome",
     "error_response",
-    "read_body",
     "score",
     "score_asgi",
     "score_body",
@@ -34,10 +35,6 @@ __all__ = [
 
 _log = logging.getLogger("modelyard.serving")
 JSON = "application/json"
-
-
-class BodyTooLarge(Exception):
-    pass
 
 
 @dataclass(slots=True)
@@ -58,30 +55,13 @@ def error_response(status: int, error_code: str, message: str, **extra: Any) -> 
     return Response(dumps_error(error_code, message, **extra), status, media_type=JSON)
 
 
-async def read_body(request: Request, limit: int) -> bytes:
-    """The request body, refusing more than ``limit`` bytes (by header, then while streaming)."""
-    declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > limit:
-        raise BodyTooLarge
-    if declared is not None:
-        return await request.body()
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise BodyTooLarge
-        chunks.append(chunk)
-    return b"".join(chunks)
-
-
 def _error(exc: ModelyardError) -> Outcome:
-    extra = {}
+    """The JSON answer of a refused or failed call. A model's own traceback (kept on the error
+    by the predictor) goes to the server log, never to the caller."""
     stack = getattr(exc, "stack_trace", None)
     if stack:
-        extra["stack_trace"] = stack
-    status = HTTP_STATUS_BY_CODE.get(exc.error_code, 500)
-    return Outcome(status, dumps_error(exc.error_code, exc.message, **extra), JSON)
+        _log.warning("scoring failed: %s\n%s", exc.message, stack)
+    return Outcome(http_status(exc), dumps_error(exc.error_code, exc.message), JSON)
 
 
 def _too_large(max_body_bytes: int) -> Outcome:
@@ -105,7 +85,7 @@ async def score(
 ) -> Outcome:
     try:
         body = await read_body(request, max_body_bytes)
-    except BodyTooLarge:
+    except PayloadTooLarge:
         return _too_large(max_body_bytes)
     return await score_body(body, request.headers.get("content-type"), batcher, timeout_s)
 

@@ -5,7 +5,7 @@ and (de)serialization lives here.
 """
 
 from modelyard.wire._json import double_from_json, double_to_json, dumps, loads
-from modelyard.wire.paths import API_PREFIXES, ARTIFACTS_PROXY_PATH, api_path
+from modelyard.wire.paths import API_PREFIXES, ARTIFACTS_PROXY_PATH, ARTIFACTS_PROXY_ROOT
 from modelyard.wire.registry import (
     model_version_from_json,
     model_version_to_json,
@@ -43,8 +43,8 @@ from modelyard.wire.tracking import (
 __all__ = [
     "API_PREFIXES",
     "ARTIFACTS_PROXY_PATH",
+    "ARTIFACTS_PROXY_ROOT",
     "WireArgs",
-    "api_path",
     "camel_case",
     "dataset_input_from_json",
     "dataset_input_to_json",

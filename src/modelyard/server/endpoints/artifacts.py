@@ -26,6 +26,7 @@ from modelyard.server.errors import PayloadTooLarge
 from modelyard.server.routing import Call, Endpoint
 from modelyard.store.artifacts.base import ArtifactRepository
 from modelyard.store.artifacts.paths import safe_relative_path
+from modelyard.wire.paths import ARTIFACTS_PROXY_PATH
 
 __all__ = ["ENDPOINTS", "file_response"]
 
@@ -188,7 +189,7 @@ def delete_artifact(call: Call) -> dict[str, Any]:
     return {}
 
 
-_A = "/mlflow-artifacts/artifacts"
+_A = ARTIFACTS_PROXY_PATH
 ENDPOINTS: list[Endpoint] = [
     Endpoint("GET", _A, list_artifacts),
     Endpoint("GET", f"{_A}/{{path:path}}", download_artifact, body="query"),

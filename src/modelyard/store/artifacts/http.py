@@ -9,14 +9,13 @@ Accepted URIs (see :func:`parse_proxy_uri`)::
 
 Wire protocol: list = ``GET …/artifacts?path=<root/rel>`` answering basenames (turned here into
 paths relative to this repository's root), download = ``GET …/artifacts/<root/rel>`` (streamed),
-upload = ``PUT`` with the raw body, delete = ``DELETE``. JSON error bodies become typed
-``modelyard.errors``; connection errors, 408, 429 and 5xx are retried with bounded exponential
-backoff (``Retry-After`` honoured). Every upload is sent with a ``Content-Length``: a stream that
-cannot seek is first spooled to a temporary file, which also makes it safe to retry.
+upload = ``PUT`` with the raw body, delete = ``DELETE``. Every upload is sent with a
+``Content-Length``: a stream that cannot seek is first spooled to a temporary file, which also
+makes it safe to retry.
 
-Auth comes from ``user:password@`` in the URL, else ``MLFLOW_TRACKING_TOKEN`` (Bearer), else
-``MLFLOW_TRACKING_USERNAME`` / ``MLFLOW_TRACKING_PASSWORD`` (basic). TLS: ``MLFLOW_TRACKING_INSECURE_TLS``
-and ``MLFLOW_TRACKING_SERVER_CERT_PATH``. One pooled ``httpx.Client`` serves each server.
+Transport, retries, TLS and credentials are the package's one HTTP stack
+(:mod:`modelyard.store._http`); ``user:password@`` in the URL takes precedence over the
+environment's credentials.
 """
 
 from __future__ import annotations
@@ -28,28 +27,15 @@ import os
 import posixpath
 import shutil
 import tempfile
-import threading
-import time
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
 from urllib.parse import quote, unquote, urlsplit
 
 from modelyard.entities import FileInfo
-from modelyard.errors import (
-    BadRequest,
-    InvalidParameterValue,
-    ModelyardError,
-    NotImplementedByBackend,
-    PermissionDenied,
-    RequestLimitExceeded,
-    ResourceDoesNotExist,
-    TemporarilyUnavailable,
-    Unauthenticated,
-    error_from_code,
-)
+from modelyard.errors import InvalidParameterValue, ModelyardError, ResourceDoesNotExist
 from modelyard.settings import env_tracking_uri
+from modelyard.store._http import get_session
 from modelyard.store.artifacts._localfs import (
     CHUNK_SIZE,
     TMP_PREFIX,
@@ -58,32 +44,18 @@ from modelyard.store.artifacts._localfs import (
 )
 from modelyard.store.artifacts.base import ArtifactRepository
 from modelyard.store.artifacts.paths import join_relative, safe_relative_path
+from modelyard.wire.paths import ARTIFACTS_PROXY_ROOT as PROXY_ROOT
 
 if TYPE_CHECKING:  # pragma: no cover
     import httpx
 
 __all__ = [
-    "PROXY_ROOT",
-    "RETRY_STATUSES",
     "MlflowArtifactsRepository",
     "ProxyLocation",
     "parse_proxy_uri",
 ]
 
-PROXY_ROOT = "/api/2.0/mlflow-artifacts/artifacts"
-RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
 _SPOOL_IN_MEMORY = 8 * 1024 * 1024
-_MAX_DELAY = 30.0
-
-_ERROR_BY_STATUS: dict[int, type[ModelyardError]] = {
-    400: BadRequest,
-    401: Unauthenticated,
-    403: PermissionDenied,
-    404: ResourceDoesNotExist,
-    429: RequestLimitExceeded,
-    501: NotImplementedByBackend,
-    503: TemporarilyUnavailable,
-}
 
 
 @dataclass(frozen=True)
@@ -180,65 +152,13 @@ def _redact(uri: str | None) -> str:
     return f"{parts.scheme}://{host}{parts.path}" if parts.scheme else uri
 
 
-# -- connection pool --------------------------------------------------------------------
-
-_clients: dict[tuple[int, str, str | bool], httpx.Client] = {}
-_clients_lock = threading.Lock()
-
-
-def _tls_verify() -> str | bool:
-    if (os.environ.get("MLFLOW_TRACKING_INSECURE_TLS") or "").lower() in ("1", "true"):
-        return False
-    return os.environ.get("MLFLOW_TRACKING_SERVER_CERT_PATH") or True
-
-
-def _client_for(base_url: str) -> httpx.Client:
-    import httpx
-
-    verify = _tls_verify()
-    key = (os.getpid(), base_url, verify)  # a forked child must not share pooled sockets
-    with _clients_lock:
-        client = _clients.get(key)
-        if client is None:
-            client = httpx.Client(
-                timeout=httpx.Timeout(120.0, connect=10.0),
-                limits=httpx.Limits(max_connections=32, max_keepalive_connections=16),
-                verify=verify,
-            )
-            _clients[key] = client
-        return client
-
-
-def _auth_header(location: ProxyLocation) -> dict[str, str]:
-    user, password = location.username, location.password
-    token = os.environ.get("MLFLOW_TRACKING_TOKEN")
-    if user is None and token:
-        return {"Authorization": f"Bearer {token}"}
-    if user is None:
-        user = os.environ.get("MLFLOW_TRACKING_USERNAME")
-        password = os.environ.get("MLFLOW_TRACKING_PASSWORD")
-    if user is None:
+def _userinfo_auth(location: ProxyLocation) -> dict[str, str]:
+    """An ``Authorization`` header for credentials written into the URI (else the session's
+    credentials from the environment apply)."""
+    if location.username is None:
         return {}
-    raw = f"{user}:{password or ''}".encode()
+    raw = f"{location.username}:{location.password or ''}".encode()
     return {"Authorization": "Basic " + base64.b64encode(raw).decode("ascii")}
-
-
-def _error_for(response: httpx.Response, what: str) -> ModelyardError:
-    try:
-        body = response.read()
-        payload = response.json() if body else None
-    except Exception:  # not JSON, or a broken stream
-        payload = None
-    if isinstance(payload, dict) and isinstance(payload.get("error_code"), str):
-        message = str(payload.get("message") or f"{what} failed")
-        return error_from_code(payload["error_code"], message)
-    try:
-        text = response.text[:300]
-    except Exception:  # undecodable body
-        text = ""
-    message = f"{what} failed: HTTP {response.status_code} {text}".rstrip()
-    cls = _ERROR_BY_STATUS.get(response.status_code)
-    return cls(message) if cls is not None else ModelyardError(message)
 
 
 class _ResponseReader(io.RawIOBase):
@@ -268,11 +188,6 @@ class _ResponseReader(io.RawIOBase):
         if not self.closed:
             self._response.close()
         super().close()
-
-
-def _file_chunks(stream: BinaryIO) -> Iterator[bytes]:
-    while chunk := stream.read(CHUNK_SIZE):
-        yield chunk
 
 
 class MlflowArtifactsRepository(ArtifactRepository):
@@ -305,13 +220,6 @@ class MlflowArtifactsRepository(ArtifactRepository):
         full = join_relative(self.root, rel)
         return f"{self.location.artifacts_url}/{quote(full, safe='/')}"
 
-    def _delay(self, attempt: int, response: httpx.Response | None) -> float:
-        if response is not None:
-            retry_after = response.headers.get("Retry-After", "")
-            if retry_after.isdigit():
-                return min(float(retry_after), _MAX_DELAY)
-        return min(self.backoff_factor * (2**attempt), _MAX_DELAY)
-
     def _send(
         self,
         method: str,
@@ -323,41 +231,20 @@ class MlflowArtifactsRepository(ArtifactRepository):
         headers: dict[str, str] | None = None,
         stream: bool = False,
     ) -> httpx.Response:
-        """One request with bounded retries; returns a 2xx response or raises a typed error."""
-        import httpx
-
-        client = _client_for(self.base_url)
-        all_headers = {**_auth_header(self.location), **(headers or {})}
-        start = body.tell() if body is not None else 0
-        for attempt in range(self.max_retries + 1):
-            if body is not None:
-                body.seek(start)
-            content = _file_chunks(body) if body is not None else None
-            request = client.build_request(
-                method, url, params=params, headers=all_headers, content=content
-            )
-            try:
-                response = client.send(request, stream=stream)
-            except httpx.TransportError as exc:
-                if attempt >= self.max_retries:
-                    raise TemporarilyUnavailable(
-                        f"{what} failed: could not reach {self.base_url} after "
-                        f"{attempt + 1} attempts ({type(exc).__name__}: {exc})"
-                    ) from exc
-                time.sleep(self._delay(attempt, None))
-                continue
-            if response.status_code in RETRY_STATUSES and attempt < self.max_retries:
-                delay = self._delay(attempt, response)
-                response.close()
-                time.sleep(delay)
-                continue
-            if response.status_code >= 400:
-                try:
-                    raise _error_for(response, what)
-                finally:
-                    response.close()
-            return response
-        raise AssertionError("unreachable")  # pragma: no cover
+        """One request with bounded retries; returns a 2xx response or raises a typed error
+        (a bare 404 is a missing artifact)."""
+        return get_session(self.base_url).request(
+            method,
+            url,
+            params=params,
+            body=body,
+            headers={**_userinfo_auth(self.location), **(headers or {})},
+            stream=stream,
+            what=what,
+            not_found="RESOURCE_DOES_NOT_EXIST",
+            max_retries=self.max_retries,
+            backoff_factor=self.backoff_factor,
+        )
 
     def _put_file(self, rel: str, body: BinaryIO, size: int) -> None:
         content_type = mimetypes.guess_type(posixpath.basename(rel))[0]

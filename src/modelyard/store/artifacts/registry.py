@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 from modelyard.errors import InvalidParameterValue
 from modelyard.store.artifacts.base import ArtifactRepository
 from modelyard.store.artifacts.paths import safe_relative_path
+from modelyard.wire.paths import ARTIFACTS_PROXY_ROOT
 
 __all__ = [
     "ENTRY_POINT_GROUP",
@@ -26,8 +27,6 @@ __all__ = [
 ]
 
 ENTRY_POINT_GROUP = "modelyard.artifact_repository"
-#: Path marker that makes an ``http(s)://`` URI an MLflow artifact-proxy URI.
-PROXY_PATH = "/api/2.0/mlflow-artifacts/artifacts"
 
 _LOCAL = "modelyard.store.artifacts.local:LocalArtifactRepository"
 _PROXY = "modelyard.store.artifacts.http:MlflowArtifactsRepository"
@@ -67,7 +66,7 @@ def _load_plugins() -> None:
 
 def _target_for(scheme: str, artifact_uri: str) -> str | type[ArtifactRepository] | None:
     if scheme in ("http", "https"):
-        if PROXY_PATH in urlsplit(artifact_uri).path:
+        if ARTIFACTS_PROXY_ROOT in urlsplit(artifact_uri).path:
             return _PROXY
     elif scheme in _BUILTIN:
         return _BUILTIN[scheme]
