@@ -81,5 +81,5 @@ def test_registered_scheme_factory(tmp_path: Path) -> None:
         get_tracking_store("plugtest://b", artifact_root="s3://x")
         assert made == [("plugtest://a",), ("plugtest://b", "s3://x")]
     finally:
-        registry._SCHEMES.pop("plugtest", None)
+        registry._SCHEMES.unregister("plugtest")
         registry.clear_tracking_store_cache()

@@ -8,13 +8,12 @@ up once in the ``modelyard.artifact_repository`` entry-point group (name = schem
 
 from __future__ import annotations
 
-import importlib
 import inspect
-import threading
-from importlib.metadata import entry_points
+from typing import cast
 from urllib.parse import urlsplit
 
 from modelyard.errors import InvalidParameterValue
+from modelyard.store._schemes import SchemeRegistry
 from modelyard.store.artifacts.base import ArtifactRepository
 from modelyard.store.artifacts.paths import safe_relative_path
 from modelyard.wire.paths import ARTIFACTS_PROXY_ROOT
@@ -37,15 +36,12 @@ _BUILTIN: dict[str, str] = {
     "mlflow-artifacts": _PROXY,
 }
 
-_lock = threading.Lock()
-_extra: dict[str, str | type[ArtifactRepository]] = {}
-_plugins_loaded = False
+_SCHEMES = SchemeRegistry(ENTRY_POINT_GROUP, _BUILTIN)
 
 
 def register_artifact_repository(scheme: str, target: str | type[ArtifactRepository]) -> None:
     """Register a repository for ``scheme`` (a class or a ``"module:Class"`` string)."""
-    with _lock:
-        _extra[scheme.lower()] = target
+    _SCHEMES.register(scheme, target)
 
 
 def _scheme_of(artifact_uri: str) -> str:
@@ -54,31 +50,12 @@ def _scheme_of(artifact_uri: str) -> str:
     return "" if len(scheme) == 1 else scheme
 
 
-def _load_plugins() -> None:
-    global _plugins_loaded
-    with _lock:
-        if _plugins_loaded:
-            return
-        for ep in entry_points(group=ENTRY_POINT_GROUP):
-            _extra.setdefault(ep.name.lower(), ep.value)
-        _plugins_loaded = True
-
-
-def _target_for(scheme: str, artifact_uri: str) -> str | type[ArtifactRepository] | None:
+def _repository_class(scheme: str, artifact_uri: str) -> type[ArtifactRepository] | None:
     if scheme in ("http", "https"):
+        # a plain http(s) URL is an artifact location only when it points into the proxy
         if ARTIFACTS_PROXY_ROOT in urlsplit(artifact_uri).path:
-            return _PROXY
-    elif scheme in _BUILTIN:
-        return _BUILTIN[scheme]
-    if scheme in _extra:
-        return _extra[scheme]
-    _load_plugins()
-    return _extra.get(scheme)
-
-
-def _import(target: str) -> type[ArtifactRepository]:
-    module_name, _, attr = target.partition(":")
-    return getattr(importlib.import_module(module_name), attr)
+            scheme = "mlflow-artifacts"
+    return cast("type[ArtifactRepository] | None", _SCHEMES.resolve(scheme))
 
 
 def get_artifact_repository(
@@ -90,13 +67,12 @@ def get_artifact_repository(
             f"Invalid artifact URI {artifact_uri!r}: a non-empty string is required"
         )
     scheme = _scheme_of(artifact_uri)
-    target = _target_for(scheme, artifact_uri)
-    if target is None:
+    cls = _repository_class(scheme, artifact_uri)
+    if cls is None:
         raise InvalidParameterValue(
             f"Unsupported artifact URI {artifact_uri!r}: no artifact repository for scheme "
             f"{scheme!r} (built in: file, s3, mlflow-artifacts, http(s) artifact-proxy URLs)"
         )
-    cls = _import(target) if isinstance(target, str) else target
     if tracking_uri is not None and "tracking_uri" in inspect.signature(cls).parameters:
         return cls(artifact_uri, tracking_uri=tracking_uri)  # type: ignore[call-arg]
     return cls(artifact_uri)

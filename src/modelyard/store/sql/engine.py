@@ -16,17 +16,17 @@ from typing import Any
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
+from modelyard.store._schemes import SQL_SCHEMES, scheme_of
+
 __all__ = ["dispose_all", "is_sql_uri", "make_engine", "normalize_db_uri", "read_conn", "write_tx"]
 
-_SQL_SCHEMES = ("sqlite", "postgresql", "postgres", "mysql", "mssql")
 
 _engines: dict[str, Engine] = {}
 _lock = threading.Lock()
 
 
 def is_sql_uri(uri: str) -> bool:
-    scheme = uri.split(":", 1)[0].split("+", 1)[0].lower()
-    return scheme in _SQL_SCHEMES
+    return scheme_of(uri) in SQL_SCHEMES
 
 
 def normalize_db_uri(uri: str) -> str:

@@ -1,6 +1,6 @@
 """Pick a tracking store by URI scheme, importing the backend only when it is used.
 
-* ``sqlite:``, ``postgresql:`` (any ``+driver``), ``postgres:``, ``mysql:`` ->
+* ``sqlite:``, ``postgresql:`` (any ``+driver``), ``postgres:`` ->
   :class:`~modelyard.store.tracking.sql.SqlTrackingStore` with the artifact root
   ``artifact_root`` or :func:`modelyard.settings.default_artifact_root`;
 * ``http:``/``https:`` -> :class:`~modelyard.store.tracking.rest.RestTrackingStore`;
@@ -15,12 +15,11 @@ the schema once, so building one per call would be wasteful.
 
 from __future__ import annotations
 
-import importlib
 import threading
 from collections.abc import Callable
-from typing import Any
 
 from modelyard.errors import InvalidParameterValue
+from modelyard.store._schemes import SQL_SCHEMES, SchemeRegistry, scheme_of
 from modelyard.store.tracking.base import TrackingStore
 
 __all__ = [
@@ -34,14 +33,10 @@ ENTRY_POINT_GROUP = "modelyard.tracking_store"
 
 _SQL = "modelyard.store.tracking.sql:SqlTrackingStore"
 _REST = "modelyard.store.tracking.rest:RestTrackingStore"
-_SQL_SCHEMES = frozenset({"sqlite", "postgresql", "postgres", "mysql"})
 
-#: scheme (before any ``+driver``) -> "module:Class" or a factory
-_SCHEMES: dict[str, str | Callable[..., TrackingStore]] = {
-    **dict.fromkeys(_SQL_SCHEMES, _SQL),
-    "http": _REST,
-    "https": _REST,
-}
+_SCHEMES = SchemeRegistry(
+    ENTRY_POINT_GROUP, {**dict.fromkeys(SQL_SCHEMES, _SQL), "http": _REST, "https": _REST}
+)
 
 _cache: dict[tuple[str, str | None], TrackingStore] = {}
 _lock = threading.Lock()
@@ -49,7 +44,7 @@ _lock = threading.Lock()
 
 def register_tracking_store_scheme(scheme: str, factory: Callable[..., TrackingStore]) -> None:
     """Serve ``scheme://...`` URIs with ``factory(uri)`` / ``factory(uri, artifact_root)``."""
-    _SCHEMES[scheme.lower()] = factory
+    _SCHEMES.register(scheme, factory)
 
 
 def clear_tracking_store_cache() -> None:
@@ -64,11 +59,7 @@ def _scheme_of(uri: str) -> str:
             "(sqlite:///path/to/modelyard.db, postgresql://user@host/db) or an http(s):// "
             "server address."
         )
-    head, sep, _ = uri.partition(":")
-    # a Windows drive letter ("C:\\runs") or no scheme at all is a plain path
-    if not sep or len(head) == 1 or "/" in head or "\\" in head:
-        return ""
-    return head.split("+", 1)[0].lower()
+    return scheme_of(uri)
 
 
 def _no_file_store(uri: str) -> InvalidParameterValue:
@@ -80,35 +71,19 @@ def _no_file_store(uri: str) -> InvalidParameterValue:
     )
 
 
-def _entry_point(scheme: str) -> Callable[..., TrackingStore] | None:
-    from importlib.metadata import entry_points
-
-    for ep in entry_points(group=ENTRY_POINT_GROUP):
-        if ep.name.lower() == scheme:
-            return ep.load()
-    return None
-
-
 def _build(uri: str, scheme: str, artifact_root: str | None) -> TrackingStore:
-    target: Any = _SCHEMES.get(scheme)
+    target = _SCHEMES.resolve(scheme)
     if target is None:
-        target = _entry_point(scheme)
-        if target is None:
-            raise InvalidParameterValue(
-                f"Unsupported tracking URI scheme '{scheme}' in {uri!r} (field "
-                f"'tracking_uri'). Supported: {', '.join(sorted(_SCHEMES))}, or a plugin in the "
-                f"'{ENTRY_POINT_GROUP}' entry-point group."
-            )
-    if isinstance(target, str):
-        module_name, cls_name = target.split(":")
-        target = getattr(importlib.import_module(module_name), cls_name)
-    if scheme in _SQL_SCHEMES and _SCHEMES[scheme] == _SQL:
+        raise InvalidParameterValue(
+            f"Unsupported tracking URI scheme '{scheme}' in {uri!r} (field "
+            f"'tracking_uri'). Supported: {', '.join(_SCHEMES.schemes())}, or a plugin in the "
+            f"'{ENTRY_POINT_GROUP}' entry-point group."
+        )
+    if scheme in SQL_SCHEMES and _SCHEMES.is_builtin(scheme):
         from modelyard.settings import default_artifact_root
 
         return target(uri, artifact_root or default_artifact_root(uri))
-    if scheme in ("http", "https") and _SCHEMES[scheme] == _REST:
-        return target(uri)
-    if artifact_root is None:
+    if artifact_root is None or _SCHEMES.is_builtin(scheme):
         return target(uri)
     return target(uri, artifact_root)
 
