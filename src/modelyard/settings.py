@@ -1,4 +1,14 @@
-"""Settings read from the environment in one place. Nothing below the edges reads os.environ.
+"""Where the stores are: the tracking and registry URIs and the embedded defaults, from the
+environment.
+
+Other environment variables are read where they apply, at the edges of the package: HTTP
+credentials and TLS (``MLFLOW_TRACKING_TOKEN``, ``MLFLOW_TRACKING_USERNAME``/``PASSWORD``,
+``MLFLOW_TRACKING_INSECURE_TLS``, ``MLFLOW_TRACKING_SERVER_CERT_PATH``) in
+``modelyard.store._http``; S3 (``MLFLOW_S3_ENDPOINT_URL``, AWS variables) in
+``modelyard.store.artifacts.s3``; the server's and the serving endpoints' process configuration,
+which travels to worker processes through the environment, in ``modelyard.server.config``,
+``modelyard.cli.server`` and ``modelyard.serving``; the user name and the async-logging switch in
+``modelyard.client``; the audit trail's user in ``modelyard.store.registry``.
 
 ``MODELYARD_TRACKING_URI`` wins over ``MLFLOW_TRACKING_URI`` (so scripts written for MLflow keep
 their configuration). The embedded default is a SQLite file plus a local artifact folder in the

@@ -45,21 +45,23 @@ def next_page_token(offset: int, page_size: int, fetched: int) -> str | None:
     return encode_page_token(offset + page_size) if fetched > page_size else None
 
 
-def check_max_results(max_results: object, limit: int, *, minimum: int = 1) -> int:
-    """Validate ``max_results`` (an int in ``minimum..limit``) and return it."""
-    if isinstance(max_results, bool) or not isinstance(max_results, int):
-        try:
-            max_results = int(str(max_results))
-        except ValueError:
-            raise InvalidParameterValue(
-                f"Invalid value {max_results!r} for parameter 'max_results': expected an integer"
-            ) from None
-    if max_results < minimum or max_results > limit:
+def check_max_results(
+    max_results: object, limit: int, *, minimum: int = 1, field: str = "max_results"
+) -> int:
+    """The one rule for page sizes: an integer (or a string of digits, as query parameters
+    arrive) in ``minimum..limit``; booleans, floats and other types are refused."""
+    value: int
+    if isinstance(max_results, int) and not isinstance(max_results, bool):
+        value = max_results
+    elif isinstance(max_results, str) and max_results.strip().lstrip("-").isdigit():
+        value = int(max_results)
+    else:
         raise InvalidParameterValue(
-            f"Invalid value {max_results} for parameter 'max_results' supplied. It must be "
-            f"a positive integer at most {limit}"
-            if minimum == 1
-            else f"Invalid value {max_results} for parameter 'max_results': must be "
-            f"between {minimum} and {limit}"
+            f"Invalid value {max_results!r} for parameter '{field}': expected an integer"
         )
-    return max_results
+    if value < minimum or value > limit:
+        raise InvalidParameterValue(
+            f"Invalid value {value} for parameter '{field}' supplied. It must be at least "
+            f"{minimum} and at most {limit}."
+        )
+    return value

@@ -1,14 +1,13 @@
 """``create_app(config)``: the Starlette app serving the MLflow REST API.
 
 Endpoints come from the modules listed in :data:`ENDPOINT_MODULES` (each exposes
-``ENDPOINTS: list[Endpoint]``); ``modelyard.server.endpoints.registry`` is included when it is
-present. Extra endpoints can be passed to :func:`create_app` (plugins, tests).
+``ENDPOINTS: list[Endpoint]``), imported when the app is built. Extra endpoints can be passed to
+:func:`create_app` (plugins, tests).
 """
 
 from __future__ import annotations
 
 import importlib
-import importlib.util
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 
@@ -23,7 +22,6 @@ from modelyard.wire.paths import ARTIFACTS_PROXY_PATH
 
 __all__ = [
     "ENDPOINT_MODULES",
-    "OPTIONAL_ENDPOINT_MODULES",
     "app_from_env",
     "collect_endpoints",
     "create_app",
@@ -35,8 +33,6 @@ ENDPOINT_MODULES: tuple[str, ...] = (
     "modelyard.server.endpoints.runs",
     "modelyard.server.endpoints.logged_models",
     "modelyard.server.endpoints.artifacts",
-)
-OPTIONAL_ENDPOINT_MODULES: tuple[str, ...] = (
     "modelyard.server.endpoints.registry",
     "modelyard.server.ui",  # the web UI at / (static files)
 )
@@ -46,9 +42,6 @@ def collect_endpoints(modules: Iterable[str] = ENDPOINT_MODULES) -> list[Endpoin
     endpoints: list[Endpoint] = []
     for name in modules:
         endpoints.extend(importlib.import_module(name).ENDPOINTS)
-    for name in OPTIONAL_ENDPOINT_MODULES:
-        if importlib.util.find_spec(name) is not None:
-            endpoints.extend(importlib.import_module(name).ENDPOINTS)
     return endpoints
 
 

@@ -71,19 +71,11 @@ class ServerContext:
         return service
 
     def _build_registry(self) -> RegistryService:
-        import importlib.util
-
         from modelyard.services.registry import RegistryService
+        from modelyard.store.registry.registry import get_registry_store
 
         uri = self.config.registry_store_uri or self.config.backend_store_uri
-        if importlib.util.find_spec("modelyard.store.registry.registry") is not None:
-            from modelyard.store.registry.registry import get_registry_store
-
-            store = get_registry_store(uri)
-        else:  # the scheme registry is not there yet: SQL is the only server backend
-            from modelyard.store.registry.sql import SqlRegistryStore
-
-            store = SqlRegistryStore(uri)
+        store = get_registry_store(uri)
         return RegistryService(
             store, tracking=self.tracking, allowed_artifact_roots=self.artifact_roots
         )

@@ -41,6 +41,7 @@ from urllib.parse import unquote, unquote_plus, urlsplit
 
 from modelyard.entities import ModelVersion, PagedList, RegisteredModel, Stage, StageTransition
 from modelyard.errors import InvalidParameterValue, ResourceDoesNotExist
+from modelyard.query.paging import check_max_results
 from modelyard.services.validation import check_key, check_run_id
 from modelyard.store.registry.base import RegistryStore
 from modelyard.store.tracking.base import TrackingStore
@@ -138,22 +139,6 @@ def _check_tag(key: object, value: object, kind: str) -> tuple[str, str]:
 
 def _check_tags(tags: Sequence[tuple[str, str]] | None, kind: str) -> list[tuple[str, str]]:
     return [_check_tag(k, v, kind) for k, v in (tags or [])]
-
-
-def _check_max_results(value: object, limit: int) -> int:
-    try:
-        if isinstance(value, bool) or not isinstance(value, (int, str)):
-            raise TypeError
-        number = int(value)
-    except (TypeError, ValueError):
-        raise InvalidParameterValue(
-            f"Invalid value {value!r} for parameter 'max_results': must be an integer."
-        ) from None
-    if number < 1 or number > limit:
-        raise InvalidParameterValue(
-            f"Invalid value {number} for parameter 'max_results': it must be between 1 and {limit}."
-        )
-    return number
 
 
 def _check_optional_str(value: object, field: str) -> str | None:
@@ -309,7 +294,7 @@ class RegistryService(RegistryStore):
     ) -> PagedList[RegisteredModel]:
         return self.store.search_registered_models(
             _check_optional_str(filter_string, "filter") or None,
-            _check_max_results(max_results, REGISTERED_MODELS_MAX_RESULTS),
+            check_max_results(max_results, REGISTERED_MODELS_MAX_RESULTS),
             list(order_by) if order_by else None,
             _check_optional_str(page_token, "page_token") or None,
         )
@@ -404,7 +389,7 @@ class RegistryService(RegistryStore):
     ) -> PagedList[ModelVersion]:
         return self.store.search_model_versions(
             _check_optional_str(filter_string, "filter") or None,
-            _check_max_results(max_results, MODEL_VERSIONS_MAX_RESULTS),
+            check_max_results(max_results, MODEL_VERSIONS_MAX_RESULTS),
             list(order_by) if order_by else None,
             _check_optional_str(page_token, "page_token") or None,
         )

@@ -26,6 +26,7 @@ from modelyard.entities import (
     ViewType,
 )
 from modelyard.errors import InvalidParameterValue
+from modelyard.query.paging import check_max_results
 from modelyard.services.validation import (
     MAX_EXPERIMENT_TAG_VALUE_LENGTH,
     MAX_PARAM_VALUE_LENGTH,
@@ -34,7 +35,6 @@ from modelyard.services.validation import (
     check_experiment_id,
     check_experiment_name,
     check_key,
-    check_max_results,
     check_metric,
     check_run_id,
     check_timestamp,
@@ -189,20 +189,10 @@ class TrackingService(TrackingStore):
                 )
             clean_metrics.append(m)
         clean_params: list[Param] = []
-        seen: dict[str, str] = {}
         for p in params:
             check_key(p.key, "param")
-            param_value = truncate(p.value, MAX_PARAM_VALUE_LENGTH)
-            if p.key in seen:
-                if seen[p.key] != param_value:
-                    raise InvalidParameterValue(
-                        f"Duplicate parameter keys have been submitted: ['{p.key}'] with "
-                        "different values. Please ensure the request contains only one value "
-                        "per param key (field 'params')."
-                    )
-                continue
-            seen[p.key] = param_value
-            clean_params.append(Param(p.key, param_value))
+            clean_params.append(Param(p.key, truncate(p.value, MAX_PARAM_VALUE_LENGTH)))
+        # repeated keys: the store's one rule (modelyard.store.tracking.base.dedupe_params)
         self.store.log_batch(run_id, clean_metrics, clean_params, _clean_tags(tags))
 
     def delete_tag(self, run_id: str, key: str) -> None:

@@ -24,7 +24,6 @@ __all__ = [
     "check_experiment_id",
     "check_experiment_name",
     "check_key",
-    "check_max_results",
     "check_metric",
     "check_run_id",
     "check_timestamp",
@@ -189,18 +188,3 @@ def check_experiment_name(name: Any) -> str:
             "characters (field 'name')"
         )
     return name
-
-
-def check_max_results(max_results: Any, limit: int, field: str = "max_results") -> int:
-    try:
-        value = int(max_results)
-    except (TypeError, ValueError):
-        raise InvalidParameterValue(
-            f"Invalid value {max_results!r} for parameter '{field}'"
-        ) from None
-    if value < 1 or value > limit:
-        raise InvalidParameterValue(
-            f"Invalid value {value} for parameter '{field}' supplied. "
-            f"It must be at least 1 and at most {limit}."
-        )
-    return value

@@ -30,15 +30,17 @@ from modelyard.entities import (
     RunTag,
     ViewType,
 )
+from modelyard.errors import InvalidParameterValue
 
 __all__ = [
+    "EXPERIMENTS_MAX_RESULTS_DEFAULT",
+    "SEARCH_MAX_RESULTS_DEFAULT",
+    "SEARCH_MAX_RESULTS_THRESHOLD",
     "ExperimentStore",
     "LoggedModelStore",
     "RunStore",
     "TrackingStore",
-    "SEARCH_MAX_RESULTS_DEFAULT",
-    "SEARCH_MAX_RESULTS_THRESHOLD",
-    "EXPERIMENTS_MAX_RESULTS_DEFAULT",
+    "dedupe_params",
 ]
 
 SEARCH_MAX_RESULTS_DEFAULT = 1000
@@ -217,3 +219,20 @@ class LoggedModelStore(ABC):
 
 class TrackingStore(ExperimentStore, RunStore, LoggedModelStore, ABC):
     """Everything a tracking backend implements."""
+
+
+def dedupe_params(params: Sequence[Param]) -> dict[str, str]:
+    """The params of one batch as ``key -> value``: a key repeated with the same value counts
+    once, a key repeated with different values is refused (MLflow's rule, shared by every
+    store)."""
+    wanted: dict[str, str] = {}
+    for p in params:
+        value = str(p.value)
+        if p.key in wanted and wanted[p.key] != value:
+            raise InvalidParameterValue(
+                f"Duplicate parameter keys have been submitted: ['{p.key}'] with different "
+                f"values ('{wanted[p.key]}' and '{value}'). Please ensure the request contains "
+                "only one value per param key (field 'params')."
+            )
+        wanted[p.key] = value
+    return wanted

@@ -21,6 +21,7 @@ from typing import Any
 from modelyard.entities import Metric, PagedList, Param, RunTag
 from modelyard.errors import InvalidParameterValue, ResourceDoesNotExist
 from modelyard.store.sql.engine import read_conn, write_tx
+from modelyard.store.tracking.base import dedupe_params
 from modelyard.store.tracking.sql._base import (
     SqlBase,
     chunked,
@@ -76,7 +77,7 @@ class LoggingMixin(SqlBase):
         params: Sequence[Param] = (),
         tags: Sequence[RunTag] = (),
     ) -> None:
-        new_params = _dedupe_params(run_id, params)
+        new_params = dedupe_params(params)
         with write_tx(self.engine) as conn:
             cur = cursor(conn)
             active_run_stage(cur, self.dialect, run_id)
@@ -189,19 +190,6 @@ class LoggingMixin(SqlBase):
                 for value, is_nan, timestamp, step, model_id, dataset_name, dataset_digest in rows
             ]
         return PagedList(points, token)
-
-
-def _dedupe_params(run_id: str, params: Sequence[Param]) -> dict[str, str]:
-    wanted: dict[str, str] = {}
-    for p in params:
-        value = str(p.value)
-        if p.key in wanted and wanted[p.key] != value:
-            raise InvalidParameterValue(
-                f"Duplicate parameter key '{p.key}' with different values "
-                f"('{wanted[p.key]}' and '{value}') in one batch for run ID='{run_id}'."
-            )
-        wanted[p.key] = value
-    return wanted
 
 
 def _point_order(row: tuple[Any, ...]) -> tuple[str, int, int, float]:
