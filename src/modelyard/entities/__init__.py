@@ -15,6 +15,7 @@ from modelyard.entities._paging import PagedList
 from modelyard.entities._tracking import (
     Dataset,
     DatasetInput,
+    DatasetSummary,
     Experiment,
     ExperimentTag,
     InputTag,
@@ -36,6 +37,7 @@ from modelyard.entities._tracking import (
 __all__ = [
     "Dataset",
     "DatasetInput",
+    "DatasetSummary",
     "Experiment",
     "ExperimentTag",
     "FileInfo",

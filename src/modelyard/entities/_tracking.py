@@ -12,6 +12,7 @@ from modelyard.errors import InvalidParameterValue
 __all__ = [
     "Dataset",
     "DatasetInput",
+    "DatasetSummary",
     "Experiment",
     "ExperimentTag",
     "InputTag",
@@ -217,6 +218,16 @@ class Dataset:
 class DatasetInput:
     dataset: Dataset
     tags: tuple[InputTag, ...] = ()
+
+
+@dataclass(frozen=True)
+class DatasetSummary:
+    """A dataset used by the runs of an experiment (MLflow's ``SearchDatasets`` answer)."""
+
+    experiment_id: str
+    name: str
+    digest: str
+    context: str | None = None
 
 
 @dataclass(frozen=True)

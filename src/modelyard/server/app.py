@@ -34,6 +34,8 @@ ENDPOINT_MODULES: tuple[str, ...] = (
     "modelyard.server.endpoints.logged_models",
     "modelyard.server.endpoints.artifacts",
     "modelyard.server.endpoints.registry",
+    "modelyard.server.endpoints.promptlab",
+    "modelyard.server.graphql",
     "modelyard.server.ui",  # the web UI at / (static files)
 )
 

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 
 from modelyard.entities import (
     DatasetInput,
+    DatasetSummary,
     Experiment,
     LoggedModel,
     LoggedModelInput,
@@ -42,6 +43,7 @@ from modelyard.services.validation import (
 )
 from modelyard.store.tracking.base import (
     EXPERIMENTS_MAX_RESULTS_DEFAULT,
+    SEARCH_DATASETS_MAX_EXPERIMENTS,
     SEARCH_MAX_RESULTS_DEFAULT,
     SEARCH_MAX_RESULTS_THRESHOLD,
     TrackingStore,
@@ -245,6 +247,21 @@ class TrackingService(TrackingStore):
 
     def log_outputs(self, run_id: str, models: Sequence[LoggedModelOutput]) -> None:
         self.store.log_outputs(check_run_id(run_id), models)
+
+    def search_datasets(self, experiment_ids: Sequence[str]) -> list[DatasetSummary]:
+        """The datasets the runs of these experiments used (MLflow's ``SearchDatasets``)."""
+        ids = [str(e) for e in experiment_ids or ()]
+        if not ids:
+            raise InvalidParameterValue(
+                "SearchDatasets request must specify at least one experiment_id."
+            )
+        if len(ids) > SEARCH_DATASETS_MAX_EXPERIMENTS:
+            raise InvalidParameterValue(
+                "SearchDatasets request cannot specify more than "
+                f"{SEARCH_DATASETS_MAX_EXPERIMENTS} experiment_ids. Received {len(ids)} "
+                "experiment_ids."
+            )
+        return self.store.search_datasets(ids)
 
     # ------------------------------------------------------------ logged models
     def create_logged_model(

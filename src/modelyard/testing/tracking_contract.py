@@ -23,6 +23,7 @@ import pytest
 from modelyard.entities import (
     Dataset,
     DatasetInput,
+    DatasetSummary,
     InputTag,
     LifecycleStage,
     LoggedModelInput,
@@ -437,6 +438,26 @@ class TrackingStoreContract:
         assert ds_input.dataset == dataset
         assert run.inputs.model_inputs == [LoggedModelInput(model.model_id)]
         assert run.outputs.model_outputs == [LoggedModelOutput(model.model_id, 3)]
+
+    def test_search_datasets(self, store: TrackingStore) -> None:
+        exp_id, other = _exp(store), _exp(store)
+        train = Dataset("train", "d1", "local", '{"uri": "a.csv"}')
+        evals = Dataset("eval", "d2", "local", '{"uri": "b.csv"}')
+        context = (InputTag("mlflow.data.context", "training"),)
+        store.log_inputs(_run(store, exp_id), datasets=[DatasetInput(train, context)])
+        store.log_inputs(_run(store, exp_id), datasets=[DatasetInput(train, context)])
+        store.log_inputs(_run(store, other), datasets=[DatasetInput(evals, ())])
+        deleted = _run(store, other)
+        store.log_inputs(deleted, datasets=[DatasetInput(train, ())])
+        store.delete_run(deleted)
+        assert store.search_datasets([exp_id]) == [
+            DatasetSummary(exp_id, "train", "d1", "training")
+        ]
+        assert store.search_datasets([exp_id, other]) == [
+            DatasetSummary(exp_id, "train", "d1", "training"),
+            DatasetSummary(other, "eval", "d2", None),
+        ]
+        assert store.search_datasets(["123456789"]) == []
 
     # ============================================================ logged models
     def test_create_and_get_logged_model(self, store: TrackingStore) -> None:

@@ -23,7 +23,7 @@ from starlette.responses import FileResponse, Response, StreamingResponse
 
 from modelyard.errors import InvalidParameterValue, ResourceDoesNotExist
 from modelyard.server.errors import PayloadTooLarge
-from modelyard.server.routing import Call, Endpoint
+from modelyard.server.routing import Call, Endpoint, read_body
 from modelyard.store.artifacts.base import ArtifactRepository
 from modelyard.store.artifacts.paths import safe_relative_path
 from modelyard.wire.paths import ARTIFACTS_PROXY_PATH
@@ -183,6 +183,28 @@ async def upload_artifact(call: Call) -> dict[str, Any]:
     return {}
 
 
+async def upload_run_artifact(call: Call) -> dict[str, Any]:
+    """UI route ``POST /ajax-api/2.0/mlflow/upload-artifact?run_uuid=&path=``: the body becomes
+    one file of the run's artifacts, with the proxy's path and size checks."""
+    a = call.args
+    run_id = a.str("run_uuid") or a.str("run_id")
+    if not run_id:
+        raise InvalidParameterValue("Request must specify run_uuid.")
+    path = a.str("path")
+    if not path:
+        raise InvalidParameterValue("Request must specify path.")
+    rel = safe_relative_path(path)
+    if not rel:
+        raise InvalidParameterValue("Invalid path: an artifact file path is required.")
+    data = await read_body(call.request, call.ctx.config.max_artifact_bytes)
+    if not data:
+        raise InvalidParameterValue("Request must specify data.")
+    run = await anyio.to_thread.run_sync(call.tracking.get_run, run_id)
+    repo = await anyio.to_thread.run_sync(call.ctx.repository_for, run.info.artifact_uri)
+    await anyio.to_thread.run_sync(repo.put_stream, rel, io.BytesIO(data))
+    return {}
+
+
 def delete_artifact(call: Call) -> dict[str, Any]:
     rel = _path(call)
     call.ctx.artifacts.delete_artifacts(rel)
@@ -196,5 +218,6 @@ ENDPOINTS: list[Endpoint] = [
     Endpoint("PUT", f"{_A}/{{path:path}}", upload_artifact, body="stream"),
     Endpoint("DELETE", f"{_A}/{{path:path}}", delete_artifact, body="stream"),
     Endpoint("GET", "/get-artifact", get_run_artifact, absolute=True),
+    Endpoint("POST", "/mlflow/upload-artifact", upload_run_artifact, body="query"),
     Endpoint("GET", "/mlflow/logged-models/{model_id}/artifacts/files", get_logged_model_artifact),
 ]

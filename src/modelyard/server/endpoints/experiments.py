@@ -23,6 +23,26 @@ def create_experiment(call: Call) -> dict[str, Any]:
     return {"experiment_id": experiment_id}
 
 
+def search_datasets(call: Call) -> dict[str, Any]:
+    """UI route: the datasets the runs of some experiments used."""
+    summaries = call.tracking.search_datasets(call.args.str_list("experiment_ids") or [])
+    return {
+        "dataset_summaries": [
+            {
+                k: v
+                for k, v in (
+                    ("experiment_id", d.experiment_id),
+                    ("name", d.name),
+                    ("digest", d.digest),
+                    ("context", d.context),
+                )
+                if v is not None
+            }
+            for d in summaries
+        ]
+    }
+
+
 def get_experiment(call: Call) -> dict[str, Any]:
     exp = call.tracking.get_experiment(call.args.req_str("experiment_id"))
     return {"experiment": experiment_to_json(exp)}
@@ -87,6 +107,7 @@ _P = "/mlflow/experiments"
 ENDPOINTS: list[Endpoint] = [
     Endpoint("POST", f"{_P}/create", create_experiment),
     Endpoint("GET", f"{_P}/get", get_experiment),
+    Endpoint("POST", f"{_P}/search-datasets", search_datasets),
     Endpoint("GET", f"{_P}/get-by-name", get_experiment_by_name),
     Endpoint("POST", f"{_P}/search", search_experiments),
     Endpoint("GET", f"{_P}/search", search_experiments),

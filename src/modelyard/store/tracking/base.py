@@ -18,6 +18,7 @@ from collections.abc import Sequence
 
 from modelyard.entities import (
     DatasetInput,
+    DatasetSummary,
     Experiment,
     LoggedModel,
     LoggedModelInput,
@@ -34,6 +35,8 @@ from modelyard.errors import InvalidParameterValue
 
 __all__ = [
     "EXPERIMENTS_MAX_RESULTS_DEFAULT",
+    "SEARCH_DATASETS_MAX_EXPERIMENTS",
+    "SEARCH_DATASETS_MAX_RESULTS",
     "SEARCH_MAX_RESULTS_DEFAULT",
     "SEARCH_MAX_RESULTS_THRESHOLD",
     "ExperimentStore",
@@ -44,6 +47,9 @@ __all__ = [
 ]
 
 SEARCH_MAX_RESULTS_DEFAULT = 1000
+#: MLflow's limits for ``SearchDatasets``
+SEARCH_DATASETS_MAX_EXPERIMENTS = 20
+SEARCH_DATASETS_MAX_RESULTS = 1000
 SEARCH_MAX_RESULTS_THRESHOLD = 50000
 EXPERIMENTS_MAX_RESULTS_DEFAULT = 1000
 
@@ -169,6 +175,11 @@ class RunStore(ABC):
 
     @abstractmethod
     def log_outputs(self, run_id: str, models: Sequence[LoggedModelOutput]) -> None: ...
+
+    @abstractmethod
+    def search_datasets(self, experiment_ids: Sequence[str]) -> list[DatasetSummary]:
+        """The distinct datasets (name, digest, ``mlflow.data.context``) that the active runs of
+        these experiments logged as inputs, at most :data:`SEARCH_DATASETS_MAX_RESULTS`."""
 
 
 class LoggedModelStore(ABC):

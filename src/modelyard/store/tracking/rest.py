@@ -13,6 +13,7 @@ from urllib.parse import quote
 
 from modelyard.entities import (
     DatasetInput,
+    DatasetSummary,
     Experiment,
     LoggedModel,
     LoggedModelInput,
@@ -263,6 +264,23 @@ class RestTrackingStore(TrackingStore):
             run_id, models=[{"model_id": m.model_id, "step": m.step} for m in models]
         )
         self._call("POST", "/runs/outputs", body)
+
+    def search_datasets(self, experiment_ids: Sequence[str]) -> list[DatasetSummary]:
+        # MLflow serves this UI route under /ajax-api only; modelyard serves both
+        out = self._session.call(
+            "POST",
+            "/ajax-api/2.0/mlflow/experiments/search-datasets",
+            {"experiment_ids": [str(e) for e in experiment_ids]},
+        )
+        return [
+            DatasetSummary(
+                str(d.get("experiment_id", "")),
+                str(d.get("name", "")),
+                str(d.get("digest", "")),
+                d.get("context"),
+            )
+            for d in out.get("dataset_summaries", [])
+        ]
 
     # ------------------------------------------------------------ logged models
     @staticmethod

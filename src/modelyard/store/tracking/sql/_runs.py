@@ -6,10 +6,11 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import delete, update
+from sqlalchemy import delete, select, update
 
 from modelyard.entities import (
     DatasetInput,
+    DatasetSummary,
     LifecycleStage,
     LoggedModelInput,
     LoggedModelOutput,
@@ -26,13 +27,16 @@ from modelyard.entities import (
 from modelyard.errors import InvalidParameterValue, ResourceDoesNotExist
 from modelyard.store.sql import schema as s
 from modelyard.store.sql.engine import read_conn, write_tx
-from modelyard.store.tracking.base import SEARCH_MAX_RESULTS_DEFAULT
+from modelyard.store.tracking.base import SEARCH_DATASETS_MAX_RESULTS, SEARCH_MAX_RESULTS_DEFAULT
 from modelyard.store.tracking.sql._base import SqlBase, parse_experiment_id
 from modelyard.store.tracking.sql._hydrate import load_runs, run_info_from_row
 from modelyard.store.tracking.sql._raw import cursor, insert_many, sql
 from modelyard.store.tracking.sql.search import search_run_ids
 from modelyard.utils.names import generate_run_name, new_run_id
 from modelyard.utils.time import now_ms
+
+#: The input tag that says what a dataset was used for ("training", "eval", ...)
+DATASET_CONTEXT_TAG = "mlflow.data.context"
 
 __all__ = ["RUN_NAME_TAG", "RunsMixin"]
 
@@ -233,6 +237,32 @@ class RunsMixin(SqlBase):
                 )
             if model_rows:
                 conn.execute(self.insert_ignore(s.run_model_inputs), model_rows)
+
+    def search_datasets(self, experiment_ids: Sequence[str]) -> list[DatasetSummary]:
+        ids: list[int] = []
+        for experiment_id in experiment_ids:
+            try:
+                ids.append(parse_experiment_id(experiment_id))
+            except ResourceDoesNotExist:
+                continue  # an id that names no experiment has no datasets
+        if not ids:
+            return []
+        d, r = s.run_dataset_inputs, s.runs
+        query = (
+            select(r.c.experiment_id, d.c.name, d.c.digest, d.c.tags_json)
+            .select_from(d.join(r, r.c.run_uuid == d.c.run_uuid))
+            .where(r.c.experiment_id.in_(ids), r.c.lifecycle_stage == "active")
+            .order_by(r.c.experiment_id, d.c.name, d.c.digest)
+        )
+        found: dict[tuple[str, str, str, str | None], None] = {}
+        with read_conn(self.engine) as conn:
+            for experiment_id, name, digest, tags_json in conn.execute(query):
+                tags = dict(json.loads(tags_json)) if tags_json else {}
+                key = (str(experiment_id), name, digest, tags.get(DATASET_CONTEXT_TAG))
+                found.setdefault(key, None)
+                if len(found) >= SEARCH_DATASETS_MAX_RESULTS:
+                    break
+        return [DatasetSummary(*key) for key in found]
 
     def log_outputs(self, run_id: str, models: Sequence[LoggedModelOutput]) -> None:
         rows = {
