@@ -200,23 +200,17 @@ def test_models_name_source_is_canonicalised(service: RegistryService) -> None:
         service.create_model_version(dst, f"models:/{src}/1", run_id="zzz999")
 
 
-def test_local_sources_need_allowed_root(rooted: RegistryService, tmp_path: Path) -> None:
+def test_local_sources_need_a_run(rooted: RegistryService, tmp_path: Path) -> None:
+    """MLflow's rule: a local source names the run whose artifact directory holds it; a local
+    path without a run is refused even inside the server's artifact root."""
     name = _model(rooted, 0)
     inside = tmp_path / "artifacts" / "1" / "model"
     inside.mkdir(parents=True)
-    mv = rooted.create_model_version(name, inside.as_uri())
-    assert mv.source == inside.as_uri()
-    assert rooted.create_model_version(name, str(inside)).version == "2"
     outside = tmp_path / "elsewhere"
     outside.mkdir()
-    for source in (outside.as_uri(), str(outside), "/etc", "file:///etc/passwd"):
-        with pytest.raises(InvalidParameterValue, match="local path"):
+    for source in (inside.as_uri(), str(inside), outside.as_uri(), "/etc", "file:///etc/passwd"):
+        with pytest.raises(InvalidParameterValue, match="To use a local path"):
             rooted.create_model_version(name, source)
-    # a symlink inside the root that points outside is resolved and refused
-    link = tmp_path / "artifacts" / "escape"
-    link.symlink_to(outside)
-    with pytest.raises(InvalidParameterValue, match="local path"):
-        rooted.create_model_version(name, link.as_uri())
 
 
 def test_embedded_service_accepts_local_paths(service: RegistryService, tmp_path: Path) -> None:
@@ -265,11 +259,14 @@ def test_logged_model_lineage(sqlite_uri: str, artifact_root: str) -> None:
     run_uri = run.info.artifact_uri
     ok = service.create_model_version(name, f"{run_uri}/model", run_id=run.info.run_id)
     assert ok.source == f"{run_uri}/model"
+    # ".." is resolved first, as MLflow does; where it then points is checked
+    up = service.create_model_version(name, f"{run_uri}/model/..", run_id=run.info.run_id)
+    assert up.source == run_uri
     other = tracking.create_run(exp, "me", 1, [], "other")
-    # inside the server's root is fine; with no extra roots only the run's own directory is
-    assert service.create_model_version(name, f"{run_uri}/model", run_id=other.info.run_id)
-    strict = RegistryService(
-        SqlRegistryStore(sqlite_uri), tracking=tracking, allowed_artifact_roots=[]
-    )
+    # only the run's own directory counts, not the rest of the server's root
     with pytest.raises(InvalidParameterValue, match="local path"):
-        strict.create_model_version(name, f"{run_uri}/model", run_id=other.info.run_id)
+        service.create_model_version(name, f"{run_uri}/model", run_id=other.info.run_id)
+    with pytest.raises(InvalidParameterValue, match="local path"):
+        service.create_model_version(name, f"{run_uri}/../..", run_id=run.info.run_id)
+    with pytest.raises(InvalidParameterValue, match="local path"):
+        service.create_model_version(name, f"{run_uri}/model")

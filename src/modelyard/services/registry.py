@@ -20,10 +20,11 @@ percent-decoding, NUL bytes). ``models:/<model_id>`` needs the same ``model_id``
 with the logged model's artifact location as download location; ``models:/<name>/<version|stage
 |latest>`` and ``models:/<name>@<alias>`` are canonicalised to ``models:/<name>/<version>`` and
 inherit that version's lineage and download location; ``runs:/<run_id>/<path>`` must name the
-same run as ``run_id`` (taken from the source when omitted). A local path or ``file:`` URI must lie
-inside one of ``allowed_artifact_roots`` or inside the artifact directory of the given run or
-logged model; when ``allowed_artifact_roots`` is None (an embedded client on the user's own
-machine; the server always passes its roots) local paths are accepted. ``mlflow-artifacts:`` sources (and proxy URLs)
+same run as ``run_id`` (taken from the source when omitted). A local path or ``file:`` URI (``.``
+and ``..`` resolved first, as MLflow does) must lie inside the artifact directory of the given run
+or logged model, so a local source without ``run_id``/``model_id`` is refused; when
+``allowed_artifact_roots`` is None (an embedded client on the user's own machine; the server
+always passes its roots) local paths are accepted. ``mlflow-artifacts:`` sources (and proxy URLs)
 must lie inside the run's or logged model's artifact root when a tracking backend is available.
 
 Pass ``tracking`` (a TrackingStore, normally the TrackingService over the same database) when the
@@ -33,11 +34,12 @@ tracking data is local; a remote client should not pass it, the server checks li
 from __future__ import annotations
 
 import json
+import os
 import posixpath
 import re
 from collections.abc import Sequence
 from pathlib import Path
-from urllib.parse import unquote, unquote_plus, urlsplit
+from urllib.parse import unquote, unquote_plus, urlsplit, urlunsplit
 
 from modelyard.entities import ModelVersion, PagedList, RegisteredModel, Stage, StageTransition
 from modelyard.errors import InvalidParameterValue, ResourceDoesNotExist
@@ -164,9 +166,23 @@ def _reject_traversal(source: str) -> None:
     segments = re.split(r"[/\\]", decoded)
     if "\x00" in decoded or any(seg == ".." for seg in segments):
         raise InvalidParameterValue(
-            f"Invalid model version source: '{source}' (field 'source'): relative path "
-            "references ('..') are not allowed, in any encoding."
+            f"Invalid model version source: '{source}' (field 'source'). If supplying a source "
+            "as an http, https, local file path, ftp, objectstore, or mlflow-artifacts uri, an "
+            "absolute path must be provided without relative path references present. Please "
+            "provide an absolute path without relative path references."
         )
+
+
+def _normalize_local(source: str) -> str:
+    """A local source with ``.`` and ``..`` resolved lexically (MLflow accepts
+    ``<run artifact dir>/model/..``); where it then points is checked against the run."""
+    if "\x00" in _fully_unquoted(source):
+        _reject_traversal(source)
+    parts = urlsplit(source)
+    if parts.scheme.lower() == "file":
+        path = posixpath.normpath(unquote(parts.path)) if parts.path else parts.path
+        return urlunsplit((parts.scheme, parts.netloc, path, "", ""))
+    return os.path.normpath(source)
 
 
 def _is_local(source: str) -> bool:
@@ -437,7 +453,10 @@ class RegistryService(RegistryStore):
             raise InvalidParameterValue("Missing value for required parameter 'source'.")
         run_id = check_run_id(run_id) if run_id else None
         model_id = _check_optional_str(model_id, "model_id") or None
-        _reject_traversal(source)
+        if _is_local(source):
+            source = _normalize_local(source)
+        else:
+            _reject_traversal(source)
         scheme = urlsplit(source).scheme.lower()
         if scheme == "models":
             return self._resolve_models_source(source, run_id, model_id)
@@ -522,16 +541,18 @@ class RegistryService(RegistryStore):
     def _check_local_source(self, source: str, run_id: str | None, model_id: str | None) -> None:
         if self.allowed_artifact_roots is None:  # embedded: the user's own files
             return
-        roots = list(self.allowed_artifact_roots)
+        roots: list[str] = []
         if self.tracking is not None and model_id:
             roots.append(self._logged_model(model_id, source).artifact_location)
         elif self.tracking is not None and run_id:
             roots.append(self._run_artifact_uri(run_id, source))
         if not any(_within(source, root) for root in roots):
             raise InvalidParameterValue(
-                f"Invalid model version source: '{source}' (field 'source'). A local path must "
-                "lie inside the artifact directory of the given run_id or model_id, or inside "
-                "the server's artifact root."
+                f"Invalid model version source: '{source}' (field 'source'). To use a local "
+                "path as a model version source, the run_id request parameter has to be "
+                "specified and the local path has to be contained within the artifact "
+                "directory of the run specified by the run_id (or the model_id's artifact "
+                "location)."
             )
 
     def _check_proxy_source(self, source: str, run_id: str | None, model_id: str | None) -> None:

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from modelyard.entities import (
@@ -32,6 +33,7 @@ __all__ = ["ENDPOINTS"]
 MAX_RUNS_BULK = 100
 BULK_MAX_RESULTS_DEFAULT = 320
 BULK_MAX_RESULTS_LIMIT = 2500
+BULK_HISTORY_LIMIT = 25000
 
 
 def create_run(call: Call) -> dict[str, Any]:
@@ -99,15 +101,13 @@ def log_metric(call: Call) -> dict[str, Any]:
 
 def log_param(call: Call) -> dict[str, Any]:
     a = call.args
-    call.tracking.log_batch(
-        a.run_id(), params=[Param(a.req_str("key"), _value(a.get_raw("value")))]
-    )
+    call.tracking.log_batch(a.run_id(), params=[Param(a.req_str("key"), a.str("value") or "")])
     return {}
 
 
 def set_tag(call: Call) -> dict[str, Any]:
     a = call.args
-    call.tracking.log_batch(a.run_id(), tags=[RunTag(a.req_str("key"), _value(a.get_raw("value")))])
+    call.tracking.log_batch(a.run_id(), tags=[RunTag(a.req_str("key"), a.str("value") or "")])
     return {}
 
 
@@ -163,25 +163,30 @@ def get_metric_history(call: Call) -> dict[str, Any]:
 
 def get_metric_history_bulk_interval(call: Call) -> dict[str, Any]:
     """Histories of one metric for several runs, sampled to at most ``max_results`` steps per
-    run (the first and last step of the range are always kept)."""
+    run (the first and last step of the range are always kept). Messages are MLflow's."""
     a = call.args
     run_ids = a.str_list("run_ids") or ([r] if (r := a.run_id(required=False)) else [])
     if not run_ids:
         raise InvalidParameterValue("Missing value for required parameter 'run_ids'.")
     if len(run_ids) > MAX_RUNS_BULK:
         raise InvalidParameterValue(
-            f"Invalid value for parameter 'run_ids': at most {MAX_RUNS_BULK} runs per request."
+            f"GetMetricHistoryBulkInterval request must specify at most {MAX_RUNS_BULK} "
+            f"run_ids. Received {len(run_ids)} run_ids."
         )
     key = a.req_str("metric_key")
     start, end = a.int("start_step"), a.int("end_step")
-    if (start is None) != (end is None):
-        raise InvalidParameterValue("'start_step' and 'end_step' must be given together.")
+    limit = a.int("max_results", default=BULK_MAX_RESULTS_DEFAULT)
+    if not 1 <= limit <= BULK_MAX_RESULTS_LIMIT:
+        raise InvalidParameterValue(f"max_results must be between 1 and {BULK_MAX_RESULTS_LIMIT}.")
     if start is not None and end is not None and start > end:
-        raise InvalidParameterValue("'start_step' must not be greater than 'end_step'.")
-    limit = a.int(
-        "max_results", default=BULK_MAX_RESULTS_DEFAULT, minimum=1, maximum=BULK_MAX_RESULTS_LIMIT
-    )
-    assert limit is not None
+        raise InvalidParameterValue(
+            "end_step must be greater than start_step. "
+            f"Found start_step={start} and end_step={end}."
+        )
+    if (start is None) != (end is None):
+        raise InvalidParameterValue(
+            "If either start step or end step are specified, both must be specified."
+        )
     points: list[dict[str, Any]] = []
     for run_id in run_ids:
         history = [
@@ -208,18 +213,37 @@ def _sample_steps(steps: list[int], limit: int) -> set[int]:
 
 
 def get_metric_history_bulk(call: Call) -> dict[str, Any]:
-    """UI helper: full histories of one metric for the runs in ``run_id`` (repeated)."""
+    """UI helper: full histories of one metric for the runs in ``run_id`` (repeated), runs in
+    id order and each history by (timestamp, step, value), at most ``max_results`` points."""
     a = call.args
-    key = a.req_str("metric_key")
-    run_ids = a.str_list("run_id", required=True)
-    limit = a.int("max_results", default=25000, minimum=1)
+    run_ids = a.str_list("run_id")
+    if not run_ids:
+        raise InvalidParameterValue(
+            "GetMetricHistoryBulk request must specify at least one run_id."
+        )
+    if len(run_ids) > MAX_RUNS_BULK:
+        raise InvalidParameterValue(
+            f"GetMetricHistoryBulk request cannot specify more than {MAX_RUNS_BULK} run_ids. "
+            f"Received {len(run_ids)} run_ids."
+        )
+    key = a.str("metric_key")
+    if key is None:
+        raise InvalidParameterValue("GetMetricHistoryBulk request must specify a metric_key.")
+    limit = min(a.int("max_results", default=BULK_HISTORY_LIMIT, minimum=1), BULK_HISTORY_LIMIT)
     points: list[dict[str, Any]] = []
-    for run_id in run_ids[:MAX_RUNS_BULK]:
-        for m in call.tracking.get_metric_history(run_id, key, max_results=limit):
+    for run_id in sorted(set(run_ids)):
+        history = call.tracking.get_metric_history(run_id, key, max_results=limit)
+        for m in sorted(history, key=lambda m: (m.timestamp, m.step, _order_value(m.value))):
             out = metric_to_json(m)
             out["run_id"] = run_id
             points.append(out)
+            if len(points) >= limit:
+                return {"metrics": points}
     return {"metrics": points} if points else {}
+
+
+def _order_value(value: float) -> float:
+    return -math.inf if math.isnan(value) else value
 
 
 def list_artifacts(call: Call) -> dict[str, Any]:
@@ -234,20 +258,6 @@ def list_artifacts(call: Call) -> dict[str, Any]:
     if files:
         out["files"] = [file_info_to_json(f) for f in sorted(files, key=lambda f: f.path)]
     return out
-
-
-def _value(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, str):
-        return value
-    if isinstance(value, bool):
-        return str(value).lower()
-    if isinstance(value, (int, float)):
-        return str(value)
-    raise InvalidParameterValue(
-        f"Invalid value {value!r} for parameter 'value': expected a string."
-    )
 
 
 _R = "/mlflow/runs"
