@@ -24,13 +24,15 @@ import logging
 import os
 import socket
 import threading
+import time
 import uuid
 from collections.abc import Callable
 from pathlib import Path
 
+from modelyard.errors import ModelyardError
 from modelyard.jobs.executors import kill_task_processes
 from modelyard.jobs.runner import JobRunner
-from modelyard.store.jobs.base import ACTIVE_STATES
+from modelyard.store.jobs.base import ACTIVE_STATES, JobRun
 from modelyard.store.jobs.service import JobService
 from modelyard.utils.time import now_ms
 
@@ -123,47 +125,54 @@ class Scheduler:
         for run in store.stale_runs(now - self.lease_ms):
             if run.worker_id == self.worker_id and run.run_id in mine:
                 continue
-            for task in run.tasks:
-                if task.life_cycle_state in ACTIVE_STATES:
-                    kill_task_processes(task.run_id)
             reason = (
                 f"The executor running this run ({run.worker_id}) stopped: no heartbeat for "
                 f"{(now - (run.heartbeat_time or now)) // 1000} s."
             )
-            if not store.update_run(
-                run.run_id,
-                expected_states=("RUNNING", "TERMINATING"),
-                life_cycle_state="INTERNAL_ERROR",
-                result_state="FAILED",
-                state_message=reason,
-                end_time=now,
-            ):
-                continue  # another worker reaped it first
-            for task in run.tasks:
-                if task.life_cycle_state in ACTIVE_STATES:
-                    store.update_run(
-                        task.run_id,
-                        expected_states=ACTIVE_STATES,
-                        life_cycle_state="INTERNAL_ERROR",
-                        result_state="FAILED",
-                        state_message=reason,
-                        end_time=now,
-                    )
-            reaped.append(run.run_id)
-            if self._has_retries_left(run):
-                store.create_run(
-                    run.job_id,
-                    "RETRY",
-                    run.settings,
-                    run.job_parameters,
-                    now,
-                    run_name=run.run_name,
-                    state_message=f"Retry of run {run.run_id}: {reason}",
-                )
+            if self._fail_run(run, reason, now):
+                reaped.append(run.run_id)
         return reaped
 
+    def _fail_run(self, run: JobRun, reason: str, now: int) -> bool:
+        """Kill what is left of ``run`` on this machine and mark it failed (once); queue a
+        RETRY run when an unfinished task had retries left."""
+        store = self.service.store
+        for task in run.tasks:
+            if task.life_cycle_state in ACTIVE_STATES:
+                kill_task_processes(task.run_id)
+        if not store.update_run(
+            run.run_id,
+            expected_states=("RUNNING", "TERMINATING"),
+            life_cycle_state="INTERNAL_ERROR",
+            result_state="FAILED",
+            state_message=reason,
+            end_time=now,
+        ):
+            return False  # finished meanwhile, or another worker did it first
+        for task in run.tasks:
+            if task.life_cycle_state in ACTIVE_STATES:
+                store.update_run(
+                    task.run_id,
+                    expected_states=ACTIVE_STATES,
+                    life_cycle_state="INTERNAL_ERROR",
+                    result_state="FAILED",
+                    state_message=reason,
+                    end_time=now,
+                )
+        if self._has_retries_left(run):
+            store.create_run(
+                run.job_id,
+                "RETRY",
+                run.settings,
+                run.job_parameters,
+                now,
+                run_name=run.run_name,
+                state_message=f"Retry of run {run.run_id}: {reason}",
+            )
+        return True
+
     @staticmethod
-    def _has_retries_left(run) -> bool:  # type: ignore[no-untyped-def]
+    def _has_retries_left(run: JobRun) -> bool:
         by_key = {t["task_key"]: t for t in run.settings.get("tasks", [])}
         for task in run.tasks:
             if task.life_cycle_state in ACTIVE_STATES:
@@ -186,15 +195,30 @@ class Scheduler:
         self._loop.start()
         return self
 
-    def stop(self, timeout: float = 30.0) -> None:
-        """End the loop; the runs this worker executes are stopped (processes killed)."""
+    def stop(self, timeout: float = 10.0) -> None:
+        """End the loop; the runs this worker executes are stopped (processes killed). A run
+        whose thread does not finish in ``timeout`` is marked failed here, so a shutdown
+        never leaves a run RUNNING."""
         self._stop.set()
         if self._loop is not None:
             self._loop.join(timeout)
         with self._lock:
-            threads = list(self._threads.values())
-        for thread in threads:
-            thread.join(timeout)
+            threads = dict(self._threads)
+        deadline = time.monotonic() + timeout
+        for thread in threads.values():
+            thread.join(max(0.0, deadline - time.monotonic()))
+        store = self.service.store
+        for run_id, thread in threads.items():
+            if thread.is_alive():
+                try:
+                    run = store.get_run(run_id)
+                except ModelyardError:
+                    continue
+                self._fail_run(
+                    run,
+                    f"The executor ({self.worker_id}) stopped while the run was active.",
+                    self.clock(),
+                )
 
     def wait_idle(self, timeout: float | None = None) -> None:
         """Wait for the runs this worker started (tests)."""
