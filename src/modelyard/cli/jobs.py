@@ -233,7 +233,7 @@ def logs_command(run_id: int, tracking_uri: str | None) -> None:
     for task_run_id in task_ids:
         output = client.get_run_output(task_run_id)
         if len(task_ids) > 1:
-            task = next((t for t in run["tasks"] if t["run_id"] == task_run_id), {})
+            task: dict[str, Any] = next((t for t in run["tasks"] if t["run_id"] == task_run_id), {})
             click.echo(
                 f"--- task {task.get('task_key')} (run {task_run_id}, attempt "
                 f"{task.get('attempt_number', 0)}) ---"

@@ -93,7 +93,7 @@ class JobsClient:
                 "list",
                 {"limit": limit, "offset": offset, "name": name, "expand_tasks": expand_tasks},
             )
-        return dict(self._service.list(limit, offset, name, expand_tasks))
+        return dict(self._service.list_jobs(limit, offset, name, expand_tasks))
 
     def reset_job(self, job_id: int, new_settings: dict[str, Any]) -> None:
         if self._rest is not None:

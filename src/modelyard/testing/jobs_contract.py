@@ -70,11 +70,11 @@ class JobStoreContract:
         assert job["settings"]["tasks"][1]["max_retries"] == 2
         assert job["settings"]["max_concurrent_runs"] == 1
         second = service.create(simple_settings(name="other"))
-        listed = service.list(limit=1)
+        listed = service.list_jobs(limit=1)
         assert [j["job_id"] for j in listed["jobs"]] == [job_id]
         assert listed["has_more"] is True
         assert "tasks" not in listed["jobs"][0]["settings"]
-        assert [j["job_id"] for j in service.list(name="other")["jobs"]] == [second]
+        assert [j["job_id"] for j in service.list_jobs(name="other")["jobs"]] == [second]
         service.delete(job_id)
         with pytest.raises(ResourceDoesNotExist):
             service.get(job_id)

@@ -79,7 +79,7 @@ def get(call: Call) -> dict[str, Any]:
 
 def list_jobs(call: Call) -> dict[str, Any]:
     a = call.args
-    return _service(call).list(
+    return _service(call).list_jobs(
         a.get_raw("limit"), a.get_raw("offset"), a.str("name"), _bool(call, "expand_tasks")
     )
 

@@ -149,7 +149,7 @@ class JobService:
     def get(self, job_id: Any) -> dict[str, Any]:
         return job_to_json(self.store.get_job(self._job_id(job_id)))
 
-    def list(
+    def list_jobs(
         self,
         limit: Any = None,
         offset: Any = None,

@@ -328,7 +328,7 @@ def validate_settings(raw: Any) -> dict[str, Any]:
 
 def schedule_is_active(settings: dict[str, Any]) -> bool:
     sched = settings.get("schedule")
-    return bool(sched) and sched.get("pause_status", "UNPAUSED") == "UNPAUSED"
+    return isinstance(sched, dict) and sched.get("pause_status", "UNPAUSED") == "UNPAUSED"
 
 
 def resolve_job_parameters(settings: dict[str, Any], overrides: Any) -> dict[str, str]:
