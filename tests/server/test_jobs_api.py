@@ -123,6 +123,17 @@ def test_run_now_through_rest(tmp_path: Path, fast_scheduler: None) -> None:
         assert _post(url, "reset", {"job_id": job_id, "new_settings": new}).status_code == 200
         assert _get(url, "get", job_id=job_id).json()["settings"]["name"] == "renamed"
         assert _post(url, "runs/cancel", {"run_id": run_id}).status_code == 200  # no-op
+        # the Python API against the server (REST under the hood)
+        from modelyard.errors import InvalidParameterValue
+        from modelyard.jobs import JobsClient
+
+        jobs = JobsClient(url)
+        second = jobs.run_now(job_id, {"threshold": "0.5"})
+        assert jobs.wait_for_run(second, timeout=120)["state"]["result_state"] == "SUCCESS"
+        task_run = jobs.get_run(second)["tasks"][0]["run_id"]
+        assert "retraining with 0.5" in jobs.get_run_output(task_run)["logs"]
+        with pytest.raises(InvalidParameterValue, match="job_parameters.nope"):
+            jobs.run_now(job_id, {"nope": "1"})
         assert _post(url, "delete", {"job_id": job_id}).status_code == 200
         gone = _get(url, "get", job_id=job_id)
         assert gone.status_code == 404

@@ -34,4 +34,6 @@ def start(config: Any) -> Callable[[], None]:
         tracking_uri = f"http://{host}:{config.port}{config.static_prefix}"
     poll = float(settings.env_int("MODELYARD_JOBS_POLL_MS", 1000)) / 1000.0
     scheduler = Scheduler(db_uri, tracking_uri, poll_interval=poll).start()
-    return scheduler.stop
+    # a short wait: while the server shuts down, a task's calls back to it cannot succeed;
+    # runs not finished by then are marked failed with the reason (their processes are killed)
+    return lambda: scheduler.stop(timeout=3.0)
