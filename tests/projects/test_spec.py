@@ -110,3 +110,56 @@ def test_folder_without_mlproject(tmp_path: Path) -> None:
         project.get_entry_point("missing.py")
     with pytest.raises(InvalidParameterValue, match="entry point"):
         project.get_entry_point("../outside.py")
+
+
+def test_conda_env_is_read_for_python_and_pip(tmp_path: Path) -> None:
+    from modelyard.projects.environments import read_python_env
+
+    conda = (
+        write_files(
+            tmp_path,
+            {
+                "conda.yaml": """
+        name: x
+        dependencies:
+          - python=3.11
+          - pip
+          - pip:
+            - tinylib==1.0
+    """
+            },
+        )
+        / "conda.yaml"
+    )
+    env = read_python_env(conda, "conda_env")
+    assert env.python == "3.11"
+    assert env.dependencies == ("tinylib==1.0",)
+    same = read_python_env(conda, "conda_env")
+    assert env.key("virtualenv") == same.key("virtualenv") != env.key("uv")
+
+
+def test_python_env_rejects_options_and_unknown_fields(tmp_path: Path) -> None:
+    from modelyard.projects.environments import read_python_env
+
+    bad = write_files(tmp_path, {"p.yaml": "dependencies: ['--index-url=http://evil']\n"})
+    with pytest.raises(InvalidParameterValue, match="not a requirement"):
+        read_python_env(bad / "p.yaml")
+    odd = write_files(tmp_path, {"q.yaml": "pythons: '3.11'\n"})
+    with pytest.raises(InvalidParameterValue, match="pythons"):
+        read_python_env(odd / "q.yaml")
+
+
+def test_python_env_expands_requirement_files(tmp_path: Path) -> None:
+    from modelyard.projects.environments import read_python_env
+
+    root = write_files(
+        tmp_path,
+        {
+            "python_env.yaml": "dependencies: ['-r requirements.txt', 'b==2']\n",
+            "requirements.txt": "# pinned\na==1  # first\n\n",
+        },
+    )
+    assert read_python_env(root / "python_env.yaml").dependencies == ("a==1", "b==2")
+    (root / "python_env.yaml").write_text("dependencies: ['-r ../outside.txt']\n")
+    with pytest.raises(InvalidParameterValue, match="not a file of the project"):
+        read_python_env(root / "python_env.yaml")

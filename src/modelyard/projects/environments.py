@@ -61,15 +61,28 @@ class PythonEnv:
         return hashlib.sha256(payload.encode()).hexdigest()[:24]
 
 
-def _str_list(raw: Any, where: str) -> tuple[str, ...]:
+def _str_list(raw: Any, where: str, base: Path | None = None) -> tuple[str, ...]:
+    """Requirement strings; ``-r FILE`` (relative to the env file) is expanded in place, so
+    the content hash covers the file's requirements."""
     if raw is None:
         return ()
     if not isinstance(raw, list) or not all(isinstance(x, str) for x in raw):
         raise InvalidParameterValue(f"{where} must be a list of requirement strings.")
+    out: list[str] = []
     for req in raw:
-        if req.strip().startswith("-") and not req.strip().startswith(("-r ", "-c ")):
+        text = req.strip()
+        if text.startswith("-r ") and base is not None:
+            target = (base / text[3:].strip()).resolve()
+            if not target.is_relative_to(base.resolve()) or not target.is_file():
+                raise InvalidParameterValue(f"{where}: {req!r} is not a file of the project.")
+            lines = target.read_text(encoding="utf-8").splitlines()
+            nested = [ln.split("#", 1)[0].strip() for ln in lines]
+            out.extend(_str_list([n for n in nested if n], f"{where} ({target.name})", None))
+        elif text.startswith("-"):
             raise InvalidParameterValue(f"{where}: option {req!r} is not a requirement.")
-    return tuple(raw)
+        else:
+            out.append(text)
+    return tuple(out)
 
 
 def read_python_env(path: Path, kind: str = "python_env") -> PythonEnv:
@@ -100,8 +113,8 @@ def read_python_env(path: Path, kind: str = "python_env") -> PythonEnv:
         raise InvalidParameterValue(f"'python' in {path} must be a version string.")
     return PythonEnv(
         str(python) if python is not None else None,
-        _str_list(raw.get("build_dependencies"), f"build_dependencies in {path}"),
-        _str_list(raw.get("dependencies"), f"dependencies in {path}"),
+        _str_list(raw.get("build_dependencies"), f"build_dependencies in {path}", path.parent),
+        _str_list(raw.get("dependencies"), f"dependencies in {path}", path.parent),
     )
 
 
