@@ -13,6 +13,7 @@ from pathlib import Path
 from tests.jobs.conftest import run_to_end
 
 from modelyard.client import MlflowClient
+from modelyard.jobs.executors import task_marker
 from modelyard.jobs.scheduler import Scheduler
 
 FLAKY = """
@@ -261,7 +262,7 @@ def test_runs_of_a_dead_executor_are_failed_and_retried(tmp_path: Path, db_uri: 
         parent_run_id=run_id,
         task_key="t",
     )
-    env = dict(os.environ, MODELYARD_JOB_TASK_RUN_ID=str(task_id))
+    env = dict(os.environ, MODELYARD_JOB_TASK_RUN_ID=task_marker(dead.db_key, task_id))
     orphan = subprocess.Popen(["sleep", "300"], env=env, start_new_session=True)
     try:
         alive = Scheduler(db_uri, worker_id="new", clock=clock, logs_root=tmp_path / "l2")

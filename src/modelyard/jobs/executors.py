@@ -8,7 +8,9 @@
   the installed ``pyspark``. Project tasks still run locally.
 
 Every task runs in its own process group, with ``MODELYARD_JOB_TASK_RUN_ID`` in its
-environment so that a later process can find and end it (see ``kill_task_processes``).
+environment (``<database key>/<task run id>``, the key a hash of the database URI, so two
+servers on one machine never mistake each other's processes) so that a later process can find
+and end it (see ``kill_task_processes``).
 """
 
 from __future__ import annotations
@@ -24,9 +26,27 @@ from typing import Any
 
 from modelyard.errors import InvalidParameterValue
 
-__all__ = ["TASK_MARKER_ENV", "TaskCommand", "kill_task_processes", "spark_python_command"]
+__all__ = [
+    "TASK_MARKER_ENV",
+    "TaskCommand",
+    "database_key",
+    "kill_task_processes",
+    "spark_python_command",
+    "task_marker",
+]
 
 TASK_MARKER_ENV = "MODELYARD_JOB_TASK_RUN_ID"
+
+
+def database_key(db_uri: str) -> str:
+    import hashlib
+
+    return hashlib.sha256(db_uri.encode()).hexdigest()[:16]
+
+
+def task_marker(db_key: str, task_run_id: int) -> str:
+    """The value of ``MODELYARD_JOB_TASK_RUN_ID`` for one task run of one database."""
+    return f"{db_key}/{task_run_id}"
 
 
 @dataclass
@@ -82,10 +102,11 @@ def describe(argv: list[str]) -> str:
     return " ".join(shlex.quote(a) for a in argv)
 
 
-def kill_task_processes(task_run_id: int) -> int:
-    """SIGKILL every process of this machine whose environment marks it as part of
-    ``task_run_id`` (processes a dead executor left behind). Returns how many were found."""
-    marker = f"{TASK_MARKER_ENV}={task_run_id}".encode()
+def kill_task_processes(db_key: str, task_run_id: int) -> int:
+    """SIGKILL every process group of this machine whose environment marks it as part of
+    ``task_run_id`` of the database ``db_key`` (what a dead executor left behind). Returns how
+    many groups were found."""
+    marker = f"{TASK_MARKER_ENV}={task_marker(db_key, task_run_id)}".encode()
     groups: set[int] = set()
     proc = Path("/proc")
     if not proc.is_dir():

@@ -26,7 +26,13 @@ from pathlib import Path
 from typing import Any
 
 from modelyard.errors import InvalidParameterValue, ModelyardError, ResourceDoesNotExist
-from modelyard.jobs.executors import TASK_MARKER_ENV, describe, spark_python_command
+from modelyard.jobs.executors import (
+    TASK_MARKER_ENV,
+    database_key,
+    describe,
+    spark_python_command,
+    task_marker,
+)
 from modelyard.jobs.notify import notify
 from modelyard.projects.submitted import LocalSubmittedRun, kill_process_group
 from modelyard.store.jobs.base import JobRun
@@ -67,6 +73,7 @@ class JobRunner:
         tracking_uri: str,
         logs_root: Path,
         stop: threading.Event,
+        db_key: str = "",
     ) -> None:
         self.service = service
         self.store = service.store
@@ -77,6 +84,7 @@ class JobRunner:
         self.stop = stop
         self._deadline: float | None = None
         self._cleanup: Any = None
+        self.db_key = db_key or database_key(str(getattr(self.store, "db_uri", "")))
 
     # ------------------------------------------------------------ job level
     def run(self) -> None:
@@ -238,7 +246,7 @@ class JobRunner:
     ) -> LocalSubmittedRun:
         from modelyard import projects
 
-        marker = {TASK_MARKER_ENV: str(task_run_id)}
+        marker = {TASK_MARKER_ENV: task_marker(self.db_key, task_run_id)}
         job_tags = {
             "modelyard.job.id": str(run.job_id),
             "modelyard.job.run_id": str(run.run_id),

@@ -30,7 +30,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from modelyard.errors import ModelyardError
-from modelyard.jobs.executors import kill_task_processes
+from modelyard.jobs.executors import database_key, kill_task_processes
 from modelyard.jobs.runner import JobRunner
 from modelyard.store.jobs.base import ACTIVE_STATES, JobRun
 from modelyard.store.jobs.service import JobService
@@ -58,6 +58,7 @@ class Scheduler:
         from modelyard.store.jobs import get_job_store
 
         self.db_uri = db_uri
+        self.db_key = database_key(db_uri)
         self.tracking_uri = tracking_uri or db_uri
         self.service = JobService(get_job_store(db_uri), clock=clock)
         self.worker_id = worker_id or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
@@ -108,7 +109,13 @@ class Scheduler:
 
     def _start_runner(self, run_id: int) -> None:
         runner = JobRunner(
-            self.service, run_id, self.worker_id, self.tracking_uri, self.logs_root, self._stop
+            self.service,
+            run_id,
+            self.worker_id,
+            self.tracking_uri,
+            self.logs_root,
+            self._stop,
+            db_key=self.db_key,
         )
         thread = threading.Thread(target=runner.run, name=f"job-run-{run_id}", daemon=True)
         with self._lock:
@@ -139,7 +146,7 @@ class Scheduler:
         store = self.service.store
         for task in run.tasks:
             if task.life_cycle_state in ACTIVE_STATES:
-                kill_task_processes(task.run_id)
+                kill_task_processes(self.db_key, task.run_id)
         if not store.update_run(
             run.run_id,
             expected_states=("RUNNING", "TERMINATING"),
