@@ -247,9 +247,20 @@ def logs_command(run_id: int, tracking_uri: str | None) -> None:
 @click.option("--poll-interval", default=1.0, show_default=True, type=float, help="Seconds.")
 @click.option("--max-parallel-runs", default=4, show_default=True, type=int)
 @click.option("--logs-dir", default=None, help="Where task logs are written while running.")
+@click.option(
+    "--lease-seconds",
+    default=30.0,
+    show_default=True,
+    type=float,
+    help="A run whose executor has not heartbeated for this long is failed (and retried).",
+)
 @tracking_uri_option
 def scheduler_command(
-    poll_interval: float, max_parallel_runs: int, logs_dir: str | None, tracking_uri: str | None
+    poll_interval: float,
+    max_parallel_runs: int,
+    logs_dir: str | None,
+    lease_seconds: float,
+    tracking_uri: str | None,
 ) -> None:
     """Run the scheduler and executor on the tracking database until interrupted."""
     import signal
@@ -261,7 +272,11 @@ def scheduler_command(
 
     db_uri = absolute_tracking_uri(tracking_uri or get_tracking_uri())
     scheduler = Scheduler(
-        db_uri, poll_interval=poll_interval, max_parallel_runs=max_parallel_runs, logs_root=logs_dir
+        db_uri,
+        poll_interval=poll_interval,
+        max_parallel_runs=max_parallel_runs,
+        logs_root=logs_dir,
+        lease_ms=int(lease_seconds * 1000),
     )
     done = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
