@@ -29,6 +29,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "automl": ("modelyard.cli.automl:automl_group", "AutoML: classify, regress, forecast."),
     "server": ("modelyard.cli.server:server_command", "Run the MLflow-compatible tracking server."),
     "db": ("modelyard.cli.db:db_group", "Database schema management (upgrade, current)."),
+    "run": ("modelyard.cli.projects:run_command", "Run an MLflow project (MLproject)."),
+    "jobs": ("modelyard.cli.jobs:jobs_group", "Jobs: schedules, triggers, runs, logs, scheduler."),
 }
 
 

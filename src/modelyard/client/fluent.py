@@ -224,6 +224,9 @@ def start_run(
             "call start_run with nested=True"
         )
     client = _client()
+    if run_id is None and not stack:
+        # a project or job launcher hands its child process the run to log into (MLflow's rule)
+        run_id = os.environ.get("MLFLOW_RUN_ID") or None
     if run_id:
         existing = client.get_run(run_id)
         if experiment_id is not None and str(experiment_id) != existing.info.experiment_id:

@@ -8,7 +8,7 @@ Endpoints come from the modules listed in :data:`ENDPOINT_MODULES` (each exposes
 from __future__ import annotations
 
 import importlib
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import asynccontextmanager
 
 from starlette.applications import Starlette
@@ -33,6 +33,7 @@ ENDPOINT_MODULES: tuple[str, ...] = (
     "modelyard.server.endpoints.runs",
     "modelyard.server.endpoints.logged_models",
     "modelyard.server.endpoints.artifacts",
+    "modelyard.server.endpoints.jobs",
     "modelyard.server.endpoints.registry",
     "modelyard.server.endpoints.promptlab",
     "modelyard.server.graphql",
@@ -60,13 +61,24 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         ctx.tracking  # noqa: B018 - open the store (and create the schema) before serving
-        yield
+        stop_jobs = _start_jobs_scheduler(config)
+        try:
+            yield
+        finally:
+            stop_jobs()
 
     app = Starlette(middleware=[Middleware(SecurityMiddleware, config=config)], lifespan=lifespan)
     app.router.default = dispatcher  # every HTTP request goes to the dispatcher
     app.state.ctx = ctx
     app.state.dispatcher = dispatcher
     return app
+
+
+def _start_jobs_scheduler(config: ServerConfig) -> Callable[[], None]:
+    """The jobs scheduler of this worker. ``modelyard.jobs`` is a feature above the server, so
+    it is loaded by name here, the one place the app is composed."""
+    stop: Callable[[], None] = importlib.import_module("modelyard.jobs.server_hook").start(config)
+    return stop
 
 
 def app_from_env() -> Starlette:

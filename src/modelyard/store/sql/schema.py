@@ -257,3 +257,52 @@ registry_audit = Table(
     Column("timestamp", BigInteger, nullable=False),
     Index(None, "model_pk", "version"),
 )
+
+# ---------------------------------------------------------------- jobs (migration 0003)
+# A job's settings are one JSON document (the Databricks Jobs API shape); the columns beside it
+# are what the scheduler queries. Job runs and task runs share one table and one id space
+# (Databricks gives every task run its own run_id): a task run has ``parent_run_id``. The
+# unique (job_id, scheduled_time) row is what makes a schedule fire exactly once across
+# processes: a second scheduler's insert of the same fire time fails.
+jobs = Table(
+    "jobs",
+    metadata,
+    Column("job_id", Integer, primary_key=True, autoincrement=True),
+    Column("name", String(256), nullable=False),
+    Column("settings", Text, nullable=False),
+    Column("creator_user_name", String(256)),
+    Column("created_time", BigInteger, nullable=False),
+    Column("schedule_active", Boolean, nullable=False, default=False),
+    Column("schedule_cursor", BigInteger),
+    Index(None, "schedule_active"),
+)
+
+job_runs = Table(
+    "job_runs",
+    metadata,
+    Column("run_id", Integer, primary_key=True, autoincrement=True),
+    Column("job_id", Integer, nullable=False),
+    Column("parent_run_id", Integer),
+    Column("task_key", String(100)),
+    Column("attempt_number", Integer, nullable=False, default=0),
+    Column("trigger", String(32), nullable=False),
+    Column("scheduled_time", BigInteger),
+    Column("run_name", String(256)),
+    Column("life_cycle_state", String(32), nullable=False),
+    Column("result_state", String(32)),
+    Column("state_message", Text),
+    Column("created_time", BigInteger, nullable=False),
+    Column("start_time", BigInteger),
+    Column("end_time", BigInteger),
+    Column("job_parameters", Text),
+    Column("settings", Text),
+    Column("mlflow_run_id", String(32)),
+    Column("log_location", Text),
+    Column("worker_id", String(128)),
+    Column("heartbeat_time", BigInteger),
+    Column("cancel_requested", Boolean, nullable=False, default=False),
+    UniqueConstraint("job_id", "scheduled_time"),
+    Index(None, "job_id", "run_id"),
+    Index(None, "parent_run_id"),
+    Index(None, "life_cycle_state"),
+)
