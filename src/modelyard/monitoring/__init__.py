@@ -10,6 +10,15 @@ numpy, pandas and scipy are imported only when a function runs.
 
 from modelyard.monitoring.baseline import get_baseline, load_profile, log_profile, set_baseline
 from modelyard.monitoring.drift import detect_drift
+from modelyard.monitoring.monitors import (
+    Monitor,
+    create_monitor,
+    delete_monitor,
+    get_monitor,
+    list_monitors,
+    log_labels,
+    refresh_monitor,
+)
 from modelyard.monitoring.profiles import ColumnProfile, Profile, profile
 from modelyard.monitoring.report import ColumnDrift, DriftReport
 
@@ -17,11 +26,18 @@ __all__ = [
     "ColumnDrift",
     "ColumnProfile",
     "DriftReport",
+    "Monitor",
     "Profile",
+    "create_monitor",
+    "delete_monitor",
     "detect_drift",
+    "get_monitor",
     "get_baseline",
+    "list_monitors",
+    "log_labels",
     "load_profile",
     "log_profile",
     "profile",
+    "refresh_monitor",
     "set_baseline",
 ]
