@@ -58,8 +58,8 @@ class ColumnTable:
 
     def __init__(self, data: Any, role: str) -> None:
         self.role = role
-        self._pandas = None
-        self._arrow = None
+        self._pandas: Any = None
+        self._arrow: Any = None
         if hasattr(data, "schema") and hasattr(data, "column_names") and hasattr(data, "column"):
             self._arrow = data
             self.names = [str(n) for n in data.column_names]

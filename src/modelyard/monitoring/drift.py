@@ -142,7 +142,11 @@ def _numeric(
             )
         )
         base.plot = _numeric_plot(prof, cmp)
-        if prof.max is not None and (cmp.cur_min < prof.min or cmp.cur_max > prof.max):
+        if (
+            prof.min is not None
+            and prof.max is not None
+            and (cmp.cur_min < prof.min or cmp.cur_max > prof.max)
+        ):
             out = cmp.cur_below + cmp.cur_above
             if out:
                 base.findings.append(
