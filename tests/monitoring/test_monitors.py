@@ -144,6 +144,10 @@ def test_inference_monitor_with_late_labels(tmp_path, root):
 
     quality = mon.quality_metrics()
     assert (quality["count"] == 0).all()  # no labels yet
+    html = open(mon.report_path((DAY0 + pd.Timedelta(days=2)).isoformat())).read()
+    assert "drift detected" in html and "monthly" in html and "<svg" in html
+    with pytest.raises(ResourceDoesNotExist, match="no drift report"):
+        mon.report_path("1999-01-01T00:00:00+00:00")
 
     # labels for the first two days arrive
     ids = [rid for rid, _ in truth.items()][:1800]

@@ -30,7 +30,7 @@ from modelyard.monitoring.quality import classification_metrics, regression_metr
 if TYPE_CHECKING:
     from modelyard.monitoring.monitors import Monitor
 
-__all__ = ["load_frame", "refresh"]
+__all__ = ["load_frame", "refresh", "window_dir"]
 
 _SERVING_META = {
     "endpoint",
@@ -236,7 +236,9 @@ def _quality_rows(mon: Monitor, sub: Any, base: dict[str, Any]) -> list[dict[str
     return rows
 
 
-def _commit(wdir: str, files: dict[str, Any], profiles: dict[str, Any]) -> None:
+def _commit(
+    wdir: str, files: dict[str, Any], profiles: dict[str, Any], texts: dict[str, str]
+) -> None:
     """Write a window's files into a temporary directory, then rename it into place."""
     import pandas as pd
 
@@ -246,6 +248,9 @@ def _commit(wdir: str, files: dict[str, Any], profiles: dict[str, Any]) -> None:
         for name, rows in files.items():
             write_parquet_atomic(pd.DataFrame(rows), os.path.join(tmp, f"{name}.parquet"))
         write_json_atomic(profiles, os.path.join(tmp, "profiles.json"))
+        for name, text in texts.items():
+            with open(os.path.join(tmp, name), "w", encoding="utf-8") as fh:
+                fh.write(text)
         if os.path.isdir(wdir):
             old = f"{wdir}.old-{uuid.uuid4().hex[:8]}"
             os.rename(wdir, old)
@@ -295,7 +300,8 @@ def _process(
     features: list[str],
     baseline: Profile | None,
     previous: dict[str, Profile],
-) -> tuple[dict[str, list[dict[str, Any]]], dict[str, Profile]]:
+) -> tuple[dict[str, list[dict[str, Any]]], dict[str, Profile], dict[str, str]]:
+    texts: dict[str, str] = {}
     files: dict[str, list[dict[str, Any]]] = {
         "profile_metrics": [],
         "drift_metrics": [],
@@ -319,14 +325,22 @@ def _process(
             if bcols:
                 rep = detect_drift(baseline, sub, columns=bcols, **opts)
                 files["drift_metrics"] += _drift_rows(rep, row, "baseline")
+                if skey == _ALL:
+                    texts["report.html"] = rep.to_html()
         prev = previous.get(sid)
         if prev is not None:
             pcols = [c for c in cols if c in prev.columns]
             if pcols:
                 rep = detect_drift(prev, sub, columns=pcols, **opts)
                 files["drift_metrics"] += _drift_rows(rep, row, "consecutive")
+                if skey == _ALL and "report.html" not in texts:
+                    texts["report.html"] = rep.to_html()
         files["quality_metrics"] += _quality_rows(mon, sub, row)
-    return files, profiles
+    return files, profiles, texts
+
+
+def window_dir(directory: str, granularity: str, start_text: str) -> str:
+    return os.path.join(directory, "windows", _slug(granularity), _slug(start_text))
 
 
 def refresh(mon: Monitor, save: Callable[[Monitor], None]) -> dict[str, Any]:
@@ -373,7 +387,7 @@ def refresh(mon: Monitor, save: Callable[[Monitor], None]) -> dict[str, Any]:
         previous: dict[str, Profile] = {}
         for start_text, start, end, window in wins:
             key = f"{gran}|{start_text}"
-            wdir = os.path.join(mon.directory, "windows", _slug(gran), _slug(start_text))
+            wdir = window_dir(mon.directory, gran, start_text)
             labels = 0
             if mon.label_col and mon.label_col in window.columns:
                 labels = int(window[mon.label_col].notna().sum())
@@ -393,8 +407,8 @@ def refresh(mon: Monitor, save: Callable[[Monitor], None]) -> dict[str, Any]:
                 "window_start": None if start is None else start.to_pydatetime(),
                 "window_end": None if end is None else end.to_pydatetime(),
             }
-            files, profiles = _process(mon, window, base, features, baseline, previous)
-            _commit(wdir, files, {k: p.to_dict() for k, p in profiles.items()})
+            files, profiles, texts = _process(mon, window, base, features, baseline, previous)
+            _commit(wdir, files, {k: p.to_dict() for k, p in profiles.items()}, texts)
             mon.windows[key] = {**sig, "processed_at": datetime.now(UTC).isoformat()}
             save(mon)
             processed.append(key)

@@ -74,19 +74,19 @@ def _share(k: int, n: int) -> float:
 
 
 def _numeric_plot(prof: ColumnProfile, cmp: Any) -> dict[str, Any]:
+    """Shares per bin between about 20 reference quantiles (the outer bins are open-ended)."""
     import numpy as np
 
     e = np.asarray(prof.edges)
     k = e.size
-    idx = np.unique(np.linspace(0, k - 1, min(_PLOT_BINS, k - 1) + 1).round().astype(int))
-    rc = np.asarray(prof.cum_counts, dtype=np.float64)[idx]
-    cc = np.asarray(cmp.cur_cum, dtype=np.float64)[idx]
-    rc[-1] = prof.count  # values above the last edge fall in the last bin
-    cc[-1] = cmp.cur_count
+    cuts = np.unique(np.linspace(0, k - 1, min(_PLOT_BINS, k - 1) + 1).round().astype(int))[1:-1]
+    if cuts.size == 0:
+        cuts = np.array([k - 1])
+    rc = np.append(np.asarray(prof.cum_counts, dtype=np.float64)[cuts], prof.count)
+    cc = np.append(np.asarray(cmp.cur_cum, dtype=np.float64)[cuts], cmp.cur_count)
     rs = np.diff(np.concatenate([[0.0], rc])) / prof.count
     cs = np.diff(np.concatenate([[0.0], cc])) / cmp.cur_count
-    labels = [f"≤{e[idx[0]]:.4g}"] + [f"≤{e[i]:.4g}" for i in idx[1:]]
-    labels[-1] = f">{e[idx[-2]]:.4g}" if len(idx) > 1 else labels[-1]
+    labels = [f"≤{e[i]:.4g}" for i in cuts] + [f">{e[cuts[-1]]:.4g}"]
     return {
         "title": "share of rows per reference-quantile bin",
         "labels": labels,

@@ -113,6 +113,23 @@ class Monitor:
     def quality_metrics(self) -> Any:
         return self._read("quality_metrics")
 
+    def report_path(self, window: str, granularity: str | None = None) -> str:
+        """The HTML drift report of a window (baseline drift, else against the previous
+        window), by the window's key ``"<granularity>|<start>"`` or its start (ISO text)."""
+        from modelyard.monitoring._refresh import window_dir
+
+        if "|" in window:
+            granularity, window = window.split("|", 1)
+        gran = granularity or (self.granularities[0] if self.granularities else "snapshot")
+        if self.profile == "snapshot":
+            gran, window = "snapshot", "all"
+        path = os.path.join(window_dir(self.directory, gran, window), "report.html")
+        if not os.path.isfile(path):
+            raise ResourceDoesNotExist(
+                f"Monitor {self.name!r} has no drift report for window {gran}|{window}."
+            )
+        return path
+
     def baseline(self) -> Profile | None:
         path = os.path.join(self.directory, "baseline.json")
         if not os.path.isfile(path):
