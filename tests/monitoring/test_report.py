@@ -4,7 +4,6 @@ with a registered model version, through the public client on a real local store
 from __future__ import annotations
 
 import json
-import os
 
 import numpy as np
 import pytest
@@ -34,16 +33,29 @@ def frames():
     return ref, cur
 
 
-@pytest.fixture
-def store(tmp_path, monkeypatch):
+@pytest.fixture(params=["sqlite", "postgresql", "server"])
+def store(request, tmp_path, monkeypatch):
+    """The public client on a local SQLite store, on PostgreSQL, and on a real
+    ``modelyard server`` over REST."""
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("MODELYARD_ARTIFACT_ROOT", (tmp_path / "artifacts").as_uri())
-    uri = f"sqlite:///{tmp_path / 'store.db'}"
+    server = None
+    if request.param == "sqlite":
+        uri = f"sqlite:///{tmp_path / 'store.db'}"
+    elif request.param == "postgresql":
+        uri = request.getfixturevalue("pg_database_uri")
+    else:
+        from modelyard.testing.server_process import ServerProcess
+
+        server = ServerProcess(f"sqlite:///{tmp_path / 'server.db'}", tmp_path / "served")
+        uri = server.start().url
     modelyard.set_tracking_uri(uri)
     yield uri
     while modelyard.active_run():
         modelyard.end_run()
     modelyard.set_tracking_uri(None)
+    if server is not None:
+        server.stop()
 
 
 def test_report_views(frames):
@@ -146,7 +158,7 @@ def test_baseline_on_a_model_version(store, frames):
     assert set(report.drifted_columns) == {"x00", "x06", "c2"}
 
     # a version with no source run gets a small run of its own
-    mv2 = client.create_model_version("churn", os.fspath(os.getcwd()))
+    mv2 = client.create_model_version("churn", "s3://models-bucket/churn/2")
     uri2 = set_baseline("churn", mv2.version, prof)
     assert "/monitoring/baseline/v2/profile.json" in uri2
     assert get_baseline("churn", 2).to_dict() == prof.to_dict()
@@ -156,7 +168,7 @@ def test_baseline_errors(store, frames):
     ref, _ = frames
     client = MlflowClient()
     client.create_registered_model("m")
-    client.create_model_version("m", "/tmp/nowhere")
+    client.create_model_version("m", "s3://models-bucket/m/1")
     with pytest.raises(ResourceDoesNotExist, match="has no monitoring baseline"):
         get_baseline("m", 1)
     with pytest.raises(ResourceDoesNotExist):
