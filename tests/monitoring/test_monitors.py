@@ -285,3 +285,25 @@ def test_bad_definitions(tmp_path, root):
         create_monitor("../x", table=path, root=root)
     with pytest.raises(ResourceDoesNotExist, match="does not exist"):
         create_monitor("b", table=str(tmp_path / "none"), root=root)
+
+
+def test_naive_timestamps_weeks_and_months(tmp_path, root):
+    path = str(tmp_path / "naive.parquet")
+    ts = pd.date_range("2026-01-01", "2026-03-31 23:00", freq="6h")  # no time zone: UTC
+    pd.DataFrame({"ts": ts, "x": np.arange(len(ts), dtype=float)}).to_parquet(path)
+    create_monitor(
+        "cal",
+        table=path,
+        profile="time_series",
+        timestamp_col="ts",
+        granularities=["1 week", "1 month"],
+        root=root,
+    )
+    refresh_monitor("cal", root=root)
+    prof = get_monitor("cal", root=root).profile_metrics()
+    months = prof[prof.granularity == "1 month"]
+    assert [str(t)[:10] for t in months.window_start] == ["2026-01-01", "2026-02-01", "2026-03-01"]
+    assert list(months["count"]) == [31 * 4, 28 * 4, 31 * 4]
+    weeks = prof[prof.granularity == "1 week"]
+    assert all(pd.Timestamp(t).weekday() == 0 for t in weeks.window_start)  # Mondays
+    assert int(weeks["count"].sum()) == len(ts)

@@ -343,18 +343,62 @@ def window_dir(directory: str, granularity: str, start_text: str) -> str:
     return os.path.join(directory, "windows", _slug(granularity), _slug(start_text))
 
 
+def _with_labels(mon: Monitor, frame: Any) -> Any:
+    if not mon.label_col:
+        return frame
+    if mon.request_id_col not in frame.columns and mon.label_col not in frame.columns:
+        raise InvalidParameterValue(
+            f"Column {mon.request_id_col!r} (request ids) is not in the monitored table."
+        )
+    if mon.request_id_col in frame.columns:
+        frame = _join_labels(mon, frame)
+    if mon.label_col not in frame.columns:  # no label has arrived yet
+        frame = frame.assign(**{mon.label_col: None})
+    return frame
+
+
+def _window_reader(mon: Monitor, ds: Any) -> Callable[[Any, Any], Any] | None:
+    """Read one window's rows with a filter on the timestamp column (bounded memory), when the
+    column is stored as a timestamp; ``None`` when the whole table has to be read."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if mon.timestamp_col is None or mon.timestamp_col not in ds.schema.names:
+        return None
+    ftype = ds.schema.field(mon.timestamp_col).type
+    if not pa.types.is_timestamp(ftype):
+        return None
+
+    def scalar(t: Any) -> Any:
+        t = t.tz_convert("UTC")
+        if ftype.tz is None:
+            t = t.tz_localize(None)
+        return pa.scalar(t.to_pydatetime(), type=ftype)
+
+    def read(start: Any, end: Any) -> Any:
+        col = pc.field(mon.timestamp_col)
+        table = ds.to_table(filter=(col >= scalar(start)) & (col < scalar(end)))
+        return _with_labels(mon, table.to_pandas())
+
+    return read
+
+
 def refresh(mon: Monitor, save: Callable[[Monitor], None]) -> dict[str, Any]:
     _recover(mon.directory)
-    frame = load_frame(mon)
-    if mon.label_col:
-        if mon.request_id_col not in frame.columns and mon.label_col not in frame.columns:
-            raise InvalidParameterValue(
-                f"Column {mon.request_id_col!r} (request ids) is not in the monitored table."
-            )
-        if mon.request_id_col in frame.columns:
-            frame = _join_labels(mon, frame)
-        if mon.label_col not in frame.columns:  # no label has arrived yet
-            frame = frame.assign(**{mon.label_col: None})
+    ds = open_dataset(mon.table)
+    names = list(ds.schema.names)
+    reader = None
+    if not is_serving_table(names) and mon.profile != "snapshot":
+        reader = _window_reader(mon, ds)
+    if reader is not None:  # only the columns that say which rows fall in which window
+        wanted = [mon.timestamp_col, mon.request_id_col, mon.label_col]
+        index = _with_labels(
+            mon, ds.to_table(columns=[c for c in wanted if c and c in names]).to_pandas()
+        )
+        columns = names
+    else:
+        index = _with_labels(mon, load_frame(mon))
+        columns = list(index.columns)
     excluded = {
         mon.timestamp_col,
         mon.request_id_col,
@@ -362,25 +406,29 @@ def refresh(mon: Monitor, save: Callable[[Monitor], None]) -> dict[str, Any]:
         mon.label_col,
         *_SERVING_META,
     }
-    features = mon.feature_columns or [c for c in frame.columns if c not in excluded]
+    features = mon.feature_columns or [c for c in columns if c not in excluded]
     if mon.feature_columns and mon.prediction_col and mon.prediction_col not in features:
         features = [*features, mon.prediction_col]
     baseline = mon.baseline()
+
+    def fetch(rows: Any, start: Any, end: Any) -> Any:
+        if reader is not None:
+            return reader(start, end)
+        return rows.drop(columns="_ts", errors="ignore")
+
     if mon.profile == "snapshot":
-        plan = [("snapshot", [("all", None, None, frame)])]
+        plan = [("snapshot", [("all", None, None, index)])]
     else:
         assert mon.timestamp_col is not None
-        ts = timestamps(frame, mon.timestamp_col)
-        frame = frame.assign(_ts=ts)[ts.notna()]
+        ts = timestamps(index, mon.timestamp_col)
+        index = index.assign(_ts=ts)[ts.notna()]
         plan = []
         for text in mon.granularities:
             g = parse_granularity(text)
-            starts = g.starts(frame["_ts"])
+            starts = g.starts(index["_ts"])
             wins = []
-            for start, idx in sorted(frame.groupby(starts).groups.items()):
-                wins.append(
-                    (start.isoformat(), start, g.end(start), frame.loc[idx].drop(columns="_ts"))
-                )
+            for start, idx in sorted(index.groupby(starts).groups.items()):
+                wins.append((start.isoformat(), start, g.end(start), index.loc[idx]))
             plan.append((text, wins))
     processed, unchanged = [], 0
     for gran, wins in plan:
@@ -402,6 +450,7 @@ def refresh(mon: Monitor, save: Callable[[Monitor], None]) -> dict[str, Any]:
                 continue
             if mon.profile == "snapshot":  # a snapshot drifts against the one before
                 previous = _read_profiles(wdir)
+            window = fetch(window, start, end)
             base = {
                 "granularity": gran,
                 "window_start": None if start is None else start.to_pydatetime(),
