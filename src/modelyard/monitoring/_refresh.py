@@ -391,7 +391,9 @@ def refresh(mon: Monitor, save: Callable[[Monitor], None]) -> dict[str, Any]:
     if not is_serving_table(names) and mon.profile != "snapshot":
         reader = _window_reader(mon, ds)
     if reader is not None:  # only the columns that say which rows fall in which window
-        wanted = [mon.timestamp_col, mon.request_id_col, mon.label_col]
+        wanted = [mon.timestamp_col]
+        if mon.label_col:  # request ids only to join labels
+            wanted += [mon.request_id_col, mon.label_col]
         index = _with_labels(
             mon, ds.to_table(columns=[c for c in wanted if c and c in names]).to_pandas()
         )
