@@ -357,7 +357,7 @@ def _with_labels(mon: Monitor, frame: Any) -> Any:
     return frame
 
 
-def _window_reader(mon: Monitor, ds: Any) -> Callable[[Any, Any], Any] | None:
+def _window_reader(mon: Monitor, ds: Any, columns: list[str]) -> Callable[[Any, Any], Any] | None:
     """Read one window's rows with a filter on the timestamp column (bounded memory), when the
     column is stored as a timestamp; ``None`` when the whole table has to be read."""
     import pyarrow as pa
@@ -377,8 +377,10 @@ def _window_reader(mon: Monitor, ds: Any) -> Callable[[Any, Any], Any] | None:
 
     def read(start: Any, end: Any) -> Any:
         col = pc.field(mon.timestamp_col)
-        table = ds.to_table(filter=(col >= scalar(start)) & (col < scalar(end)))
-        return _with_labels(mon, table.to_pandas())
+        flt = (col >= scalar(start)) & (col < scalar(end))
+        table = ds.to_table(columns=columns, filter=flt)
+        # text as pandas categoricals: one copy of each distinct string, not one per row
+        return _with_labels(mon, table.to_pandas(strings_to_categorical=True))
 
     return read
 
@@ -387,20 +389,6 @@ def refresh(mon: Monitor, save: Callable[[Monitor], None]) -> dict[str, Any]:
     _recover(mon.directory)
     ds = open_dataset(mon.table)
     names = list(ds.schema.names)
-    reader = None
-    if not is_serving_table(names) and mon.profile != "snapshot":
-        reader = _window_reader(mon, ds)
-    if reader is not None:  # only the columns that say which rows fall in which window
-        wanted = [mon.timestamp_col]
-        if mon.label_col:  # request ids only to join labels
-            wanted += [mon.request_id_col, mon.label_col]
-        index = _with_labels(
-            mon, ds.to_table(columns=[c for c in wanted if c and c in names]).to_pandas()
-        )
-        columns = names
-    else:
-        index = _with_labels(mon, load_frame(mon))
-        columns = list(index.columns)
     excluded = {
         mon.timestamp_col,
         mon.request_id_col,
@@ -408,40 +396,76 @@ def refresh(mon: Monitor, save: Callable[[Monitor], None]) -> dict[str, Any]:
         mon.label_col,
         *_SERVING_META,
     }
-    features = mon.feature_columns or [c for c in columns if c not in excluded]
-    if mon.feature_columns and mon.prediction_col and mon.prediction_col not in features:
-        features = [*features, mon.prediction_col]
+
+    def feature_list(columns: list[str]) -> list[str]:
+        feats = mon.feature_columns or [c for c in columns if c not in excluded]
+        if mon.feature_columns and mon.prediction_col and mon.prediction_col not in feats:
+            feats = [*feats, mon.prediction_col]
+        return feats
+
+    reader = None
+    if not is_serving_table(names) and mon.profile != "snapshot":
+        features = feature_list(names)
+        keep = [mon.timestamp_col, mon.model_version_col, *features]
+        if mon.label_col:  # request ids only to join labels
+            keep += [mon.request_id_col, mon.label_col]
+        read_cols = [c for c in dict.fromkeys(keep) if c and c in names]
+        reader = _window_reader(mon, ds, read_cols)
+    if reader is not None:  # only the columns that say which rows fall in which window
+        wanted = [mon.timestamp_col]
+        if mon.label_col:
+            wanted += [mon.request_id_col, mon.label_col]
+        index = _with_labels(
+            mon, ds.to_table(columns=[c for c in wanted if c and c in names]).to_pandas()
+        )
+    else:
+        index = _with_labels(mon, load_frame(mon))
+        features = feature_list(list(index.columns))
     baseline = mon.baseline()
 
-    def fetch(rows: Any, start: Any, end: Any) -> Any:
-        if reader is not None:
-            return reader(start, end)
-        return rows.drop(columns="_ts", errors="ignore")
-
+    # Per window only row positions are kept (not copies): the index is a few columns, and in
+    # the streaming case the rows themselves are read window by window.
+    has_labels = bool(mon.label_col) and mon.label_col in index.columns
+    labelled = index[mon.label_col].notna().to_numpy() if has_labels else None
     if mon.profile == "snapshot":
-        plan = [("snapshot", [("all", None, None, index)])]
+        plan = [("snapshot", [("all", None, None, None)])]
     else:
         assert mon.timestamp_col is not None
         ts = timestamps(index, mon.timestamp_col)
-        index = index.assign(_ts=ts)[ts.notna()]
+        valid = ts.notna().to_numpy()
+        if reader is not None:
+            index = index.iloc[:0]  # the rows come from the reader
+        ts = ts[valid]
+        positions_of_valid = valid.nonzero()[0]
         plan = []
         for text in mon.granularities:
             g = parse_granularity(text)
-            starts = g.starts(index["_ts"])
+            codes, uniques = ts.pipe(g.starts).factorize(sort=True)
+            order = codes.argsort(kind="stable")
+            bounds = codes[order].searchsorted(range(len(uniques) + 1))
             wins = []
-            for start, idx in sorted(index.groupby(starts).groups.items()):
-                wins.append((start.isoformat(), start, g.end(start), index.loc[idx]))
+            for i, start in enumerate(uniques):
+                pos = positions_of_valid[order[bounds[i] : bounds[i + 1]]]
+                wins.append((start.isoformat(), start, g.end(start), pos))
             plan.append((text, wins))
+        del ts
+
+    def fetch(pos: Any, start: Any, end: Any) -> Any:
+        if reader is not None:
+            return reader(start, end)
+        return index if pos is None else index.iloc[pos]
+
     processed, unchanged = [], 0
     for gran, wins in plan:
         previous: dict[str, Profile] = {}
-        for start_text, start, end, window in wins:
+        for start_text, start, end, pos in wins:
             key = f"{gran}|{start_text}"
             wdir = window_dir(mon.directory, gran, start_text)
+            n_rows = len(index) if pos is None else len(pos)
             labels = 0
-            if mon.label_col and mon.label_col in window.columns:
-                labels = int(window[mon.label_col].notna().sum())
-            sig: dict[str, Any] = {"rows": int(len(window)), "labels": labels}
+            if labelled is not None:
+                labels = int(labelled.sum() if pos is None else labelled[pos].sum())
+            sig: dict[str, Any] = {"rows": int(n_rows), "labels": labels}
             if mon.profile == "snapshot":
                 sig["table_mtime"] = _table_mtime(mon.table)
             state = mon.windows.get(key, {})
@@ -452,7 +476,7 @@ def refresh(mon: Monitor, save: Callable[[Monitor], None]) -> dict[str, Any]:
                 continue
             if mon.profile == "snapshot":  # a snapshot drifts against the one before
                 previous = _read_profiles(wdir)
-            window = fetch(window, start, end)
+            window = fetch(pos, start, end)
             base = {
                 "granularity": gran,
                 "window_start": None if start is None else start.to_pydatetime(),
