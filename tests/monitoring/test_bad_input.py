@@ -177,3 +177,40 @@ def test_malformed_profiles_are_errors():
         detect_drift(prof, _ref(), columns=["nope"])
     with pytest.raises(InvalidParameterValue, match="'color' is categorical in the profile"):
         detect_drift(prof, _ref(), numerical_columns=["color"])
+
+
+def test_pandas_extension_dtypes_and_arrow_encodings_agree():
+    import pyarrow as pa
+
+    rng = np.random.default_rng(0)
+    n = 3000
+    ref = pd.DataFrame(
+        {
+            0: rng.normal(size=n),  # a non-string column label
+            "s": pd.Categorical(rng.choice(list("abc"), n)),
+            "ts": pd.date_range("2024-01-01", periods=n, freq="min", tz="UTC"),
+            "i": pd.array(rng.integers(0, 100, n), dtype="Int64"),
+            "b": rng.random(n) < 0.5,
+            "st": pd.array(rng.choice(list("xy"), n), dtype="string"),
+        }
+    )
+    cur = ref.copy()
+    cur.loc[:10, "i"] = pd.NA
+    cols = ["0", "s", "ts", "i", "b", "st"]
+    a = detect_drift(ref, cur, numerical_columns=["ts"], columns=cols)
+    t = pa.Table.from_pandas(ref, preserve_index=False)
+    t = t.set_column(1, "s", t.column("s").cast(pa.string()).dictionary_encode())
+    b = detect_drift(
+        t, pa.Table.from_pandas(cur, preserve_index=False), numerical_columns=["ts"], columns=cols
+    )
+    assert a.to_dict()["columns"] == b.to_dict()["columns"]
+    assert [(c.column, c.kind) for c in a] == [
+        ("0", "numerical"),
+        ("s", "categorical"),
+        ("ts", "numerical"),
+        ("i", "numerical"),
+        ("b", "categorical"),
+        ("st", "categorical"),
+    ]
+    assert a["i"].missing_share_current == pytest.approx(11 / n)
+    assert a.drifted_columns == []

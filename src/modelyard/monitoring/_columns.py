@@ -131,7 +131,7 @@ class ColumnTable:
                 col = pc.cast(col, pa.int64())
             elif kind != NUMERICAL:
                 return self._coerce(col.to_pandas())
-            col = pc.fill_null(pc.cast(col, pa.float64()), float("nan"))
+            col = pc.fill_null(pc.cast(col, pa.float64(), safe=False), float("nan"))
             return np.asarray(col.to_numpy(), dtype=np.float64)
         import pandas as pd
 
