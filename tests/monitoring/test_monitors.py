@@ -307,3 +307,18 @@ def test_naive_timestamps_weeks_and_months(tmp_path, root):
     weeks = prof[prof.granularity == "1 week"]
     assert all(pd.Timestamp(t).weekday() == 0 for t in weeks.window_start)  # Mondays
     assert int(weeks["count"].sum()) == len(ts)
+
+
+def test_one_refresh_at_a_time(tmp_path, root):
+    import fcntl
+
+    from modelyard.errors import InvalidState
+
+    path = str(tmp_path / "t.parquet")
+    _time_series(path, pd.date_range("2026-01-01", periods=10, freq="h", tz="UTC"))
+    mon = create_monitor("lock", table=path, profile="time_series", timestamp_col="ts", root=root)
+    with open(os.path.join(mon.directory, ".refresh.lock"), "w") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)  # another refresh is running
+        with pytest.raises(InvalidState, match="being refreshed by another process"):
+            refresh_monitor("lock", root=root)
+    assert len(refresh_monitor("lock", root=root)["processed"]) == 1

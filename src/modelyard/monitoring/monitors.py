@@ -31,7 +31,12 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from modelyard.errors import InvalidParameterValue, ResourceAlreadyExists, ResourceDoesNotExist
+from modelyard.errors import (
+    InvalidParameterValue,
+    InvalidState,
+    ResourceAlreadyExists,
+    ResourceDoesNotExist,
+)
 from modelyard.monitoring._tables import (
     is_serving_table,
     open_dataset,
@@ -276,12 +281,20 @@ def refresh_monitor(name: str, *, root: str | None = None) -> dict[str, Any]:
     """Process every window whose rows or labels changed since the last refresh.
 
     Returns ``{"processed": [window keys], "unchanged": n}``."""
+    import fcntl
+
     from modelyard.monitoring._refresh import refresh
 
     mon = get_monitor(name, root=root)
-    result = refresh(mon, _save)
-    mon.last_refresh = _now()
-    _save(mon)
+    with open(os.path.join(mon.directory, ".refresh.lock"), "w") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise InvalidState(f"Monitor {name!r} is being refreshed by another process.") from None
+        mon = get_monitor(name, root=root)  # the state as the last refresh left it
+        result = refresh(mon, _save)
+        mon.last_refresh = _now()
+        _save(mon)
     return result
 
 
