@@ -70,6 +70,7 @@ _SUBMODULES = frozenset(
         "errors",
         "lightgbm",
         "models",
+        "monitoring",
         "pyfunc",
         "serving",
         "settings",

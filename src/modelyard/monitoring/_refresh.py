@@ -1,0 +1,491 @@
+"""One refresh of a monitor: read the table, join late labels, split into windows, and for each
+changed window compute and atomically commit its profile, drift and quality metrics."""
+
+from __future__ import annotations
+
+import glob
+import json
+import os
+import shutil
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from modelyard.errors import InvalidParameterValue
+from modelyard.monitoring._columns import NUMERICAL
+from modelyard.monitoring._tables import (
+    flatten_serving,
+    is_serving_table,
+    open_dataset,
+    write_json_atomic,
+    write_parquet_atomic,
+)
+from modelyard.monitoring._windows import parse_granularity
+from modelyard.monitoring.drift import detect_drift
+from modelyard.monitoring.profiles import Profile
+from modelyard.monitoring.profiles import profile as profile_data
+from modelyard.monitoring.quality import classification_metrics, regression_metrics
+
+if TYPE_CHECKING:
+    from modelyard.monitoring.monitors import Monitor
+
+__all__ = ["load_frame", "refresh", "window_dir"]
+
+_SERVING_META = {
+    "endpoint",
+    "served_model",
+    "model_name",
+    "status_code",
+    "latency_ms",
+    "request",
+    "response",
+}
+_ALL = ":all"
+_MAX_SLICE_VALUES = 20
+_DRIFT_FIELDS = (
+    "drift",
+    "method",
+    "statistic",
+    "p_value",
+    "p_value_adjusted",
+    "effect_name",
+    "effect_size",
+    "missing_share_reference",
+    "missing_share_current",
+    "unseen_share",
+)
+
+
+def load_frame(mon: Monitor, *, columns_only: bool = False) -> Any:
+    ds = open_dataset(mon.table)
+    if is_serving_table(list(ds.schema.names)):
+        return flatten_serving(ds.to_table(), mon.prediction_col or "prediction")
+    if columns_only:
+        if mon.request_id_col not in ds.schema.names:
+            raise InvalidParameterValue(
+                f"Column {mon.request_id_col!r} (request ids) is not in table {mon.table!r}."
+            )
+        return ds.to_table(columns=[mon.request_id_col]).to_pandas()
+    return ds.to_table().to_pandas()
+
+
+def _join_labels(mon: Monitor, frame: Any) -> Any:
+    import pandas as pd
+
+    files = sorted(glob.glob(os.path.join(mon.directory, "labels", "*.parquet")))
+    if not files:
+        return frame
+    labels = pd.concat([pd.read_parquet(f) for f in files], ignore_index=True)
+    latest = labels.drop_duplicates("request_id", keep="last").set_index("request_id")["label"]
+    ids = frame[mon.request_id_col].astype(str)
+    joined = ids.map(latest)
+    if mon.label_col in frame.columns:
+        joined = joined.where(joined.notna(), frame[mon.label_col])
+    frame = frame.copy()
+    frame[mon.label_col] = joined
+    return frame
+
+
+def _kind_of(v: Any) -> str:
+    import numbers
+
+    if isinstance(v, str):
+        return "text"
+    if isinstance(v, bool) or isinstance(v, numbers.Number):
+        return type(v).__name__
+    if hasattr(v, "year") and hasattr(v, "month"):
+        return "datetime"
+    return type(v).__name__
+
+
+def timestamps(frame: Any, col: str) -> Any:
+    """The column as tz-aware UTC timestamps; mixed or unparseable values are an error."""
+    import pandas as pd
+
+    if col not in frame.columns:
+        raise InvalidParameterValue(f"Timestamp column {col!r} is not in the monitored table.")
+    s = frame[col]
+    if pd.api.types.is_datetime64_any_dtype(s.dtype):
+        ts = pd.to_datetime(s, utc=True)
+    elif s.dtype == object or pd.api.types.is_string_dtype(s.dtype):
+        present = s.dropna()
+        kinds = sorted({_kind_of(v) for v in present.head(100_000)})
+        if len(kinds) > 1:
+            raise InvalidParameterValue(
+                f"Timestamp column {col!r} mixes value types ({', '.join(kinds)})."
+            )
+        ts = pd.to_datetime(s, utc=True, errors="coerce", format="mixed")
+        bad = ts.isna() & s.notna()
+        if bool(bad.any()):
+            examples = ", ".join(repr(v) for v in s[bad].head(3).tolist())
+            raise InvalidParameterValue(
+                f"Timestamp column {col!r} has values that are not timestamps ({examples})."
+            )
+    else:
+        raise InvalidParameterValue(
+            f"Timestamp column {col!r} holds {s.dtype} values, not timestamps."
+        )
+    return ts
+
+
+def _slug(text: str) -> str:
+    return "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in text)
+
+
+def _slices(frame: Any, exprs: list[str]) -> list[tuple[str, str, Any]]:
+    import pandas as pd
+
+    out = [(_ALL, _ALL, frame)]
+    for expr in exprs:
+        if expr in frame.columns:
+            top = frame[expr].astype(str).value_counts().head(_MAX_SLICE_VALUES)
+            keyed = frame[expr].astype(str)
+            out += [(expr, str(v), frame[keyed == v]) for v in top.index]
+            continue
+        try:
+            mask = frame.eval(expr)
+        except Exception as exc:
+            raise InvalidParameterValue(f"Slicing expression {expr!r} failed: {exc}") from None
+        if not isinstance(mask, pd.Series) or not pd.api.types.is_bool_dtype(mask.dtype):
+            raise InvalidParameterValue(
+                f"Slicing expression {expr!r} must be a column name or a boolean expression."
+            )
+        out += [(expr, "true", frame[mask]), (expr, "false", frame[~mask])]
+    return out
+
+
+def _quantile(col: Any, q: float) -> float | None:
+    import numpy as np
+
+    if not col.count or not col.edges:
+        return None
+    cum = np.asarray(col.cum_counts)
+    i = int(np.searchsorted(cum, q * col.count, side="left"))
+    return float(col.edges[min(i, len(col.edges) - 1)])
+
+
+def _profile_rows(prof: Profile, base: dict[str, Any]) -> list[dict[str, Any]]:
+    rows = []
+    for c in prof.columns.values():
+        row = {
+            **base,
+            "column_name": c.name,
+            "kind": c.kind,
+            "count": c.count,
+            "num_nulls": c.missing,
+            "mean": c.mean,
+            "stddev": c.std,
+            "min": c.min,
+            "max": c.max,
+            "p25": None,
+            "median": None,
+            "p75": None,
+            "distinct_count": None,
+            "top_value": None,
+            "top_share": None,
+        }
+        if c.kind == NUMERICAL:
+            row.update(p25=_quantile(c, 0.25), median=_quantile(c, 0.5), p75=_quantile(c, 0.75))
+        elif c.categories:
+            top, n = next(iter(c.categories.items()))
+            row.update(
+                distinct_count=len(c.categories) + (1 if c.truncated else 0),
+                top_value=top,
+                top_share=n / c.rows if c.rows else None,
+            )
+        rows.append(row)
+    return rows
+
+
+def _drift_rows(report: Any, base: dict[str, Any], drift_type: str) -> list[dict[str, Any]]:
+    return [
+        {
+            **base,
+            "drift_type": drift_type,
+            "column_name": c.column,
+            **{k: getattr(c, k) for k in _DRIFT_FIELDS},
+            "reasons": "; ".join(c.reasons),
+        }
+        for c in report
+    ]
+
+
+def _quality_rows(mon: Monitor, sub: Any, base: dict[str, Any]) -> list[dict[str, Any]]:
+    import pandas as pd
+
+    if not (mon.label_col and mon.prediction_col and mon.problem_type):
+        return []
+    if mon.label_col not in sub.columns or mon.prediction_col not in sub.columns:
+        return []
+    labelled = sub[sub[mon.label_col].notna() & sub[mon.prediction_col].notna()]
+    groups: list[tuple[str, Any]] = [(_ALL, labelled)]
+    if mon.model_version_col in labelled.columns:
+        for v, g in labelled.groupby(labelled[mon.model_version_col].astype(str)):
+            groups.append((str(v), g))
+    rows = []
+    for version, g in groups:
+        y, p = g[mon.label_col].to_numpy(), g[mon.prediction_col].to_numpy()
+        if mon.problem_type == "classification":
+            m = classification_metrics(y, p)
+        else:
+            m = regression_metrics(
+                pd.to_numeric(g[mon.label_col]), pd.to_numeric(g[mon.prediction_col])
+            )
+        rows.append({**base, "model_version": version, "problem_type": mon.problem_type, **m})
+    return rows
+
+
+def _commit(
+    wdir: str, files: dict[str, Any], profiles: dict[str, Any], texts: dict[str, str]
+) -> None:
+    """Write a window's files into a temporary directory, then rename it into place."""
+    import pandas as pd
+
+    tmp = f"{wdir}.tmp-{uuid.uuid4().hex[:8]}"
+    os.makedirs(tmp)
+    try:
+        for name, rows in files.items():
+            write_parquet_atomic(pd.DataFrame(rows), os.path.join(tmp, f"{name}.parquet"))
+        write_json_atomic(profiles, os.path.join(tmp, "profiles.json"))
+        for name, text in texts.items():
+            with open(os.path.join(tmp, name), "w", encoding="utf-8") as fh:
+                fh.write(text)
+        if os.path.isdir(wdir):
+            old = f"{wdir}.old-{uuid.uuid4().hex[:8]}"
+            os.rename(wdir, old)
+            os.rename(tmp, wdir)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            os.rename(tmp, wdir)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+
+def _recover(directory: str) -> None:
+    """Undo what a refresh that died half-way left: temporary and replaced window dirs."""
+    for tmp in glob.glob(os.path.join(directory, "windows", "*", "*.tmp-*")):
+        shutil.rmtree(tmp, ignore_errors=True)
+    for old in glob.glob(os.path.join(directory, "windows", "*", "*.old-*")):
+        target = old.rsplit(".old-", 1)[0]
+        if os.path.isdir(target):
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            os.rename(old, target)
+
+
+def _table_mtime(path: str) -> float:
+    if os.path.isfile(path):
+        return os.path.getmtime(path)
+    latest = os.path.getmtime(path)
+    for dirpath, _, names in os.walk(path):
+        for n in names:
+            latest = max(latest, os.path.getmtime(os.path.join(dirpath, n)))
+    return latest
+
+
+def _read_profiles(wdir: str) -> dict[str, Profile]:
+    path = os.path.join(wdir, "profiles.json")
+    if not os.path.isfile(path):
+        return {}
+    with open(path, encoding="utf-8") as fh:
+        return {k: Profile.from_dict(v) for k, v in json.load(fh).items()}
+
+
+def _process(
+    mon: Monitor,
+    window: Any,
+    base: dict[str, Any],
+    features: list[str],
+    baseline: Profile | None,
+    previous: dict[str, Profile],
+) -> tuple[dict[str, list[dict[str, Any]]], dict[str, Profile], dict[str, str]]:
+    texts: dict[str, str] = {}
+    files: dict[str, list[dict[str, Any]]] = {
+        "profile_metrics": [],
+        "drift_metrics": [],
+        "quality_metrics": [],
+    }
+    profiles: dict[str, Profile] = {}
+    opts = dict(mon.drift_options)
+    for skey, sval, sub in _slices(window, mon.slicing_exprs):
+        if not len(sub):
+            continue
+        row = {**base, "slice_key": skey, "slice_value": sval}
+        cols = [c for c in features if c in sub.columns]
+        num = [c for c in cols if baseline and c in baseline and baseline[c].kind == NUMERICAL]
+        cat = [c for c in cols if baseline and c in baseline and baseline[c].kind != NUMERICAL]
+        prof = profile_data(sub, columns=cols, numerical_columns=num, categorical_columns=cat)
+        sid = f"{skey}={sval}"
+        profiles[sid] = prof
+        files["profile_metrics"] += _profile_rows(prof, row)
+        if baseline is not None:
+            bcols = [c for c in baseline.columns if c in features]
+            if bcols:
+                rep = detect_drift(baseline, sub, columns=bcols, **opts)
+                files["drift_metrics"] += _drift_rows(rep, row, "baseline")
+                if skey == _ALL:
+                    texts["report.html"] = rep.to_html()
+        prev = previous.get(sid)
+        if prev is not None:
+            pcols = [c for c in cols if c in prev.columns]
+            if pcols:
+                rep = detect_drift(prev, sub, columns=pcols, **opts)
+                files["drift_metrics"] += _drift_rows(rep, row, "consecutive")
+                if skey == _ALL and "report.html" not in texts:
+                    texts["report.html"] = rep.to_html()
+        files["quality_metrics"] += _quality_rows(mon, sub, row)
+    return files, profiles, texts
+
+
+def window_dir(directory: str, granularity: str, start_text: str) -> str:
+    return os.path.join(directory, "windows", _slug(granularity), _slug(start_text))
+
+
+def _with_labels(mon: Monitor, frame: Any) -> Any:
+    if not mon.label_col:
+        return frame
+    if mon.request_id_col not in frame.columns and mon.label_col not in frame.columns:
+        raise InvalidParameterValue(
+            f"Column {mon.request_id_col!r} (request ids) is not in the monitored table."
+        )
+    if mon.request_id_col in frame.columns:
+        frame = _join_labels(mon, frame)
+    if mon.label_col not in frame.columns:  # no label has arrived yet
+        frame = frame.assign(**{mon.label_col: None})
+    return frame
+
+
+def _window_reader(mon: Monitor, ds: Any, columns: list[str]) -> Callable[[Any, Any], Any] | None:
+    """Read one window's rows with a filter on the timestamp column (bounded memory), when the
+    column is stored as a timestamp; ``None`` when the whole table has to be read."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if mon.timestamp_col is None or mon.timestamp_col not in ds.schema.names:
+        return None
+    ftype = ds.schema.field(mon.timestamp_col).type
+    if not pa.types.is_timestamp(ftype):
+        return None
+
+    def scalar(t: Any) -> Any:
+        t = t.tz_convert("UTC")
+        if ftype.tz is None:
+            t = t.tz_localize(None)
+        return pa.scalar(t.to_pydatetime(), type=ftype)
+
+    def read(start: Any, end: Any) -> Any:
+        col = pc.field(mon.timestamp_col)
+        flt = (col >= scalar(start)) & (col < scalar(end))
+        table = ds.to_table(columns=columns, filter=flt)
+        # text as pandas categoricals: one copy of each distinct string, not one per row
+        return _with_labels(mon, table.to_pandas(strings_to_categorical=True))
+
+    return read
+
+
+def refresh(mon: Monitor, save: Callable[[Monitor], None]) -> dict[str, Any]:
+    _recover(mon.directory)
+    ds = open_dataset(mon.table)
+    names = list(ds.schema.names)
+    excluded = {
+        mon.timestamp_col,
+        mon.request_id_col,
+        mon.model_version_col,
+        mon.label_col,
+        *_SERVING_META,
+    }
+
+    def feature_list(columns: list[str]) -> list[str]:
+        feats = mon.feature_columns or [c for c in columns if c not in excluded]
+        if mon.feature_columns and mon.prediction_col and mon.prediction_col not in feats:
+            feats = [*feats, mon.prediction_col]
+        return feats
+
+    reader = None
+    if not is_serving_table(names) and mon.profile != "snapshot":
+        features = feature_list(names)
+        keep = [mon.timestamp_col, mon.model_version_col, *features]
+        if mon.label_col:  # request ids only to join labels
+            keep += [mon.request_id_col, mon.label_col]
+        read_cols = [c for c in dict.fromkeys(keep) if c and c in names]
+        reader = _window_reader(mon, ds, read_cols)
+    if reader is not None:  # only the columns that say which rows fall in which window
+        wanted = [mon.timestamp_col]
+        if mon.label_col:
+            wanted += [mon.request_id_col, mon.label_col]
+        index = _with_labels(
+            mon, ds.to_table(columns=[c for c in wanted if c and c in names]).to_pandas()
+        )
+    else:
+        index = _with_labels(mon, load_frame(mon))
+        features = feature_list(list(index.columns))
+    baseline = mon.baseline()
+
+    # Per window only row positions are kept (not copies): the index is a few columns, and in
+    # the streaming case the rows themselves are read window by window.
+    has_labels = bool(mon.label_col) and mon.label_col in index.columns
+    labelled = index[mon.label_col].notna().to_numpy() if has_labels else None
+    if mon.profile == "snapshot":
+        plan = [("snapshot", [("all", None, None, None)])]
+    else:
+        assert mon.timestamp_col is not None
+        ts = timestamps(index, mon.timestamp_col)
+        valid = ts.notna().to_numpy()
+        if reader is not None:
+            index = index.iloc[:0]  # the rows come from the reader
+        ts = ts[valid]
+        positions_of_valid = valid.nonzero()[0]
+        plan = []
+        for text in mon.granularities:
+            g = parse_granularity(text)
+            codes, uniques = ts.pipe(g.starts).factorize(sort=True)
+            order = codes.argsort(kind="stable")
+            bounds = codes[order].searchsorted(range(len(uniques) + 1))
+            wins = []
+            for i, start in enumerate(uniques):
+                pos = positions_of_valid[order[bounds[i] : bounds[i + 1]]]
+                wins.append((start.isoformat(), start, g.end(start), pos))
+            plan.append((text, wins))
+        del ts
+
+    def fetch(pos: Any, start: Any, end: Any) -> Any:
+        if reader is not None:
+            return reader(start, end)
+        return index if pos is None else index.iloc[pos]
+
+    processed, unchanged = [], 0
+    for gran, wins in plan:
+        previous: dict[str, Profile] = {}
+        for start_text, start, end, pos in wins:
+            key = f"{gran}|{start_text}"
+            wdir = window_dir(mon.directory, gran, start_text)
+            n_rows = len(index) if pos is None else len(pos)
+            labels = 0
+            if labelled is not None:
+                labels = int(labelled.sum() if pos is None else labelled[pos].sum())
+            sig: dict[str, Any] = {"rows": int(n_rows), "labels": labels}
+            if mon.profile == "snapshot":
+                sig["table_mtime"] = _table_mtime(mon.table)
+            state = mon.windows.get(key, {})
+            same = {k: state.get(k) for k in sig} == sig and os.path.isdir(wdir)
+            if same:
+                unchanged += 1
+                previous = _read_profiles(wdir)
+                continue
+            if mon.profile == "snapshot":  # a snapshot drifts against the one before
+                previous = _read_profiles(wdir)
+            window = fetch(pos, start, end)
+            base = {
+                "granularity": gran,
+                "window_start": None if start is None else start.to_pydatetime(),
+                "window_end": None if end is None else end.to_pydatetime(),
+            }
+            files, profiles, texts = _process(mon, window, base, features, baseline, previous)
+            _commit(wdir, files, {k: p.to_dict() for k, p in profiles.items()}, texts)
+            mon.windows[key] = {**sig, "processed_at": datetime.now(UTC).isoformat()}
+            save(mon)
+            processed.append(key)
+            previous = profiles
+    return {"processed": processed, "unchanged": unchanged}
