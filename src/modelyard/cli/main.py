@@ -31,6 +31,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "db": ("modelyard.cli.db:db_group", "Database schema management (upgrade, current)."),
     "run": ("modelyard.cli.projects:run_command", "Run an MLflow project (MLproject)."),
     "jobs": ("modelyard.cli.jobs:jobs_group", "Jobs: schedules, triggers, runs, logs, scheduler."),
+    "monitors": (
+        "modelyard.cli.monitors:monitors_group",
+        "Monitors: drift and model quality per window of an inference table.",
+    ),
 }
 
 

@@ -34,6 +34,7 @@ ENDPOINT_MODULES: tuple[str, ...] = (
     "modelyard.server.endpoints.logged_models",
     "modelyard.server.endpoints.artifacts",
     "modelyard.server.endpoints.jobs",
+    "modelyard.monitoring.rest",  # a feature's endpoints, composed here by name
     "modelyard.server.endpoints.registry",
     "modelyard.server.endpoints.promptlab",
     "modelyard.server.graphql",
