@@ -33,6 +33,7 @@ class DeployResult:
     table_path: str
     response: dict[str, Any]
     served_version: str
+    logged_requests: int = 0
 
 
 def _free_port() -> int:
@@ -72,6 +73,19 @@ def _promote_compact_model(df: Any, model_name: str, echo: Any) -> str:
         f"{version} -> Production; the previous Production version is archived"
     )
     return version
+
+
+#: rows of shifted traffic the demo sends to the endpoint (the monitoring step looks at them)
+SHIFTED_ROWS = 500
+
+
+def shifted_traffic(frame: Any) -> Any:
+    """New customers whose monthly charges rose by a quarter and who stay a third shorter: the
+    drift the monitoring step must flag (age and total charges are left as they were)."""
+    out = frame.copy()
+    out["monthly_charges"] = out["monthly_charges"] * 1.25
+    out["tenure"] = (out["tenure"] * 0.66).round().astype(out["tenure"].dtype)
+    return out
 
 
 def run_deploy(df: Any, model_name: str, seed: int = 42, echo: Any = print) -> DeployResult:
@@ -167,7 +181,21 @@ def run_deploy(df: Any, model_name: str, seed: int = 42, echo: Any = print) -> D
             f"  POST /serving-endpoints/{endpoint_name}/invocations with a bearer token and the "
             f"course's two records -> {response.json()} (version {served})"
         )
+        shifted = shifted_traffic(make_churn(SHIFTED_ROWS, seed=seed + 200))
+        for start in range(0, len(shifted), 100):
+            chunk = shifted.iloc[start : start + 100][API_FEATURES]
+            httpx.post(
+                f"{base}/serving-endpoints/{endpoint_name}/invocations",
+                headers={"Authorization": f"Bearer {token}"},
+                json={"dataframe_split": chunk.to_dict(orient="split", index=False)},
+                timeout=30,
+            ).raise_for_status()
+        echo(
+            f"  then {len(shifted)} more requests' worth of customers whose monthly charges and "
+            "tenure have shifted (logged to the endpoint's inference table)"
+        )
     finally:
         server.terminate()
         server.wait(30)
-    return DeployResult(version, result.rows, table, response.json(), served)
+    requests = 1 + -(-SHIFTED_ROWS // 100)  # the course records + the shifted chunks
+    return DeployResult(version, result.rows, table, response.json(), served, requests)

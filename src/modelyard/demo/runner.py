@@ -36,7 +36,7 @@ def run_demo(
     echo(f"modelyard demo — tracking store: {summary['tracking_uri']}")
     started = time.perf_counter()
 
-    steps = 4
+    steps = 5
     echo(f"\n[1/{steps}] Tracking: four models on the churn data")
     df = make_churn(rows, seed)
     data_path = os.path.abspath("customer_churn.csv")
@@ -84,9 +84,20 @@ def run_demo(
         predictions_table=dep.table_path,
     )
 
+    from modelyard.demo._deploy import API_FEATURES
+    from modelyard.demo._monitor import run_monitoring
+
+    echo(f"\n[4/{steps}] Monitoring: drift on the endpoint's traffic against the training data")
+    mon = run_monitoring(df, MODEL_NAME, API_FEATURES, dep.logged_requests, echo=echo)
+    summary.update(
+        drifted_columns=mon.drifted_columns,
+        drift_report=mon.report_path,
+        monitored_requests=mon.rows_monitored,
+    )
+
     from modelyard.demo._automl import run_automl
 
-    echo(f"\n[4/{steps}] AutoML: classify(target_col='churn', primary_metric='f1')")
+    echo(f"\n[5/{steps}] AutoML: classify(target_col='churn', primary_metric='f1')")
     auto = run_automl(df, seed=seed, echo=echo)
     summary.update(
         automl_best_f1=auto.best_trial.metrics["test_f1_score"], automl_trials=len(auto.trials)
