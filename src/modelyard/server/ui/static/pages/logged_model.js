@@ -26,12 +26,12 @@ export async function loggedModelPage(root, modelId, { alive }) {
         ["Model ID", h("span", { class: "mono" }, info.model_id)], ["URI", h("span", { class: "mono" }, `models:/${info.model_id}`)],
         ["Source run", info.source_run_id ? h("a", { href: `#/runs/${info.source_run_id}` }, info.source_run_id) : "—"],
         ["Created", fmtTime(info.creation_timestamp_ms)], ["Model type", info.model_type || "—"],
-        ["Artifact location", h("span", { class: "mono small" }, info.artifact_location || "—")]])),
+        ["Artifact location", h("span", { class: "mono small" }, (info.artifact_uri || info.artifact_location) || "—")]])),
       section("Parameters", (data.params || info.params || []).length
         ? table(["Name", "Value"], (data.params || info.params).map((p) => [p.key, h("span", { class: "mono" }, p.value)])) : empty("No parameters.")),
       section("Metrics", (data.metrics || []).length
         ? table(["Name", "Value", "Step"], data.metrics.map((m) => [m.key, fmtNum(m.value), m.step ?? 0])) : empty("No metrics.")),
       section("Tags", (info.tags || []).length ? table(["Key", "Value"], info.tags.map((t) => [h("span", { class: "mono" }, t.key), h("span", { class: "mono" }, t.value)])) : empty("No tags."))),
     section("Signature and input example", files));
-  guarded(files, (t) => modelFiles(t, (path) => artifactUrl(info.artifact_location, info.source_run_id, path)));
+  guarded(files, (t) => modelFiles(t, (path) => artifactUrl((info.artifact_uri || info.artifact_location), info.source_run_id, path)));
 }

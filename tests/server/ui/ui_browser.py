@@ -99,6 +99,11 @@ class Browser:
         self.send("Page.navigate", url=url)
         self.wait("document.readyState === 'complete'")
 
+    def reload(self) -> None:
+        self.eval("window.__before_reload = 1")
+        self.send("Page.reload")
+        self.wait("!window.__before_reload && document.readyState === 'complete'")
+
     def eval(self, expression: str) -> Any:
         out = self.send(
             "Runtime.evaluate", expression=expression, awaitPromise=True, returnByValue=True
@@ -110,8 +115,9 @@ class Browser:
     def wait(self, condition: str, tries: int = 400, every: float = 0.05) -> Any:
         """Poll ``condition`` (a JS expression) until it is truthy; at most ``tries`` polls."""
         value = None
+        probe = f"(() => {{ try {{ return !!({condition}); }} catch {{ return false; }} }})()"
         for _ in range(tries):
-            value = self.eval(condition)
+            value = self.eval(probe)
             if value:
                 return value
             time.sleep(every)
