@@ -158,6 +158,29 @@ class Browser:
         self.send("Input.dispatchKeyEvent", type="keyDown", text=text or "", **base)
         self.send("Input.dispatchKeyEvent", type="keyUp", **base)
 
+    def drag(self, selector: str, x0: float, x1: float) -> None:
+        """A real mouse drag across ``selector`` from fraction ``x0`` to ``x1`` of its width."""
+        rect = self.eval(
+            f"(() => {{ const el = document.querySelector({json.dumps(selector)});"
+            " el.scrollIntoView({ block: 'center' }); const r = el.getBoundingClientRect();"
+            " return [r.left, r.top, r.width, r.height]; })()"
+        )
+        left, top, width, height = rect
+        y = top + height / 2
+        xa, xb = left + width * x0, left + width * x1
+        self.send("Input.dispatchMouseEvent", type="mouseMoved", x=xa, y=y)
+        self.send(
+            "Input.dispatchMouseEvent", type="mousePressed", x=xa, y=y, button="left", clickCount=1
+        )
+        for i in range(1, 6):
+            x = xa + (xb - xa) * i / 5
+            self.send(
+                "Input.dispatchMouseEvent", type="mouseMoved", x=x, y=y, button="left", buttons=1
+            )
+        self.send(
+            "Input.dispatchMouseEvent", type="mouseReleased", x=xb, y=y, button="left", clickCount=1
+        )
+
     def screenshot(self, path: Path) -> None:
         import base64
 
