@@ -74,12 +74,12 @@ class Browser:
         self.send("Page.enable")
 
     # ------------------------------------------------------------------ protocol
-    def send(self, method: str, **params: Any) -> dict[str, Any]:
+    def send(self, method: str, timeout: float = 60, **params: Any) -> dict[str, Any]:
         self._id += 1
         my_id = self._id
         self.ws.send(json.dumps({"id": my_id, "method": method, "params": params}))
         while True:
-            msg = json.loads(self.ws.recv(timeout=60))
+            msg = json.loads(self.ws.recv(timeout=timeout))
             if msg.get("id") == my_id:
                 if "error" in msg:
                     raise RuntimeError(f"{method}: {msg['error']}")
@@ -104,9 +104,13 @@ class Browser:
         self.send("Page.reload")
         self.wait("!window.__before_reload && document.readyState === 'complete'")
 
-    def eval(self, expression: str) -> Any:
+    def eval(self, expression: str, timeout: float = 60) -> Any:
         out = self.send(
-            "Runtime.evaluate", expression=expression, awaitPromise=True, returnByValue=True
+            "Runtime.evaluate",
+            timeout=timeout,
+            expression=expression,
+            awaitPromise=True,
+            returnByValue=True,
         )
         if "exceptionDetails" in out:
             raise RuntimeError(out["exceptionDetails"].get("exception", {}).get("description"))

@@ -119,17 +119,19 @@ export async function metricIntervals(runIds, key, { maxResults = 1000, startSte
   return byRun;
 }
 
-/** Every run of a search (follows page tokens), `onPage(runs, done)` after each page. */
+/** Every run of a search (follows page tokens), `onPage(runs, done)` after each page. The
+ * next page is requested as soon as a page's token is known, before its rows are processed. */
 export async function searchAllRuns(body, onPage, { pageSize = 1000, firstPage = 100, alive = () => true, limit = 200000 } = {}) {
-  let token;
-  let size = firstPage;
   let count = 0;
-  do {
-    const r = await post("runs/search", { ...body, max_results: size, page_token: token });
+  let next = post("runs/search", { ...body, max_results: firstPage });
+  while (next) {
+    const r = await next;
     if (!alive()) return;
-    token = r.next_page_token;
-    count += (r.runs || []).length;
-    onPage(r.runs || [], !token || count >= limit);
-    size = pageSize;
-  } while (token && count < limit);
+    const runs = r.runs || [];
+    count += runs.length;
+    const token = r.next_page_token;
+    const more = token && count < limit;
+    next = more ? post("runs/search", { ...body, max_results: pageSize, page_token: token }) : null;
+    onPage(runs, !more);
+  }
 }
