@@ -36,7 +36,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "tests" / "server" / "ui"))  # the CDP driver of the UI tests
 
-from ui_browser import Browser  # noqa: E402
+from ui_browser import Browser
 
 MLFLOW_BIN = ROOT / ".venv-mlflow" / "bin"
 T0 = 1_700_000_000_000
@@ -54,7 +54,7 @@ def workload(n_runs: int, seed: int = 0) -> list[dict]:
     for i in range(n_runs):
         runs.append(
             {
-                "id": "%032x" % rng.getrandbits(128),
+                "id": f"{rng.getrandbits(128):032x}",
                 "name": f"run-{i:05d}",
                 "start": T0 + i * 1000,
                 "params": {f"p{j}": str(rng.choice([1, 2, 4, 8, 16]) * (j + 1)) for j in range(5)},
@@ -347,13 +347,10 @@ def main() -> None:
                 "modelyard": f"http://127.0.0.1:{ports[0]}",
                 "mlflow": f"http://127.0.0.1:{ports[1]}",
             }
-            for proc, base in zip(procs, bases.values()):
+            for proc, base in zip(procs, bases.values(), strict=True):
                 wait_health(base, proc)
             with Browser(width=1400, height=900) as b:
-                for side, ids in (
-                    ("modelyard", my_ids),
-                    ("mlflow", ml_ids),
-                ):  # warm-up: caches, JIT
+                for side in bases:  # warm-up: caches, JIT
                     load_until(b, f"{bases[side]}/", "document.body.innerText.length > 0", args.cap)
                 for i in range(args.repeat):
                     for side, ids in (("modelyard", my_ids), ("mlflow", ml_ids)):
