@@ -171,7 +171,7 @@ export async function experimentPage(root, experimentId, { alive, refresh }) {
     ensureChosen();
     const keys = { metrics: new Set(keysOf(runs, "metrics")), params: new Set(keysOf(runs, "params")), tags: new Set(keysOf(runs, "tags")) };
     return [
-      { id: "sel", label: "", width: 36, header: () => selectAll, render: (row) => h("input", { type: "checkbox", checked: selected.has(row.run.info.run_id), "aria-label": `Select ${row.run.info.run_name}`,
+      { id: "sel", label: "", width: 40, header: () => selectAll, render: (row) => h("input", { type: "checkbox", checked: selected.has(row.run.info.run_id), "aria-label": `Select ${row.run.info.run_name}`,
         onchange: (e) => { e.target.checked ? selected.add(row.run.info.run_id) : selected.delete(row.run.info.run_id); updateSelection(); } }) },
       { id: "name", label: "Run name", width: 240, sort: "attributes.run_name", render: nameCell },
       ...chosen.attrs.filter((a) => ATTRS[a]).map((a) => ({ id: a, ...ATTRS[a], render: (row) => ATTRS[a].render(row.run) })),
