@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import urllib.request
 
-from ui_seed import EVIL, open_page
+from ui_seed import EVIL, EVIL_FILE, open_page
 
 
 def _count(b, selector: str) -> int:
@@ -187,6 +187,11 @@ def test_run_page_charts_and_safe_description(seeded, browser):
     assert "<strong>bold</strong>" in md and "&lt;script&gt;" in md and "<script" not in md
     assert browser.eval("document.querySelectorAll('.markdown li').length") == 2
     assert EVIL in browser.text("table.tags")
+    browser.wait("document.querySelector('.tree')")
+    assert EVIL_FILE in browser.text(".tree")  # an artifact file name, shown as text
+    browser.click(".tree button.file")
+    browser.wait("document.querySelector('.file-text')")
+    assert browser.text(".file-text") == "not markup"
     assert browser.eval("window.__pwned") is None
 
 

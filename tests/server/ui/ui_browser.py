@@ -67,7 +67,8 @@ class Browser:
         port = int(port_file.read_text().split()[0])
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/json/list", timeout=10) as resp:
             pages = [t for t in json.load(resp) if t["type"] == "page"]
-        self.ws = connect(pages[0]["webSocketDebuggerUrl"], max_size=None, open_timeout=20)
+        self._connection = connect(pages[0]["webSocketDebuggerUrl"], max_size=None, open_timeout=20)
+        self.ws = self._connection.__enter__()
         self._id = 0
         self.errors: list[str] = []
         self.send("Runtime.enable")
@@ -193,7 +194,7 @@ class Browser:
 
     def close(self) -> None:
         try:
-            self.ws.close()
+            self._connection.__exit__(None, None, None)
         finally:
             self.proc.terminate()
             try:

@@ -9,9 +9,10 @@ from ui_browser import Browser
 
 from modelyard.client import MlflowClient
 
-__all__ = ["EVIL", "open_page", "seed_ui"]
+__all__ = ["EVIL", "EVIL_FILE", "open_page", "seed_ui"]
 
 EVIL = '<img src=x onerror="window.__pwned=1"><script>window.__pwned=1</script>'
+EVIL_FILE = "<img src=x onerror=window.__pwned=1>.txt"
 SIGNATURE_INPUTS = (
     '[{"type": "double", "name": "tenure", "required": true}, {"type": "string", "name": "plan"}]'
 )
@@ -67,6 +68,7 @@ def seed_ui(url: str, workdir: Path) -> dict[str, str]:
     evil = client.create_run(exp_id, run_name=EVIL).info.run_id
     ids["evil"] = evil
     client.set_tag(evil, "html", EVIL)
+    client.log_text(evil, "not markup", EVIL_FILE)
     client.set_tag(evil, "mlflow.note.content", f"**bold** and {EVIL}\n\n- one\n- two")
     model = client.create_logged_model(exp_id, name="churn-lm", source_run_id=ids["xgb-tuned"])
     client.log_model_artifacts(model.model_id, str(_mlmodel_dir(workdir)))
