@@ -263,3 +263,23 @@ def test_model_version_and_logged_model_pages(seeded, browser):
     )
     open_page(browser, url, "#/models/churn-model/versions/99", "document.querySelector('.error')")
     assert "RESOURCE_DOES_NOT_EXIST" in browser.text(".error")
+
+
+def test_keyboard_skip_link_visible_focus_and_dialog_focus(seeded, browser):
+    url, ids = seeded
+    browser.goto(f"{url}/#/runs/{ids['xgb-tuned']}")
+    browser.wait("document.querySelector('h1 .badge')")
+    browser.key("Tab")
+    assert browser.eval("document.activeElement.className") == "skip"
+    assert browser.eval("getComputedStyle(document.activeElement).outlineStyle") == "solid"
+    browser.key("Enter")
+    assert browser.eval("document.activeElement.id") == "main"
+    # a dialog opened from the keyboard takes focus and gives it back when closed
+    rename = "[...document.querySelectorAll('button')].find((b) => b.textContent === 'Rename')"
+    browser.eval(f"{rename}.focus()")
+    browser.key("Enter")
+    browser.wait("document.querySelector('dialog[open]')")
+    assert browser.eval("document.activeElement.name") == "name"
+    browser.key("Escape")
+    browser.wait("!document.querySelector('dialog[open]')")
+    assert browser.eval(f"document.activeElement === {rename}")

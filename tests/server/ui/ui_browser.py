@@ -160,6 +160,8 @@ class Browser:
             key, 0
         )
         base = {"key": key, "code": code or key, "windowsVirtualKeyCode": vk}
+        if text is None and key == "Enter":
+            text = "\r"
         self.send("Input.dispatchKeyEvent", type="keyDown", text=text or "", **base)
         self.send("Input.dispatchKeyEvent", type="keyUp", **base)
 

@@ -23,12 +23,12 @@ export function filterBox({ value = "", names, placeholder = "metrics.f1_score >
     type: "search", class: "grow mono", value, placeholder, "aria-label": "Run filter", autocomplete: "off", spellcheck: "false",
     role: "combobox", "aria-autocomplete": "list", "aria-controls": "filter-completions", "aria-expanded": "false",
   });
-  const help = h("div", { class: "filter-help", hidden: true, id: "filter-help" },
+  const help = h("div", { class: "filter-help", hidden: true, id: "filter-help", tabindex: "-1" },
     h("strong", {}, "Filter syntax"),
     h("table", {}, h("tbody", {}, EXAMPLES.map(([code, what]) => h("tr", {}, h("td", {}, h("code", {}, code)), h("td", {}, what))))),
     h("p", { class: "small muted" }, "Type metrics., params., tags. or attributes. to complete a name."));
   const helpBtn = h("button", { type: "button", class: "help-btn", "aria-expanded": "false", "aria-controls": "filter-help", title: "Filter syntax help",
-    onclick: () => { help.hidden = !help.hidden; helpBtn.setAttribute("aria-expanded", String(!help.hidden)); } }, "?");
+    onclick: () => { help.hidden = !help.hidden; helpBtn.setAttribute("aria-expanded", String(!help.hidden)); if (!help.hidden) help.focus(); } }, "?");
   let items = [];
   let active = -1;
 
@@ -76,6 +76,7 @@ export function filterBox({ value = "", names, placeholder = "metrics.f1_score >
     else if (e.key === "Enter" || e.key === "Tab") { accept(active); e.preventDefault(); }
     else if (e.key === "Escape") { close(); e.preventDefault(); }
   });
+  help.addEventListener("keydown", (e) => { if (e.key === "Escape") { help.hidden = true; helpBtn.setAttribute("aria-expanded", "false"); helpBtn.focus(); } });
   const el = h("div", { class: "filterbox grow" }, h("div", { class: "filter-row" }, input, helpBtn), list, help);
   return { el, input };
 }

@@ -103,6 +103,11 @@ export async function experimentPage(root, experimentId, { alive, refresh }) {
     if (!colMenu.hidden) { drawMenu(); colMenu.querySelector("input")?.focus(); }
   });
   colMenu.addEventListener("keydown", (e) => { if (e.key === "Escape") { closeMenu(); colBtn.focus(); } });
+  const outside = (e) => {
+    if (!root.isConnected) return document.removeEventListener("mousedown", outside);
+    if (!colMenu.hidden && !columnsBox.contains(e.target)) closeMenu();
+  };
+  document.addEventListener("mousedown", outside);
   const columnsBox = h("div", { class: "columns" }, colBtn, colMenu);
 
   const body = h("div", { class: "runs-body" }, loading("Loading runs…"));
