@@ -72,6 +72,13 @@ export function metricChart({ key, runs, title = key, height = 220, fetchPoints 
   const note = h("p", { class: "chart-note muted small" });
   fig.append(caption, body, note);
   body.addEventListener("dblclick", () => { if (window_) { window_ = null; load(); } });
+  if (window.ResizeObserver) {
+    let lastWidth = 0;
+    new ResizeObserver(() => {
+      const width = Math.max(260, fig.clientWidth - 4);
+      if (plot && Math.abs(width - lastWidth) > 8) { lastWidth = width; plot.setSize({ width, height }); }
+    }).observe(fig);
+  }
   let data = new Map(); // runId -> points
   let window_ = null; // [startStep, endStep] when zoomed in on steps
   let plot = null;
