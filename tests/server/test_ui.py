@@ -117,7 +117,11 @@ def test_index_and_static_files(live):
     for name, kind in (
         ("app.js", "text/javascript"),
         ("app.css", "text/css"),
-        ("chart.js", "text/javascript"),
+        ("components/chart.js", "text/javascript"),
+        ("pages/runs_table.js", "text/javascript"),
+        ("vendor/uplot/uPlot.iife.min.js", "text/javascript"),
+        ("vendor/uplot/uPlot.min.css", "text/css"),
+        ("favicon.svg", "image/svg+xml"),
     ):
         status, ctype, body = _get(f"{url}/static-files/{name}")
         assert (status, ctype.split(";")[0]) == (200, kind), name
@@ -221,6 +225,7 @@ def test_experiment_runs_table_filter_and_sort(live):
     dom = dump_dom(f"{url}/#/experiments/{ids['experiment_id']}")
     assert "rf-baseline" in dom and "xgb-tuned" in dom
     assert "0.87" in dom and "FINISHED" in dom  # latest f1_score, status badge
+    assert "2 runs" in dom  # the total count
     flt = urllib.parse.quote("filter=metrics.f1_score > 0.85", safe="=")
     dom = dump_dom(f"{url}/#/experiments/{ids['experiment_id']}?{flt}")
     assert "xgb-tuned" in dom and "rf-baseline" not in dom
@@ -238,7 +243,8 @@ def test_run_page(live):
     assert "learning_rate" in dom and "0.05" in dom  # a param
     assert "0.87" in dom  # f1_score latest value
     assert "growth" in dom  # a tag
-    assert '<path d="M' in dom  # a metric history chart
+    assert 'data-metric="f1_score" data-state="ready" data-points="10"' in dom  # a uPlot chart
+    assert "<canvas" in dom
     assert "report" in dom and "config.json" in dom and "plots" in dom  # artifact tree
 
 
@@ -262,7 +268,8 @@ def test_compare_page(live):
     dom = dump_dom(f"{url}/#/compare?runs={ids['rf-baseline']},{ids['xgb-tuned']}")
     assert "rf-baseline" in dom and "xgb-tuned" in dom
     assert 'class="diff"' in dom  # learning_rate differs
-    assert dom.count('class="series"') >= 4  # 2 runs x (f1_score, loss) overlaid
+    assert "Compare 2 runs" in dom
+    assert dom.count('data-state="ready" data-points="20"') >= 2  # 2 runs x (f1_score, loss)
 
 
 def test_models_pages(live):

@@ -31,6 +31,7 @@ ENDPOINT_MODULES: tuple[str, ...] = (
     "modelyard.server.endpoints.meta",
     "modelyard.server.endpoints.experiments",
     "modelyard.server.endpoints.runs",
+    "modelyard.server.endpoints.metric_intervals",
     "modelyard.server.endpoints.logged_models",
     "modelyard.server.endpoints.artifacts",
     "modelyard.server.endpoints.jobs",

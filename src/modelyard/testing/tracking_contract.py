@@ -397,6 +397,27 @@ class TrackingStoreContract:
         with pytest.raises(InvalidParameterValue):
             store.get_metric_history(run_id, "h", max_results=3, page_token="not-a-token")
 
+    def test_sample_metric_history(self, store: TrackingStore) -> None:
+        run_id = _run(store)
+        store.log_batch(run_id, metrics=[Metric("s", float(i), 1000 + i, i) for i in range(101)])
+        sampled = store.sample_metric_history(run_id, "s", 5)
+        assert [m.step for m in sampled] == [0, 25, 50, 75, 100]
+        assert [m.value for m in sampled] == [0.0, 25.0, 50.0, 75.0, 100.0]
+        assert all(m.key == "s" for m in sampled)
+        assert [m.step for m in store.sample_metric_history(run_id, "s", 1)] == [100]
+        assert len(store.sample_metric_history(run_id, "s", 500)) == 101
+        window = store.sample_metric_history(run_id, "s", 3, start_step=10, end_step=20)
+        assert [m.step for m in window] == [10, 15, 20]
+        assert store.sample_metric_history(run_id, "s", 3, start_step=500, end_step=600) == []
+        assert store.sample_metric_history(run_id, "never-logged", 3) == []
+        same_time = [Metric("t", float(i), 77, i) for i in range(101)]  # one timestamp
+        store.log_batch(run_id, metrics=same_time)
+        assert [m.step for m in store.sample_metric_history(run_id, "t", 5)] == [0, 25, 50, 75, 100]
+        store.log_batch(run_id, metrics=[Metric("one", 7.0, 5, 0)])
+        assert [m.value for m in store.sample_metric_history(run_id, "one", 10)] == [7.0]
+        with pytest.raises(ResourceDoesNotExist):
+            store.sample_metric_history(MISSING_RUN, "s", 3)
+
     def test_metric_history_unknown_key_and_run(self, store: TrackingStore) -> None:
         run_id = _run(store)
         assert list(store.get_metric_history(run_id, "never-logged")) == []

@@ -31,8 +31,6 @@ from modelyard.wire import (
 __all__ = ["ENDPOINTS"]
 
 MAX_RUNS_BULK = 100
-BULK_MAX_RESULTS_DEFAULT = 320
-BULK_MAX_RESULTS_LIMIT = 2500
 BULK_HISTORY_LIMIT = 25000
 
 
@@ -161,57 +159,6 @@ def get_metric_history(call: Call) -> dict[str, Any]:
     return out
 
 
-def get_metric_history_bulk_interval(call: Call) -> dict[str, Any]:
-    """Histories of one metric for several runs, sampled to at most ``max_results`` steps per
-    run (the first and last step of the range are always kept). Messages are MLflow's."""
-    a = call.args
-    run_ids = a.str_list("run_ids") or ([r] if (r := a.run_id(required=False)) else [])
-    if not run_ids:
-        raise InvalidParameterValue("Missing value for required parameter 'run_ids'.")
-    if len(run_ids) > MAX_RUNS_BULK:
-        raise InvalidParameterValue(
-            f"GetMetricHistoryBulkInterval request must specify at most {MAX_RUNS_BULK} "
-            f"run_ids. Received {len(run_ids)} run_ids."
-        )
-    key = a.req_str("metric_key")
-    start, end = a.int("start_step"), a.int("end_step")
-    limit = a.int("max_results", default=BULK_MAX_RESULTS_DEFAULT)
-    if not 1 <= limit <= BULK_MAX_RESULTS_LIMIT:
-        raise InvalidParameterValue(f"max_results must be between 1 and {BULK_MAX_RESULTS_LIMIT}.")
-    if start is not None and end is not None and start > end:
-        raise InvalidParameterValue(
-            "end_step must be greater than start_step. "
-            f"Found start_step={start} and end_step={end}."
-        )
-    if (start is None) != (end is None):
-        raise InvalidParameterValue(
-            "If either start step or end step are specified, both must be specified."
-        )
-    points: list[dict[str, Any]] = []
-    for run_id in run_ids:
-        history = [
-            m
-            for m in call.tracking.get_metric_history(run_id, key)
-            if start is None or (start <= m.step <= (end if end is not None else m.step))
-        ]
-        keep = _sample_steps(sorted({m.step for m in history}), limit)
-        for m in sorted(history, key=lambda m: (m.step, m.timestamp)):
-            if m.step in keep:
-                out = metric_to_json(m)
-                out["run_id"] = run_id
-                points.append(out)
-    return {"metrics": points} if points else {}
-
-
-def _sample_steps(steps: list[int], limit: int) -> set[int]:
-    if len(steps) <= limit:
-        return set(steps)
-    if limit == 1:
-        return {steps[0]}
-    stride = (len(steps) - 1) / (limit - 1)
-    return {steps[round(i * stride)] for i in range(limit)}
-
-
 def get_metric_history_bulk(call: Call) -> dict[str, Any]:
     """UI helper: full histories of one metric for the runs in ``run_id`` (repeated), runs in
     id order and each history by (timestamp, step, value), at most ``max_results`` points."""
@@ -277,7 +224,6 @@ ENDPOINTS: list[Endpoint] = [
     Endpoint("POST", f"{_R}/log-inputs", log_inputs),
     Endpoint("POST", f"{_R}/outputs", log_outputs),
     Endpoint("GET", "/mlflow/metrics/get-history", get_metric_history),
-    Endpoint("GET", "/mlflow/metrics/get-history-bulk-interval", get_metric_history_bulk_interval),
     Endpoint("GET", "/mlflow/metrics/get-history-bulk", get_metric_history_bulk),
     Endpoint("GET", "/mlflow/artifacts/list", list_artifacts),
 ]

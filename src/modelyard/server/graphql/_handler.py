@@ -9,7 +9,7 @@ from functools import cache
 from typing import Any
 
 from modelyard.errors import InvalidParameterValue, ModelyardError
-from modelyard.server.endpoints import experiments, registry, runs
+from modelyard.server.endpoints import experiments, metric_intervals, registry, runs
 from modelyard.server.errors import json_response
 from modelyard.server.graphql._limits import MAX_TOKENS, check_document
 from modelyard.server.graphql._schema import SDL
@@ -80,7 +80,9 @@ def _root_resolvers() -> dict[tuple[str, str], Resolver]:
         ("Query", "mlflowGetExperiment"): on(experiments.get_experiment),
         ("Query", "mlflowGetRun"): on(runs.get_run),
         ("Query", "mlflowListArtifacts"): on(runs.list_artifacts),
-        ("Query", "mlflowGetMetricHistoryBulkInterval"): on(runs.get_metric_history_bulk_interval),
+        ("Query", "mlflowGetMetricHistoryBulkInterval"): on(
+            metric_intervals.get_metric_history_bulk_interval
+        ),
         ("Query", "mlflowSearchModelVersions"): on(registry.search_model_versions),
         ("Query", "mlflowSearchRuns"): on(runs.search_runs),
         ("Mutation", "mlflowSearchRuns"): on(runs.search_runs),

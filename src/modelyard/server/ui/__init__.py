@@ -1,7 +1,8 @@
 """The tracking server's web UI: a static single-page app (plain HTML, CSS and ES modules).
 
 ``GET /`` serves ``static/index.html``; ``GET /static-files/<path>`` serves the files under
-``static/`` (never outside it). The page talks only to the ``/ajax-api/2.0/mlflow/*`` JSON API
+``static/`` (never outside it, vendored libraries under ``static/vendor/``); ``GET /favicon.ico``
+serves the SVG icon. The page talks only to the ``/ajax-api/2.0/mlflow/*`` JSON API
 and the artifact routes, with URLs relative to the page, so it also works under a static prefix.
 """
 
@@ -58,6 +59,10 @@ async def index(call: Call) -> Response:
     return _file(STATIC_DIR / "index.html")
 
 
+async def favicon(call: Call) -> Response:
+    return _file(STATIC_DIR / "favicon.svg")
+
+
 async def static_file(call: Call) -> Response:
     return _file(_static_file(call.path_params["path"]))
 
@@ -65,4 +70,5 @@ async def static_file(call: Call) -> Response:
 ENDPOINTS: list[Endpoint] = [
     Endpoint("GET", "/", index, absolute=True),
     Endpoint("GET", "/static-files/{path:path}", static_file, absolute=True, body="query"),
+    Endpoint("GET", "/favicon.ico", favicon, absolute=True, body="query"),
 ]

@@ -39,6 +39,7 @@ __all__ = [
     "SEARCH_DATASETS_MAX_RESULTS",
     "SEARCH_MAX_RESULTS_DEFAULT",
     "SEARCH_MAX_RESULTS_THRESHOLD",
+    "evenly_spaced_indices",
     "ExperimentStore",
     "LoggedModelStore",
     "RunStore",
@@ -154,6 +155,30 @@ class RunStore(ABC):
     ) -> PagedList[Metric]:
         """Every point of the metric, ordered by (timestamp, step, value)."""
 
+    def sample_metric_history(
+        self,
+        run_id: str,
+        metric_key: str,
+        max_results: int,
+        start_step: int | None = None,
+        end_step: int | None = None,
+    ) -> list[Metric]:
+        """At most ``max_results`` points of the metric, evenly spaced by position in the
+        history (restricted to ``start_step <= step <= end_step`` when given), always keeping
+        the first and the last point; ``max_results == 1`` keeps only the last. Ordered by
+        (step, timestamp, value).
+
+        Not abstract: this default reads the whole history through :meth:`get_metric_history`;
+        the SQL store overrides it with one query that returns only the sampled rows.
+        """
+        points = [
+            m
+            for m in self.get_metric_history(run_id, metric_key)
+            if start_step is None or end_step is None or start_step <= m.step <= end_step
+        ]
+        kept = [points[i] for i in evenly_spaced_indices(len(points), max_results)]
+        return sorted(kept, key=lambda m: (m.step, m.timestamp, m.value))
+
     @abstractmethod
     def search_runs(
         self,
@@ -247,3 +272,17 @@ def dedupe_params(params: Sequence[Param]) -> dict[str, str]:
             )
         wanted[p.key] = value
     return wanted
+
+
+def evenly_spaced_indices(total: int, max_results: int) -> list[int]:
+    """Positions ``0 .. total-1`` thinned to at most ``max_results``: the first position of each
+    of ``max_results`` equal buckets (``i * (max_results-1) // (total-1)`` changes), which
+    always includes the first and the last; ``max_results == 1`` gives only the last."""
+    if total <= 0:
+        return []
+    if total <= max_results:
+        return list(range(total))
+    if max_results <= 1:
+        return [total - 1]
+    m, t = max_results - 1, total - 1
+    return [-(-k * t // m) for k in range(max_results)]  # the first i with i*m//t == k

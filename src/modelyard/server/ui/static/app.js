@@ -1,17 +1,25 @@
-// Hash router: #/ experiments, #/experiments/<id>, #/runs/<id>, #/compare?runs=a,b, #/models[/<name>].
-import { errorBox, h, mount } from "./dom.js";
-import { experimentsPage, experimentPage } from "./experiments.js";
-import { runPage } from "./run.js";
-import { comparePage } from "./compare.js";
-import { modelsPage, modelPage } from "./models.js";
+// Hash router with a title per route, the page frame (one error pattern for a page that fails),
+// and the "server unreachable" banner. A page is `async (root, ...params, ctx)`; `ctx.alive()`
+// turns false once the user navigated away, `ctx.refresh()` renders the current route again.
+import { onConnection, waitForServer } from "./api.js";
+import { errorBox, h, mount, setTitle } from "./dom.js";
+import { experimentsPage } from "./pages/experiments.js";
+import { experimentPage } from "./pages/runs_table.js";
+import { runPage } from "./pages/run.js";
+import { comparePage } from "./pages/compare.js";
+import { modelsPage, modelPage } from "./pages/models.js";
+import { modelVersionPage } from "./pages/model_version.js";
+import { loggedModelPage } from "./pages/logged_model.js";
 
-const routes = [
-  [/^\/?$/, experimentsPage, "experiments"],
-  [/^\/experiments\/([^/]+)$/, experimentPage, "experiments"],
-  [/^\/runs\/([^/]+)$/, runPage, "experiments"],
-  [/^\/compare$/, comparePage, "experiments"],
-  [/^\/models$/, modelsPage, "models"],
-  [/^\/models\/(.+)$/, modelPage, "models"],
+export const routes = [
+  [/^\/?$/, experimentsPage, "experiments", "Experiments"],
+  [/^\/experiments\/([^/]+)$/, experimentPage, "experiments", "Runs"],
+  [/^\/runs\/([^/]+)$/, runPage, "experiments", "Run"],
+  [/^\/compare$/, comparePage, "experiments", "Compare runs"],
+  [/^\/models$/, modelsPage, "models", "Registered models"],
+  [/^\/models\/([^/]+)\/versions\/([^/]+)$/, modelVersionPage, "models", "Model version"],
+  [/^\/models\/([^/]+)$/, modelPage, "models", "Model"],
+  [/^\/logged-models\/([^/]+)$/, loggedModelPage, "experiments", "Logged model"],
 ];
 
 let generation = 0;
@@ -20,22 +28,37 @@ async function render() {
   const main = document.getElementById("main");
   const path = location.hash.replace(/^#/, "").split("?")[0];
   const gen = ++generation;
-  for (const [re, page, nav] of routes) {
+  for (const [re, page, nav, title] of routes) {
     const m = re.exec(path);
     if (!m) continue;
-    for (const a of document.querySelectorAll("[data-nav]")) a.classList.toggle("active", a.dataset.nav === nav);
+    for (const a of document.querySelectorAll("[data-nav]")) {
+      a.classList.toggle("active", a.dataset.nav === nav);
+      if (a.dataset.nav === nav) a.setAttribute("aria-current", "page"); else a.removeAttribute("aria-current");
+    }
+    setTitle(title);
     const root = h("div", { class: "page" });
     mount(main, root);
+    const ctx = { alive: () => gen === generation, refresh: () => gen === generation && render() };
     try {
-      // pages render into root; `alive()` lets them stop when the user navigated away
-      await page(root, ...m.slice(1).map(decodeURIComponent), { alive: () => gen === generation });
+      await page(root, ...m.slice(1).map(decodeURIComponent), ctx);
     } catch (err) {
-      if (gen === generation) mount(root, errorBox(err));
+      if (gen === generation) mount(root, h("h1", {}, title), errorBox(err, () => render()));
     }
     return;
   }
-  mount(main, h("div", { class: "page" }, h("h1", {}, "Not found"), h("p", {}, h("a", { href: "#/" }, "Back to experiments"))));
+  setTitle("Not found");
+  mount(main, h("div", { class: "page" }, h("h1", {}, "Not found"), h("p", {}, `No page at ${path}. `, h("a", { href: "#/" }, "Back to experiments"))));
 }
 
+// Server unreachable: a banner that stays until /health answers again, then the page reloads its data.
+const banner = h("div", { class: "banner", id: "offline-banner", role: "alert", hidden: true },
+  h("strong", {}, "The server is not answering."), " Retrying… changes made now are not saved.");
+onConnection((online) => {
+  banner.hidden = online;
+  if (!online) waitForServer().then(() => render());
+});
+
+const skip = h("button", { type: "button", class: "skip", onclick: () => document.getElementById("main").focus() }, "Skip to content");
+document.body.prepend(skip, banner);
 window.addEventListener("hashchange", render);
 render();

@@ -1,4 +1,6 @@
-// Tiny DOM helpers: elements built with textContent only (no HTML injection), formatting.
+// DOM helpers: elements are built with textContent only (never innerHTML), so names, tags and
+// descriptions holding HTML or script are shown as text. Also the one loading / empty / error
+// pattern every page uses, and formatting.
 export function h(tag, attrs = {}, ...children) {
   const el = document.createElement(tag);
   for (const [k, v] of Object.entries(attrs || {})) {
@@ -24,13 +26,25 @@ export function mount(target, ...children) {
   append(target, children);
 }
 
-export const loading = (what = "Loading…") => h("p", { class: "loading" }, what);
-export const empty = (what) => h("p", { class: "empty" }, what);
+export const loading = (what = "Loading…") => h("p", { class: "loading", role: "status" }, what);
+export const empty = (what, ...actions) => h("div", { class: "empty" }, h("p", {}, what), actions.length ? h("p", {}, actions) : null);
 
-export function errorBox(err) {
-  const code = err.code || "ERROR";
-  const msg = err.code ? err.message.slice(code.length + 2) : String(err.message || err);
-  return h("div", { class: "error", role: "alert" }, h("strong", {}, code), " ", msg);
+/** The message of an error: the server's text for an ApiError, else the JS message. */
+export const errorText = (err) => (err && err.detail !== undefined ? err.detail : String((err && err.message) || err));
+
+export function errorBox(err, retry) {
+  const code = (err && err.code) || "ERROR";
+  return h("div", { class: "error", role: "alert" }, h("strong", {}, code), " ", errorText(err),
+    retry ? h("button", { class: "retry", type: "button", onclick: retry }, "Retry") : null);
+}
+
+/** Run `load(target)`; on failure show the error (with a Retry button) in `target` only. */
+export async function guarded(target, load) {
+  try {
+    await load(target);
+  } catch (err) {
+    mount(target, errorBox(err, () => { mount(target, loading()); guarded(target, load); }));
+  }
 }
 
 export function fmtTime(ms) {
@@ -73,8 +87,17 @@ export function table(headers, rows, attrs = {}) {
 
 export const kv = (list) => Object.fromEntries((list || []).map((x) => [x.key, x.value]));
 
-export function statusBadge(status) {
+/** Run status; a deleted run shows DELETED (red) whatever its status was. */
+export function statusBadge(status, lifecycle) {
+  if (lifecycle === "deleted") return h("span", { class: "badge st-deleted", title: `deleted (was ${status})` }, "DELETED");
   return h("span", { class: `badge st-${(status || "").toLowerCase()}` }, status || "—");
+}
+
+export const plural = (n, one, many = one + "s") => `${n.toLocaleString("en-US")} ${n === 1 ? one : many}`;
+
+/** The document title for a page: "<what> · modelyard". */
+export function setTitle(...parts) {
+  document.title = [...parts.filter(Boolean), "modelyard"].join(" · ");
 }
 
 /** The hash route's query: #/path?a=1 -> URLSearchParams. */

@@ -191,6 +191,117 @@ class LoggingMixin(SqlBase):
             ]
         return PagedList(points, token)
 
+    def sample_metric_history(
+        self,
+        run_id: str,
+        metric_key: str,
+        max_results: int,
+        start_step: int | None = None,
+        end_step: int | None = None,
+    ) -> list[Metric]:
+        """Sampled without reading the whole history when it can be.
+
+        Over the full range the unique index ``(run_uuid, key, timestamp, step, value)`` is
+        used: the first and last timestamps, then one index seek per bucket of equal time
+        (``max_results - 1`` seeks, plus the last point), so a 1,000,000-point metric costs
+        2,500 seeks rather than a scan. Points logged at a steady pace give the same sample as
+        sampling by position; when timestamps bunch up (fewer than half the wanted points come
+        back) and for a step window (``step`` is not indexed) one query numbers the rows with
+        ``ROW_NUMBER()`` and keeps the first row of each of ``max_results`` equal buckets.
+        """
+        limit = max(1, int(max_results))
+        windowed = start_step is not None and end_step is not None
+        with read_conn(self.engine) as conn:
+            cur = cursor(conn)
+            cur.execute(sql("SELECT 1 FROM runs WHERE run_uuid = ?", self.dialect), (run_id,))
+            if cur.fetchone() is None:
+                raise ResourceDoesNotExist(f"Run with id={run_id} not found")
+            rows = None if windowed else self._sample_by_seeks(cur, run_id, metric_key, limit)
+            if rows is None:
+                rows = self._sample_by_row_number(
+                    cur, run_id, metric_key, limit, start_step if windowed else None, end_step
+                )
+        nan = math.nan
+        points = [
+            Metric(
+                metric_key,
+                nan if is_nan or value is None else float(value),
+                timestamp,
+                step,
+                run_id,
+                model_id,
+                dataset_name,
+                dataset_digest,
+            )
+            for value, is_nan, timestamp, step, model_id, dataset_name, dataset_digest in rows
+        ]
+        return sorted(points, key=lambda m: (m.step, m.timestamp, m.value))
+
+    def _sample_by_seeks(
+        self, cur: Any, run_id: str, metric_key: str, limit: int
+    ) -> list[tuple[Any, ...]] | None:
+        dialect = self.dialect
+        base = _HISTORY
+        order = 'ORDER BY "timestamp", step, "value"'
+        back = 'ORDER BY "timestamp" DESC, step DESC, "value" DESC LIMIT 1'
+        cur.execute(sql(base + back, dialect), (run_id, metric_key))
+        last = cur.fetchone()
+        if last is None or limit == 1:
+            return [] if last is None else [last]
+        cur.execute(sql(f"{base}{order} LIMIT ?", dialect), (run_id, metric_key, limit + 1))
+        head = cur.fetchall()
+        if len(head) <= limit:
+            return list(head)
+        lo, hi = head[0][2], last[2]
+        seek = sql(f'{base}AND "timestamp" >= ? {order} LIMIT 1', dialect)
+        picked: dict[tuple[Any, ...], tuple[Any, ...]] = {}
+        span, m = hi - lo, limit - 1
+        for k in range(m):
+            cur.execute(seek, (run_id, metric_key, lo + -(-k * span // m)))
+            row = cur.fetchone()
+            if row is not None:
+                picked.setdefault((row[2], row[3], row[0], row[1]), row)
+        picked[(last[2], last[3], last[0], last[1])] = last
+        if 2 * len(picked) <= limit:
+            return None  # timestamps bunch up: sample by position instead
+        return list(picked.values())[:limit]
+
+    def _sample_by_row_number(
+        self,
+        cur: Any,
+        run_id: str,
+        metric_key: str,
+        limit: int,
+        start_step: int | None,
+        end_step: int | None,
+    ) -> list[tuple[Any, ...]]:
+        dialect = self.dialect
+        order = _HISTORY_ORDER.get(dialect, _HISTORY_ORDER["postgresql"])
+        where = 'run_uuid = ? AND "key" = ?'
+        args: list[Any] = [run_id, metric_key]
+        if start_step is not None and end_step is not None:
+            where += " AND step >= ? AND step <= ?"
+            args += [int(start_step), int(end_step)]
+        inner = (
+            'SELECT "value", is_nan, "timestamp", step, model_id, dataset_name, dataset_digest, '
+            f"ROW_NUMBER() OVER ({order}) - 1 AS rn, COUNT(*) OVER () AS total "
+            f"FROM metrics WHERE {where}"
+        )
+        if limit == 1:
+            keep = "rn = total - 1"
+        else:  # i*m // t changes: the first row of each bucket, incl. the first and the last
+            keep = (
+                "total <= ? OR rn = 0 OR (rn * ?) / NULLIF(total - 1, 0) "
+                "> ((rn - 1) * ?) / NULLIF(total - 1, 0)"
+            )
+            args += [limit, limit - 1, limit - 1]
+        query = (
+            'SELECT "value", is_nan, "timestamp", step, model_id, dataset_name, dataset_digest '
+            f"FROM ({inner}) sampled WHERE {keep}"
+        )
+        cur.execute(sql(query, dialect), args)
+        return list(cur.fetchall())
+
 
 def _point_order(row: tuple[Any, ...]) -> tuple[str, int, int, float]:
     value = row[2]
