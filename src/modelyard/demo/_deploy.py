@@ -191,8 +191,8 @@ def run_deploy(df: Any, model_name: str, seed: int = 42, echo: Any = print) -> D
                 timeout=30,
             ).raise_for_status()
         echo(
-            f"  then {len(shifted)} more requests' worth of customers whose monthly charges and "
-            "tenure have shifted (logged to the endpoint's inference table)"
+            f"  then {len(shifted)} more customers in {-(-len(shifted) // 100)} requests, with "
+            "monthly charges and tenure shifted (logged to the endpoint's inference table)"
         )
     finally:
         server.terminate()
