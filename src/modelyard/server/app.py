@@ -32,6 +32,7 @@ ENDPOINT_MODULES: tuple[str, ...] = (
     "modelyard.server.endpoints.experiments",
     "modelyard.server.endpoints.runs",
     "modelyard.server.endpoints.logged_models",
+    "modelyard.server.endpoints.traces",
     "modelyard.server.endpoints.artifacts",
     "modelyard.server.endpoints.jobs",
     "modelyard.server.endpoints.registry",
