@@ -13,6 +13,7 @@ location decides where the server reads span data, so it is the store's to assig
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
@@ -45,6 +46,8 @@ __all__ = [
 ]
 
 MAX_TRACE_ID_LENGTH = 50
+#: a trace id names a folder of the artifact store: no separators, no traversal
+_TRACE_ID = re.compile(r"^[A-Za-z0-9_.:-]+$")
 MAX_TRACE_KEY_LENGTH = 250
 MAX_TRACE_INFO_BYTES = 1024 * 1024
 MAX_DELETE_TRACE_IDS = 1000
@@ -62,10 +65,14 @@ SERVER_MANAGED_TRACE_TAGS = frozenset(
 def check_trace_id(trace_id: object, field: str = "trace_id") -> str:
     if not isinstance(trace_id, str) or not trace_id.strip():
         raise InvalidParameterValue(f"Missing value for required parameter '{field}'.")
-    if len(trace_id) > MAX_TRACE_ID_LENGTH or "/" in trace_id:
+    if (
+        len(trace_id) > MAX_TRACE_ID_LENGTH
+        or not _TRACE_ID.match(trace_id)
+        or not trace_id.strip(".")
+    ):
         raise InvalidParameterValue(
-            f"Invalid value {trace_id[:80]!r} for parameter '{field}': a trace id is at most "
-            f"{MAX_TRACE_ID_LENGTH} characters without '/'."
+            f"Invalid value {trace_id[:80]!r} for parameter '{field}': a trace id is 1 to "
+            f"{MAX_TRACE_ID_LENGTH} letters, digits, '-', '_', '.' or ':' (not only dots)."
         )
     return trace_id
 
