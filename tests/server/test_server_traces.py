@@ -227,3 +227,30 @@ def test_otlp_answers_not_implemented(client: TestClient) -> None:
     assert r.status_code == 501
     assert r.json()["error_code"] == "NOT_IMPLEMENTED"
     assert "REST OTLP span logging is not supported" in r.json()["message"]
+
+
+def test_ui_trace_artifact_route(client: TestClient) -> None:
+    exp_id = new_experiment(client)
+    info = _start(client, exp_id)
+    payload = json.dumps(SPANS).encode()
+    _upload_spans(client, info, payload)
+    for version in ("2.0", "3.0"):
+        r = client.get(
+            f"/ajax-api/{version}/mlflow/get-trace-artifact",
+            params={"request_id": info["trace_id"]},
+        )
+        assert r.status_code == 200, r.text
+        assert r.headers["content-disposition"] == "attachment; filename=traces.json"
+        assert r.content == payload
+    r = client.get("/ajax-api/2.0/mlflow/get-trace-artifact")
+    assert r.status_code == 400 and "request_id" in r.json()["message"]
+    r = client.get(
+        "/ajax-api/2.0/mlflow/get-trace-artifact",
+        params={"request_id": info["trace_id"], "path": "../../../traces.json"},
+    )
+    assert r.status_code == 400 and r.json()["error_code"] == "INVALID_PARAMETER_VALUE"
+    r = client.get(
+        "/ajax-api/2.0/mlflow/get-trace-artifact",
+        params={"request_id": info["trace_id"], "path": "image.png"},
+    )
+    assert r.status_code == 404

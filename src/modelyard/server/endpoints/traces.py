@@ -2,7 +2,8 @@
 
 The client records a finished trace with ``StartTraceV3`` and then uploads its spans as
 ``traces.json`` under the trace's ``mlflow.artifactLocation`` tag (through the artifact proxy
-for ``mlflow-artifacts:`` locations). ``GetTrace``/``BatchGetTraces`` read that file back.
+for ``mlflow-artifacts:`` locations). ``GetTrace``/``BatchGetTraces`` read that file back, and
+the UI's ``get-trace-artifact`` route serves it as a download.
 
 OTLP ingestion (``POST /v1/traces``) is not offered: it answers 501 with the message MLflow's
 client looks for ("REST OTLP span logging is not supported"), after which the client stops
@@ -18,6 +19,7 @@ from starlette.responses import Response
 
 from modelyard.entities import TraceInfo
 from modelyard.errors import (
+    BadRequest,
     InvalidParameterValue,
     NotImplementedByBackend,
     RequestLimitExceeded,
@@ -26,6 +28,7 @@ from modelyard.errors import (
 from modelyard.server.errors import json_response
 from modelyard.server.routing import Call, Endpoint
 from modelyard.services.traces import check_trace_id
+from modelyard.store.artifacts.paths import safe_relative_path
 from modelyard.store.tracking.base import SEARCH_TRACES_MAX_RESULTS_DEFAULT
 from modelyard.wire.errors import error_body
 from modelyard.wire.traces import (
@@ -83,24 +86,30 @@ def get_trace_info_v2(call: Call) -> dict[str, Any]:
     }
 
 
-def _read_spans(call: Call, info: TraceInfo) -> list[dict[str, Any]]:
+def _read_trace_file(call: Call, info: TraceInfo, path: str = TRACE_DATA_FILE) -> bytes:
+    """A file under the trace's artifact location, at most :data:`MAX_TRACE_DATA_BYTES`."""
     location = info.artifact_location
     if not location:
         raise ResourceDoesNotExist(f"Trace with ID '{info.trace_id}' has no span data.")
     repo = call.ctx.repository_for(call.ctx.check_artifact_location(location))
     try:
-        stream = repo.open_artifact(TRACE_DATA_FILE)
+        stream = repo.open_artifact(path)
     except (FileNotFoundError, ResourceDoesNotExist):
         raise ResourceDoesNotExist(
-            f"Trace with ID '{info.trace_id}' has no span data yet ({TRACE_DATA_FILE} is missing)."
+            f"Trace with ID '{info.trace_id}' has no span data yet ({path} is missing)."
         ) from None
     with stream:
         raw = stream.read(MAX_TRACE_DATA_BYTES + 1)
     if len(raw) > MAX_TRACE_DATA_BYTES:
         raise RequestLimitExceeded(
-            f"The span data of trace '{info.trace_id}' is larger than {MAX_TRACE_DATA_BYTES} "
-            "bytes; download it from the trace's artifacts instead."
+            f"The file {path!r} of trace '{info.trace_id}' is larger than "
+            f"{MAX_TRACE_DATA_BYTES} bytes."
         )
+    return raw
+
+
+def _read_spans(call: Call, info: TraceInfo) -> list[dict[str, Any]]:
+    raw = _read_trace_file(call, info)
     try:
         data = json.loads(raw)
     except ValueError:
@@ -196,6 +205,27 @@ def delete_trace_tag(call: Call) -> dict[str, Any]:
     return {}
 
 
+def get_trace_artifact(call: Call) -> Response:
+    """The UI's ``GET /ajax-api/<v>/mlflow/get-trace-artifact?request_id=...[&path=...]``:
+    the trace's ``traces.json`` (or ``attachments/<path>``) as a download."""
+    request_id = call.args.str("request_id")
+    if not request_id:
+        raise BadRequest('Request must include the "request_id" query parameter.')
+    info = call.tracking.get_trace_info(check_trace_id(request_id, "request_id"))
+    path = call.args.str("path")
+    if path:
+        rel = f"attachments/{safe_relative_path(path)}"
+        name = rel.rsplit("/", 1)[-1]
+        media = "application/octet-stream"
+    else:
+        rel, name, media = TRACE_DATA_FILE, TRACE_DATA_FILE, "application/json"
+    return Response(
+        _read_trace_file(call, info, rel),
+        media_type=media,
+        headers={"Content-Disposition": f"attachment; filename={name}"},
+    )
+
+
 def otlp_traces(call: Call) -> Response:
     return json_response(error_body(NotImplementedByBackend(OTLP_NOT_SUPPORTED)), status=501)
 
@@ -219,4 +249,10 @@ ENDPOINTS: list[Endpoint] = [
     Endpoint("PATCH", f"{_T}/{{trace_id}}/tags", set_trace_tag),
     Endpoint("DELETE", f"{_T}/{{trace_id}}/tags", delete_trace_tag),
     Endpoint("POST", "/v1/traces", otlp_traces, absolute=True, body="stream"),
+    *(
+        Endpoint(
+            "GET", f"/ajax-api/{v}/mlflow/get-trace-artifact", get_trace_artifact, absolute=True
+        )
+        for v in ("2.0", "3.0")
+    ),
 ]
