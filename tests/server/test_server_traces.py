@@ -201,7 +201,13 @@ def test_search_bounds_and_errors(client: TestClient) -> None:
     page = client.post(f"{V3}/search", json={"locations": loc, "max_results": 2}).json()
     assert len(page["traces"]) == 2 and page["next_page_token"]
     v2 = client.get(V2, params={"experiment_ids": exp_id}).json()
-    assert len(v2["traces"]) == 3
+    assert [t["timestamp_ms"] for t in v2["traces"]] == [
+        1796194052000,
+        1796194051000,
+        1796194050000,
+    ]
+    every = client.post(f"{V3}/search", json={"locations": loc}).json()["traces"]
+    assert [t["request_id"] for t in v2["traces"]] == [t["trace_id"] for t in every]
 
 
 def test_delete_traces_rules(client: TestClient) -> None:

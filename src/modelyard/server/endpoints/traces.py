@@ -69,21 +69,25 @@ def get_trace_info_v3(call: Call) -> dict[str, Any]:
     return _info(call.tracking.get_trace_info(_trace_id(call)))
 
 
-def get_trace_info_v2(call: Call) -> dict[str, Any]:
-    """``GET /api/2.0/mlflow/traces/{request_id}/info``, answered in the V3 shape's fields that
-    the V2 message shares."""
-    info = call.tracking.get_trace_info(check_trace_id(call.path_params["trace_id"]))
-    return {
-        "trace_info": {
-            "request_id": info.trace_id,
-            "experiment_id": info.experiment_id,
-            "timestamp_ms": info.request_time,
-            "execution_time_ms": info.execution_duration,
-            "status": info.state,
-            "request_metadata": [{"key": k, "value": v} for k, v in info.trace_metadata.items()],
-            "tags": [{"key": k, "value": v} for k, v in info.tags.items()],
-        }
+def _v2_info(info: TraceInfo) -> dict[str, Any]:
+    """A record in the V2 ``TraceInfo`` shape (``request_id``, ``timestamp_ms``, lists of
+    key/value pairs)."""
+    out: dict[str, Any] = {
+        "request_id": info.trace_id,
+        "experiment_id": info.experiment_id,
+        "timestamp_ms": info.request_time,
+        "status": info.state,
+        "request_metadata": [{"key": k, "value": v} for k, v in info.trace_metadata.items()],
+        "tags": [{"key": k, "value": v} for k, v in info.tags.items()],
     }
+    if info.execution_duration is not None:
+        out["execution_time_ms"] = info.execution_duration
+    return out
+
+
+def get_trace_info_v2(call: Call) -> dict[str, Any]:
+    """``GET /api/2.0/mlflow/traces/{request_id}/info``."""
+    return {"trace_info": _v2_info(call.tracking.get_trace_info(_trace_id(call)))}
 
 
 def _read_trace_file(call: Call, info: TraceInfo, path: str = TRACE_DATA_FILE) -> bytes:
@@ -165,10 +169,10 @@ def search_traces_v3(call: Call) -> dict[str, Any]:
 
 
 def search_traces_v2(call: Call) -> dict[str, Any]:
-    return _search(call, call.args.str_list("experiment_ids", required=True))
+    return _search(call, call.args.str_list("experiment_ids", required=True), v2=True)
 
 
-def _search(call: Call, experiment_ids: list[str]) -> dict[str, Any]:
+def _search(call: Call, experiment_ids: list[str], v2: bool = False) -> dict[str, Any]:
     a = call.args
     page = call.tracking.search_traces(
         experiment_ids,
@@ -177,7 +181,8 @@ def _search(call: Call, experiment_ids: list[str]) -> dict[str, Any]:
         order_by=a.str_list("order_by") or None,
         page_token=a.str("page_token") or None,
     )
-    out: dict[str, Any] = {"traces": [trace_info_to_json(i) for i in page]}
+    shape = _v2_info if v2 else trace_info_to_json
+    out: dict[str, Any] = {"traces": [shape(i) for i in page]}
     if page.token:
         out["next_page_token"] = page.token
     return out
