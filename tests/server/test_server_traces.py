@@ -132,7 +132,7 @@ def test_trace_data_over_the_limit_is_refused(
     _upload_spans(client, info, json.dumps(SPANS).encode())
     monkeypatch.setattr(trace_endpoints, "MAX_TRACE_DATA_BYTES", 100)
     r = client.get(f"{V3}/get", params={"trace_id": info["trace_id"]})
-    assert r.status_code == 429, r.text
+    assert r.status_code == 413, r.text
     assert r.json()["error_code"] == "REQUEST_LIMIT_EXCEEDED"
 
 
@@ -149,6 +149,7 @@ def test_oversized_trace_info_is_refused(client: TestClient) -> None:
     exp_id = new_experiment(client)
     big = "x" * (MAX_TRACE_INFO_BYTES + 1)
     r = client.post(V3, json=_trace_body(exp_id, request_preview=big))
+    assert r.status_code == 413
     assert r.json()["error_code"] == "REQUEST_LIMIT_EXCEEDED", r.text
     assert "too large" in r.json()["message"]
 

@@ -4,7 +4,7 @@
 validates, bounds and normalises the input, then delegates to the wrapped store.
 
 Bounds: a trace record (tags, metadata and previews together) is at most
-:data:`MAX_TRACE_INFO_BYTES` (``REQUEST_LIMIT_EXCEEDED`` beyond), a search page at most
+:data:`MAX_TRACE_INFO_BYTES` (:class:`TraceTooLarge`, ``REQUEST_LIMIT_EXCEEDED`` with HTTP 413, beyond), a search page at most
 :data:`~modelyard.store.tracking.base.SEARCH_TRACES_MAX_RESULTS` records, a delete by ids at
 most :data:`MAX_DELETE_TRACE_IDS` ids. Tags the server manages (``mlflow.artifactLocation``,
 the spans and archive locations) cannot be set or deleted through the tag calls: the artifact
@@ -42,6 +42,7 @@ __all__ = [
     "MAX_TRACE_KEY_LENGTH",
     "SERVER_MANAGED_TRACE_TAGS",
     "TraceRules",
+    "TraceTooLarge",
     "check_trace_id",
 ]
 
@@ -60,6 +61,14 @@ SERVER_MANAGED_TRACE_TAGS = frozenset(
         "mlflow.trace.archivalFailure",
     }
 )
+
+
+class TraceTooLarge(RequestLimitExceeded):
+    """A trace record or its span data over a bound: ``REQUEST_LIMIT_EXCEEDED`` answered with
+    HTTP 413 rather than the code's usual 429, so that clients do not retry what can never
+    succeed."""
+
+    http_status = 413
 
 
 def check_trace_id(trace_id: object, field: str = "trace_id") -> str:
@@ -117,7 +126,7 @@ class TraceRules:
                 f"{list(TraceState.ALL)}"
             )
         if _size(trace_info) > MAX_TRACE_INFO_BYTES:
-            raise RequestLimitExceeded(
+            raise TraceTooLarge(
                 f"Trace {trace_info.trace_id!r} is too large: its tags, metadata and previews "
                 f"exceed {MAX_TRACE_INFO_BYTES} bytes."
             )

@@ -22,12 +22,11 @@ from modelyard.errors import (
     BadRequest,
     InvalidParameterValue,
     NotImplementedByBackend,
-    RequestLimitExceeded,
     ResourceDoesNotExist,
 )
 from modelyard.server.errors import json_response
 from modelyard.server.routing import Call, Endpoint
-from modelyard.services.traces import check_trace_id
+from modelyard.services.traces import TraceTooLarge, check_trace_id
 from modelyard.store.artifacts.paths import safe_relative_path
 from modelyard.store.tracking.base import SEARCH_TRACES_MAX_RESULTS_DEFAULT
 from modelyard.wire.errors import error_body
@@ -105,7 +104,7 @@ def _read_trace_file(call: Call, info: TraceInfo, path: str = TRACE_DATA_FILE) -
     with stream:
         raw = stream.read(MAX_TRACE_DATA_BYTES + 1)
     if len(raw) > MAX_TRACE_DATA_BYTES:
-        raise RequestLimitExceeded(
+        raise TraceTooLarge(
             f"The file {path!r} of trace '{info.trace_id}' is larger than "
             f"{MAX_TRACE_DATA_BYTES} bytes."
         )
