@@ -124,6 +124,21 @@ def test_get_trace_reads_spans_from_the_artifact(client: TestClient) -> None:
     assert scoped.get("traces", []) == []
 
 
+def test_batch_get_bounds(client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    exp_id = new_experiment(client)
+    infos = [_start(client, exp_id) for _ in range(2)]
+    for info in infos:
+        _upload_spans(client, info, json.dumps(SPANS).encode())
+    ids = [("trace_ids", i["trace_id"]) for i in infos]
+    assert len(client.get(f"{V3}/batchGet", params=ids).json()["traces"]) == 2
+    r = client.get(f"{V3}/batchGet", params=[("trace_ids", f"tr-{n}") for n in range(11)])
+    assert r.status_code == 400 and "At most 10" in r.json()["message"]
+    size = len(json.dumps(SPANS).encode())
+    monkeypatch.setattr(trace_endpoints, "MAX_BATCH_TRACE_DATA_BYTES", size + 1)
+    r = client.get(f"{V3}/batchGet", params=ids)
+    assert r.status_code == 413 and r.json()["error_code"] == "REQUEST_LIMIT_EXCEEDED"
+
+
 def test_trace_data_over_the_limit_is_refused(
     client: TestClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:

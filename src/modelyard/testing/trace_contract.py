@@ -13,7 +13,7 @@ import uuid
 import pytest
 
 from modelyard.entities import TRACE_ARTIFACT_LOCATION_TAG, TraceInfo, TraceState
-from modelyard.errors import InvalidParameterValue, ResourceDoesNotExist
+from modelyard.errors import InvalidParameterValue, ResourceAlreadyExists, ResourceDoesNotExist
 from modelyard.store.tracking.base import TrackingStore
 
 __all__ = ["TraceStoreContract", "new_trace"]
@@ -82,6 +82,13 @@ class TraceStoreContract:
             "a": "1",
             "b": "2",
         }
+
+    def test_trace_id_of_another_experiment_is_refused(self, store: TrackingStore) -> None:
+        one, two = _experiment(store), _experiment(store)
+        info = store.start_trace(new_trace(one, 1000))
+        with pytest.raises(ResourceAlreadyExists):
+            store.start_trace(new_trace(two, 2000, trace_id=info.trace_id))
+        assert store.get_trace_info(info.trace_id).experiment_id == one
 
     def test_unknown_trace_and_experiment(self, store: TrackingStore) -> None:
         with pytest.raises(ResourceDoesNotExist):

@@ -28,7 +28,10 @@ from modelyard.server.errors import json_response
 from modelyard.server.routing import Call, Endpoint
 from modelyard.services.traces import TraceTooLarge, check_trace_id
 from modelyard.store.artifacts.paths import safe_relative_path
-from modelyard.store.tracking.base import SEARCH_TRACES_MAX_RESULTS_DEFAULT
+from modelyard.store.tracking.base import (
+    SEARCH_TRACES_MAX_RESULTS,
+    SEARCH_TRACES_MAX_RESULTS_DEFAULT,
+)
 from modelyard.wire.errors import error_body
 from modelyard.wire.traces import (
     TRACE_DATA_FILE,
@@ -37,12 +40,19 @@ from modelyard.wire.traces import (
     trace_info_to_json,
 )
 
-__all__ = ["ENDPOINTS", "MAX_TRACE_DATA_BYTES", "MAX_TRACES_PER_BATCH_GET"]
+__all__ = [
+    "ENDPOINTS",
+    "MAX_BATCH_TRACE_DATA_BYTES",
+    "MAX_TRACES_PER_BATCH_GET",
+    "MAX_TRACE_DATA_BYTES",
+]
 
 #: the largest ``traces.json`` the server reads back for GetTrace/BatchGetTraces
 MAX_TRACE_DATA_BYTES = 32 * 1024 * 1024
-#: MLflow's client asks for at most 10 traces per BatchGetTraces call
-MAX_TRACES_PER_BATCH_GET = 100
+#: MLflow's client asks for at most 10 traces per BatchGetTraces call (its default batch size)
+MAX_TRACES_PER_BATCH_GET = 10
+#: the most span data one BatchGetTraces answer reads, all traces together
+MAX_BATCH_TRACE_DATA_BYTES = 64 * 1024 * 1024
 OTLP_NOT_SUPPORTED = (
     "REST OTLP span logging is not supported by this server: traces are recorded with "
     "StartTraceV3 and their spans uploaded as trace artifacts."
@@ -111,8 +121,7 @@ def _read_trace_file(call: Call, info: TraceInfo, path: str = TRACE_DATA_FILE) -
     return raw
 
 
-def _read_spans(call: Call, info: TraceInfo) -> list[dict[str, Any]]:
-    raw = _read_trace_file(call, info)
+def _spans(info: TraceInfo, raw: bytes) -> list[dict[str, Any]]:
     try:
         data = json.loads(raw)
     except ValueError:
@@ -122,21 +131,16 @@ def _read_spans(call: Call, info: TraceInfo) -> list[dict[str, Any]]:
     return spans_to_otel_json(data)
 
 
-def _trace(call: Call, info: TraceInfo) -> dict[str, Any]:
-    return {"trace_info": trace_info_to_json(info), "spans": _read_spans(call, info)}
-
-
 def get_trace(call: Call) -> dict[str, Any]:
     info = call.tracking.get_trace_info(_trace_id(call))
-    return {"trace": _trace(call, info)}
+    spans = _spans(info, _read_trace_file(call, info))
+    return {"trace": {"trace_info": trace_info_to_json(info), "spans": spans}}
 
 
-def _trace_ids(call: Call) -> list[str]:
+def _trace_ids(call: Call, limit: int) -> list[str]:
     ids = call.args.str_list("trace_ids", required=True)
-    if len(ids) > MAX_TRACES_PER_BATCH_GET:
-        raise InvalidParameterValue(
-            f"At most {MAX_TRACES_PER_BATCH_GET} trace ids per request (field 'trace_ids')."
-        )
+    if len(ids) > limit:
+        raise InvalidParameterValue(f"At most {limit} trace ids per request (field 'trace_ids').")
     return ids
 
 
@@ -148,12 +152,24 @@ def _scoped(call: Call, infos: list[TraceInfo]) -> list[TraceInfo]:
 
 
 def batch_get_traces(call: Call) -> dict[str, Any]:
-    infos = _scoped(call, call.tracking.batch_get_trace_infos(_trace_ids(call)))
-    return {"traces": [_trace(call, i) for i in infos]}
+    ids = _trace_ids(call, MAX_TRACES_PER_BATCH_GET)
+    infos = _scoped(call, call.tracking.batch_get_trace_infos(ids))
+    traces, total = [], 0
+    for info in infos:
+        raw = _read_trace_file(call, info)
+        total += len(raw)
+        if total > MAX_BATCH_TRACE_DATA_BYTES:
+            raise TraceTooLarge(
+                f"The span data of these traces is larger than {MAX_BATCH_TRACE_DATA_BYTES} "
+                "bytes together; ask for fewer traces per request."
+            )
+        traces.append({"trace_info": trace_info_to_json(info), "spans": _spans(info, raw)})
+    return {"traces": traces}
 
 
 def batch_get_trace_infos(call: Call) -> dict[str, Any]:
-    infos = _scoped(call, call.tracking.batch_get_trace_infos(_trace_ids(call)))
+    ids = _trace_ids(call, SEARCH_TRACES_MAX_RESULTS)
+    infos = _scoped(call, call.tracking.batch_get_trace_infos(ids))
     return {"trace_infos": [trace_info_to_json(i) for i in infos]}
 
 

@@ -243,7 +243,8 @@ class TraceStore(ABC):
     @abstractmethod
     def start_trace(self, trace_info: TraceInfo) -> TraceInfo:
         """Record a (finished) trace in its experiment, which must exist and be active. A trace
-        id already recorded is updated: the fields are replaced, tags and metadata merged."""
+        id already recorded in the same experiment is updated (fields replaced, tags and metadata
+        merged); in another experiment it is ResourceAlreadyExists."""
 
     @abstractmethod
     def get_trace_info(self, trace_id: str) -> TraceInfo:

@@ -13,7 +13,7 @@ from sqlalchemy import Connection, and_, delete, exists, func, not_, select, upd
 from sqlalchemy.sql.elements import ColumnElement
 
 from modelyard.entities import TRACE_ARTIFACT_LOCATION_TAG, PagedList, TraceInfo
-from modelyard.errors import ResourceDoesNotExist
+from modelyard.errors import ResourceAlreadyExists, ResourceDoesNotExist
 from modelyard.query.traces import (
     TraceComparison,
     TraceOrderKey,
@@ -58,9 +58,16 @@ class TracesMixin(SqlBase):
                 "request_preview": trace_info.request_preview,
                 "response_preview": trace_info.response_preview,
             }
-            existing = conn.execute(select(_T.c.experiment_id).where(_T.c.trace_id == trace_id))
-            if existing.first() is None:
+            existing = conn.execute(
+                select(_T.c.experiment_id).where(_T.c.trace_id == trace_id)
+            ).first()
+            if existing is None:
                 conn.execute(_T.insert(), {"trace_id": trace_id, **row})
+            elif existing.experiment_id != exp.experiment_id:
+                raise ResourceAlreadyExists(
+                    f"Trace with ID '{trace_id}' already exists in experiment "
+                    f"{existing.experiment_id}."
+                )
             else:
                 conn.execute(update(_T).where(_T.c.trace_id == trace_id).values(**row))
             tags = dict(trace_info.tags)
