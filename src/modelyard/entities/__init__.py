@@ -12,6 +12,12 @@ from modelyard.entities._models import (
     StageTransition,
 )
 from modelyard.entities._paging import PagedList
+from modelyard.entities._traces import (
+    TRACE_ARTIFACT_LOCATION_TAG,
+    TRACE_NAME_TAG,
+    TraceInfo,
+    TraceState,
+)
 from modelyard.entities._tracking import (
     Dataset,
     DatasetInput,
@@ -35,6 +41,8 @@ from modelyard.entities._tracking import (
 )
 
 __all__ = [
+    "TRACE_ARTIFACT_LOCATION_TAG",
+    "TRACE_NAME_TAG",
     "Dataset",
     "DatasetInput",
     "DatasetSummary",
@@ -63,5 +71,7 @@ __all__ = [
     "RunTag",
     "Stage",
     "StageTransition",
+    "TraceInfo",
+    "TraceState",
     "ViewType",
 ]

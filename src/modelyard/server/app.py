@@ -33,6 +33,7 @@ ENDPOINT_MODULES: tuple[str, ...] = (
     "modelyard.server.endpoints.runs",
     "modelyard.server.endpoints.metric_intervals",
     "modelyard.server.endpoints.logged_models",
+    "modelyard.server.endpoints.traces",
     "modelyard.server.endpoints.artifacts",
     "modelyard.server.endpoints.jobs",
     "modelyard.monitoring.rest",  # a feature's endpoints, composed here by name

@@ -28,6 +28,7 @@ from modelyard.entities import (
 )
 from modelyard.errors import InvalidParameterValue
 from modelyard.query.paging import check_max_results
+from modelyard.services.traces import TraceRules
 from modelyard.services.validation import (
     MAX_EXPERIMENT_TAG_VALUE_LENGTH,
     MAX_PARAM_VALUE_LENGTH,
@@ -56,8 +57,9 @@ def _clean_tags(tags: Sequence[RunTag]) -> list[RunTag]:
     return [RunTag(check_key(t.key, "tag"), truncate(t.value, MAX_TAG_VALUE_LENGTH)) for t in tags]
 
 
-class TrackingService(TrackingStore):
-    """Validating facade over any TrackingStore."""
+class TrackingService(TraceRules, TrackingStore):
+    """Validating facade over any TrackingStore (the trace rules come from
+    :class:`~modelyard.services.traces.TraceRules`)."""
 
     def __init__(self, store: TrackingStore) -> None:
         self.store = store

@@ -42,6 +42,7 @@ from modelyard.errors import (
     ResourceDoesNotExist,
 )
 from modelyard.store.tracking.base import TrackingStore
+from modelyard.testing.trace_contract import TraceStoreContract
 
 __all__ = ["TrackingStoreContract"]
 
@@ -74,7 +75,7 @@ def _values(points: list[Metric]) -> list[tuple[int, int, float]]:
     return [(m.timestamp, m.step, m.value) for m in points]
 
 
-class TrackingStoreContract:
+class TrackingStoreContract(TraceStoreContract):
     """Semantics of every tracking method; ``store`` is supplied by the subclass."""
 
     @pytest.fixture

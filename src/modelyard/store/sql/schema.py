@@ -306,3 +306,37 @@ job_runs = Table(
     Index(None, "parent_run_id"),
     Index(None, "life_cycle_state"),
 )
+
+# ---------------------------------------------------------------- traces (migration 0006)
+# MLflow 3 trace records. The spans are not here: the client uploads them as ``traces.json``
+# under the trace's artifact location (tag ``mlflow.artifactLocation``). Searches filter an
+# experiment's traces by time, so (experiment_id, request_time) is indexed.
+trace_info = Table(
+    "trace_info",
+    metadata,
+    Column("trace_id", String(50), primary_key=True),
+    Column("experiment_id", Integer, ForeignKey("experiments.experiment_id"), nullable=False),
+    Column("request_time", BigInteger, nullable=False),
+    Column("execution_duration", BigInteger),
+    Column("state", String(50), nullable=False),
+    Column("client_request_id", String(250)),
+    Column("request_preview", Text),
+    Column("response_preview", Text),
+    Index(None, "experiment_id", "request_time"),
+)
+
+trace_tags = Table(
+    "trace_tags",
+    metadata,
+    Column("trace_id", String(50), ForeignKey("trace_info.trace_id"), primary_key=True),
+    Column("key", String(250), primary_key=True),
+    Column("value", Text),
+)
+
+trace_request_metadata = Table(
+    "trace_request_metadata",
+    metadata,
+    Column("trace_id", String(50), ForeignKey("trace_info.trace_id"), primary_key=True),
+    Column("key", String(250), primary_key=True),
+    Column("value", Text),
+)

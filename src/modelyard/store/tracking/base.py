@@ -29,6 +29,7 @@ from modelyard.entities import (
     Run,
     RunInfo,
     RunTag,
+    TraceInfo,
     ViewType,
 )
 from modelyard.errors import InvalidParameterValue
@@ -40,9 +41,12 @@ __all__ = [
     "SEARCH_MAX_RESULTS_DEFAULT",
     "SEARCH_MAX_RESULTS_THRESHOLD",
     "evenly_spaced_indices",
+    "SEARCH_TRACES_MAX_RESULTS",
+    "SEARCH_TRACES_MAX_RESULTS_DEFAULT",
     "ExperimentStore",
     "LoggedModelStore",
     "RunStore",
+    "TraceStore",
     "TrackingStore",
     "dedupe_params",
 ]
@@ -53,6 +57,9 @@ SEARCH_DATASETS_MAX_EXPERIMENTS = 20
 SEARCH_DATASETS_MAX_RESULTS = 1000
 SEARCH_MAX_RESULTS_THRESHOLD = 50000
 EXPERIMENTS_MAX_RESULTS_DEFAULT = 1000
+#: MLflow's page size limits for ``SearchTracesV3``
+SEARCH_TRACES_MAX_RESULTS = 500
+SEARCH_TRACES_MAX_RESULTS_DEFAULT = 100
 
 
 class ExperimentStore(ABC):
@@ -253,7 +260,57 @@ class LoggedModelStore(ABC):
         ``source_run_id``, ``status``) must be supported."""
 
 
-class TrackingStore(ExperimentStore, RunStore, LoggedModelStore, ABC):
+class TraceStore(ABC):
+    """MLflow 3 trace records. The spans live in ``traces.json`` under the trace's artifact
+    location (tag ``mlflow.artifactLocation``), which :meth:`start_trace` assigns as
+    ``<experiment artifact_location>/traces/<trace_id>/artifacts``."""
+
+    @abstractmethod
+    def start_trace(self, trace_info: TraceInfo) -> TraceInfo:
+        """Record a (finished) trace in its experiment, which must exist and be active. A trace
+        id already recorded in the same experiment is updated (fields replaced, tags and metadata
+        merged); in another experiment it is ResourceAlreadyExists."""
+
+    @abstractmethod
+    def get_trace_info(self, trace_id: str) -> TraceInfo:
+        """ResourceDoesNotExist for an unknown id."""
+
+    @abstractmethod
+    def batch_get_trace_infos(self, trace_ids: Sequence[str]) -> list[TraceInfo]:
+        """The known ones among ``trace_ids``, in that order (unknown ids skipped)."""
+
+    @abstractmethod
+    def search_traces(
+        self,
+        experiment_ids: Sequence[str],
+        filter_string: str | None = None,
+        max_results: int = SEARCH_TRACES_MAX_RESULTS_DEFAULT,
+        order_by: Sequence[str] | None = None,
+        page_token: str | None = None,
+    ) -> PagedList[TraceInfo]:
+        """Newest first (``timestamp_ms DESC``, then trace id) unless ``order_by`` says
+        otherwise; the grammar is :mod:`modelyard.query.traces`."""
+
+    @abstractmethod
+    def delete_traces(
+        self,
+        experiment_id: str,
+        max_timestamp_millis: int | None = None,
+        max_traces: int | None = None,
+        trace_ids: Sequence[str] | None = None,
+    ) -> int:
+        """Delete by ids, or the oldest traces up to ``max_timestamp_millis`` (at most
+        ``max_traces`` of them); returns how many were deleted."""
+
+    @abstractmethod
+    def set_trace_tag(self, trace_id: str, key: str, value: str) -> None: ...
+
+    @abstractmethod
+    def delete_trace_tag(self, trace_id: str, key: str) -> None:
+        """ResourceDoesNotExist when the trace or the tag does not exist."""
+
+
+class TrackingStore(ExperimentStore, RunStore, LoggedModelStore, TraceStore, ABC):
     """Everything a tracking backend implements."""
 
 

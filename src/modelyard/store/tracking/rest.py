@@ -24,6 +24,7 @@ from modelyard.entities import (
     Run,
     RunInfo,
     RunTag,
+    TraceInfo,
     ViewType,
 )
 from modelyard.errors import ResourceDoesNotExist
@@ -31,6 +32,7 @@ from modelyard.store._http import HttpSession, get_session
 from modelyard.store.tracking.base import (
     EXPERIMENTS_MAX_RESULTS_DEFAULT,
     SEARCH_MAX_RESULTS_DEFAULT,
+    SEARCH_TRACES_MAX_RESULTS_DEFAULT,
     TrackingStore,
 )
 from modelyard.wire import (
@@ -43,10 +45,12 @@ from modelyard.wire import (
     run_from_json,
     run_info_from_json,
 )
+from modelyard.wire.traces import trace_info_from_json, trace_info_to_json
 
 __all__ = ["RestTrackingStore"]
 
 _API = "/api/2.0/mlflow"
+_API_V3 = "/api/3.0/mlflow"
 
 
 def _kv(pairs: Sequence[tuple[str, str]] | None) -> list[dict[str, str]]:
@@ -358,3 +362,69 @@ class RestTrackingStore(TrackingStore):
             body["page_token"] = page_token
         data = self._call("POST", "/logged-models/search", body)
         return _paged([logged_model_from_json(m) for m in data.get("models", ())], data)
+
+    # ------------------------------------------------------------ traces (MLflow 3, V3 routes)
+    def _trace_call(
+        self, method: str, path: str, body: dict[str, Any] | None = None
+    ) -> dict[str, Any]:
+        return self._session.call(method, _API_V3 + path, body)
+
+    def start_trace(self, trace_info: TraceInfo) -> TraceInfo:
+        body = {"trace": {"trace_info": trace_info_to_json(trace_info)}}
+        data = self._trace_call("POST", "/traces", body)
+        return trace_info_from_json(data["trace"]["trace_info"])
+
+    def get_trace_info(self, trace_id: str) -> TraceInfo:
+        data = self._trace_call("GET", f"/traces/{quote(trace_id, safe='')}")
+        return trace_info_from_json(data["trace"]["trace_info"])
+
+    def batch_get_trace_infos(self, trace_ids: Sequence[str]) -> list[TraceInfo]:
+        data = self._trace_call("POST", "/traces/batchGetInfos", {"trace_ids": list(trace_ids)})
+        return [trace_info_from_json(t) for t in data.get("trace_infos", ())]
+
+    def search_traces(
+        self,
+        experiment_ids: Sequence[str],
+        filter_string: str | None = None,
+        max_results: int = SEARCH_TRACES_MAX_RESULTS_DEFAULT,
+        order_by: Sequence[str] | None = None,
+        page_token: str | None = None,
+    ) -> PagedList[TraceInfo]:
+        body: dict[str, Any] = {
+            "locations": [
+                {"type": "MLFLOW_EXPERIMENT", "mlflow_experiment": {"experiment_id": str(e)}}
+                for e in experiment_ids
+            ],
+            "max_results": max_results,
+        }
+        if filter_string:
+            body["filter"] = filter_string
+        if order_by:
+            body["order_by"] = list(order_by)
+        if page_token:
+            body["page_token"] = page_token
+        data = self._trace_call("POST", "/traces/search", body)
+        return _paged([trace_info_from_json(t) for t in data.get("traces", ())], data)
+
+    def delete_traces(
+        self,
+        experiment_id: str,
+        max_timestamp_millis: int | None = None,
+        max_traces: int | None = None,
+        trace_ids: Sequence[str] | None = None,
+    ) -> int:
+        body: dict[str, Any] = {"experiment_id": str(experiment_id)}
+        if max_timestamp_millis is not None:
+            body["max_timestamp_millis"] = max_timestamp_millis
+        if max_traces is not None:
+            body["max_traces"] = max_traces
+        if trace_ids:
+            body["request_ids"] = list(trace_ids)
+        return int(self._trace_call("POST", "/traces/delete-traces", body).get("traces_deleted", 0))
+
+    def set_trace_tag(self, trace_id: str, key: str, value: str) -> None:
+        path = f"/traces/{quote(trace_id, safe='')}/tags"
+        self._trace_call("PATCH", path, {"key": key, "value": value})
+
+    def delete_trace_tag(self, trace_id: str, key: str) -> None:
+        self._trace_call("DELETE", f"/traces/{quote(trace_id, safe='')}/tags", {"key": key})

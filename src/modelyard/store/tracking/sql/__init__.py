@@ -2,7 +2,7 @@
 
 ``SqlTrackingStore(db_uri, default_artifact_root)`` implements
 :class:`~modelyard.store.tracking.base.TrackingStore`. The pieces live in private modules, one
-concern each: experiments, runs, logging (params/tags/metrics), logged models and bulk
+concern each: experiments, runs, logging (params/tags/metrics), logged models, traces and bulk
 hydration. Searches are delegated to :mod:`modelyard.store.tracking.sql.search`, which turns a
 filter into one SQL query returning ids; this package then loads the entities in bulk.
 """
@@ -18,11 +18,14 @@ from modelyard.store.tracking.sql._experiments import (
 from modelyard.store.tracking.sql._logged_models import LoggedModelsMixin
 from modelyard.store.tracking.sql._logging import LoggingMixin
 from modelyard.store.tracking.sql._runs import RUN_NAME_TAG, RunsMixin
+from modelyard.store.tracking.sql._traces import TracesMixin
 
 __all__ = ["DEFAULT_EXPERIMENT_ID", "DEFAULT_EXPERIMENT_NAME", "RUN_NAME_TAG", "SqlTrackingStore"]
 
 
-class SqlTrackingStore(ExperimentsMixin, RunsMixin, LoggingMixin, LoggedModelsMixin, TrackingStore):
+class SqlTrackingStore(
+    ExperimentsMixin, RunsMixin, LoggingMixin, LoggedModelsMixin, TracesMixin, TrackingStore
+):
     """Tracking store on a SQL database.
 
     The schema is created (or, for SQLite, migrated) on first use; the ``Default`` experiment
