@@ -114,6 +114,7 @@ RULES: dict[tuple[str, str], Rule] = {
     ("POST", f"{_M}/runs/create"): _r("experiment", _EXP, "update", default="0"),
     ("POST", f"{_M}/runs/create-promptlab-run"): _EXPERIMENT_UPDATE,
     ("GET", f"{_M}/runs/get"): _RUN_READ,
+    ("GET", f"{_M}/runs/search"): Rule("user", filter="runs"),
     ("POST", f"{_M}/runs/search"): Rule("user", filter="runs"),
     ("POST", f"{_M}/runs/update"): _RUN_UPDATE,
     ("POST", f"{_M}/runs/log-batch"): _RUN_UPDATE,
