@@ -45,6 +45,7 @@ def _service(call: Call) -> AuthService:
 
 
 def _caller(call: Call) -> User:
+    _service(call)
     user = call.request.scope.get(SCOPE_USER)
     if user is None:
         raise PermissionDenied("Permission denied.")
