@@ -142,7 +142,7 @@ def test_admin_only_and_self_rules(world: World) -> None:
 def test_grants_validation_and_self_manage(world: World) -> None:
     c = world.client
     e = world.experiment_id
-    grant = f"/api/3.0/mlflow/users/permissions/grant"
+    grant = "/api/3.0/mlflow/users/permissions/grant"
     body = {"username": "nobody", "resource_type": "experiment", "resource_id": e}
     r = c.post(grant, json={**body, "permission": "OWNER"}, headers=ADMIN)
     assert r.status_code == 400 and "Invalid permission 'OWNER'" in r.json()["message"]
