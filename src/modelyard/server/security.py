@@ -23,7 +23,12 @@ from modelyard.errors import PermissionDenied
 from modelyard.server.config import ServerConfig
 from modelyard.server.errors import error_response
 
-__all__ = ["SECURITY_HEADERS", "SecurityMiddleware", "add_security_headers"]
+__all__ = [
+    "SECURITY_HEADERS",
+    "SecurityHeadersMiddleware",
+    "SecurityMiddleware",
+    "add_security_headers",
+]
 
 SECURITY_HEADERS: tuple[tuple[bytes, bytes], ...] = (
     (b"x-content-type-options", b"nosniff"),
@@ -58,6 +63,19 @@ def _host_name(host: str) -> str:
     if host.count(":") == 1:
         return host.split(":", 1)[0]
     return host
+
+
+class SecurityHeadersMiddleware:
+    """Only the :data:`SECURITY_HEADERS` (the serving endpoints' app)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        await self.app(scope, receive, add_security_headers(send))
 
 
 class SecurityMiddleware:
