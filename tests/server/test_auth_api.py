@@ -323,3 +323,12 @@ def test_refuses_to_start_without_an_admin_password(
 def test_auth_routes_refuse_when_auth_is_off(client) -> None:  # type: ignore[no-untyped-def]
     r = client.get(f"{API}/users/current")
     assert r.status_code == 400 and "not enabled" in r.json()["message"]
+
+
+def test_a_bad_body_is_answered_after_the_credential_check(world: World) -> None:
+    c = world.client
+    headers = {"Content-Type": "application/json"}
+    r = c.post(f"{API}/runs/log-metric", content=b"{not json", headers=headers)
+    assert r.status_code == 401
+    r = c.post(f"{API}/runs/log-metric", content=b"{not json", headers={**headers, **NOBODY})
+    assert r.status_code == 400 and _code(r) == "INVALID_PARAMETER_VALUE"

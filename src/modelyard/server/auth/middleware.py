@@ -102,16 +102,12 @@ class AuthMiddleware:
             if rule.access == "public":
                 await self.app(scope, receive, send)
                 return
-            user = await anyio.to_thread.run_sync(self._authenticate, scope)
-            scope[SCOPE_USER] = user
             args: WireArgs | None = None
-            if rule.needs or rule.hook:
+            if rule.needs or rule.hook:  # the body is read within the server's size limit
                 args, receive = await self._args(scope, receive, body_kind)
-            if rule.access == "admin" and not user.is_admin:
-                raise PermissionDenied("Permission denied: only admins may call this route.")
-            if rule.access == "resource" and not user.is_admin:
-                assert args is not None
-                await anyio.to_thread.run_sync(self._authorize, user, rule, args, params)
+            # one worker-thread hop for the credential check and the permission check
+            user = await anyio.to_thread.run_sync(self._check, scope, rule, args, params)
+            scope[SCOPE_USER] = user
         except Exception as exc:  # every refusal is a JSON error body
             await _error(exc)(scope, receive, send)
             return
@@ -149,8 +145,24 @@ class AuthMiddleware:
                 return {"type": "http.request", "body": body, "more_body": False}
             return await receive()
 
-        args = WireArgs.from_json(parse_json_body(body)) if body.strip() else WireArgs.from_json({})
+        try:
+            args = WireArgs.from_json(parse_json_body(body) if body.strip() else {})
+        except InvalidParameterValue as exc:  # answered after the credential check
+            return _BadBody(exc), replay
         return args, replay
+
+    def _check(
+        self, scope: Scope, rule: Rule, args: WireArgs | None, params: dict[str, str]
+    ) -> User:
+        user = self._authenticate(scope)
+        if isinstance(args, _BadBody):
+            raise args.error
+        if rule.access == "admin" and not user.is_admin:
+            raise PermissionDenied("Permission denied: only admins may call this route.")
+        if rule.access == "resource" and not user.is_admin:
+            assert args is not None
+            self._authorize(user, rule, args, params)
+        return user
 
     # ------------------------------------------------------------ authentication
     def _authenticate(self, scope: Scope) -> User:
@@ -324,6 +336,14 @@ class AuthMiddleware:
             name = args.get_raw("name")
             if isinstance(name, str):
                 store.delete_resource("registered_model", name)
+
+
+class _BadBody(WireArgs):
+    """A body that is not valid JSON: its error is raised once the caller is authenticated."""
+
+    def __init__(self, error: InvalidParameterValue) -> None:
+        super().__init__({})
+        self.error = error
 
 
 def _values(need: Need, args: WireArgs, params: dict[str, str]) -> list[str]:
