@@ -341,6 +341,15 @@ class AuthService:
             return self._default_for(resource_type)
         return permission_named(name, resource_type)
 
+    def run_permission(self, user: User, run_id: str) -> Permission | None:
+        """The permission on a run (its experiment's), one lookup; None for an unknown run."""
+        if user.is_admin:
+            return _MANAGE
+        experiment, grant = self.store.grant_via_run(user.id, run_id)
+        if experiment is None:
+            return None
+        return self.default if grant is None else permission_named(grant)
+
     def _default_for(self, resource_type: str) -> Permission:
         if resource_type == "endpoint":  # the default READ never lets anyone score
             return PERMISSIONS["NO_PERMISSIONS"]

@@ -62,6 +62,10 @@ class AuthStoreContract:
         auth_store.delete_user("bob")
         assert auth_store.find_token("abc") is None
 
+    def test_run_lookups(self, auth_store: AuthStore) -> None:
+        assert auth_store.experiment_of_run("no-such-run") is None
+        assert auth_store.grant_via_run(1, "no-such-run") == (None, None)
+
     def test_audit_and_settings(self, auth_store: AuthStore) -> None:
         auth_store.add_audit("login_failure", 1, username="x", address="1.2.3.4")
         auth_store.add_audit("token_created", 2, username="x")

@@ -237,10 +237,8 @@ class AuthMiddleware:
         if kind in ("experiment", "registered_model"):
             return service.permission(user, kind, value)
         if kind == "run":
-            experiment = store.experiment_of_run(value)
-            return (
-                _PASS if experiment is None else service.permission(user, "experiment", experiment)
-            )
+            permission = service.run_permission(user, value)
+            return _PASS if permission is None else permission
         if kind == "logged_model":
             experiment = store.experiment_of_logged_model(value)
             return (

@@ -162,6 +162,11 @@ class AuthStore(ABC):
     def experiment_of_run(self, run_id: str) -> str | None: ...
 
     @abstractmethod
+    def grant_via_run(self, user_id: int, run_id: str) -> tuple[str | None, str | None]:
+        """(experiment id of the run, the user's grant on it) in one lookup; (None, None) for an
+        unknown run."""
+
+    @abstractmethod
     def experiment_of_logged_model(self, model_id: str) -> str | None: ...
 
     @abstractmethod

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, delete, func, insert, select, update
+from sqlalchemy import Connection, String, cast, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from modelyard.errors import ResourceAlreadyExists, ResourceDoesNotExist
@@ -318,6 +318,24 @@ class SqlAuthStore(AuthStore):
                 select(runs.c.experiment_id).where(runs.c.run_uuid == run_id)
             ).scalar()
         return None if value is None else str(value)
+
+    def grant_via_run(self, user_id: int, run_id: str) -> tuple[str | None, str | None]:
+        runs = schema.runs
+        on = (
+            (_grants.c.user_id == user_id)
+            & (_grants.c.resource_type == "experiment")
+            & (_grants.c.resource_id == cast(runs.c.experiment_id, String))
+        )
+        query = (
+            select(runs.c.experiment_id, _grants.c.permission)
+            .select_from(runs.outerjoin(_grants, on))
+            .where(runs.c.run_uuid == run_id)
+        )
+        with read_conn(self.engine) as conn:
+            row = conn.execute(query).first()
+        if row is None:
+            return None, None
+        return str(row.experiment_id), row.permission
 
     def experiment_of_logged_model(self, model_id: str) -> str | None:
         models = schema.logged_models
