@@ -81,6 +81,7 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/static-files/{path:path}"): PUBLIC,
     ("POST", "/auth/login"): PUBLIC,
     ("POST", "/auth/logout"): PUBLIC,
+    ("GET", "/favicon.ico"): PUBLIC,
     # ---------------------------------------------------------------- admin only
     ("GET", "/metrics"): ADMIN,
     ("GET", "/graphql"): ADMIN,
@@ -96,6 +97,38 @@ RULES: dict[tuple[str, str], Rule] = {
     ("POST", "/2.1/jobs/run-now"): ADMIN,
     ("POST", "/2.1/jobs/runs/cancel"): ADMIN,
     ("POST", "/2.1/jobs/update"): ADMIN,
+    # Traces and monitors (routes on main since this table was written): admins only until a
+    # trace -> experiment lookup exists in the auth store; monitors read tables on the server's
+    # disk. /v1/traces answers 501 to everyone signed in (the client then falls back).
+    **{
+        (method, path): ADMIN
+        for method, path in (
+            ("GET", "/2.0/mlflow/get-trace-artifact"),
+            ("GET", "/3.0/mlflow/get-trace-artifact"),
+            ("GET", "/2.0/mlflow/traces"),
+            ("POST", "/2.0/mlflow/traces/delete-traces"),
+            ("GET", "/2.0/mlflow/traces/{trace_id}/info"),
+            ("DELETE", "/2.0/mlflow/traces/{trace_id}/tags"),
+            ("PATCH", "/2.0/mlflow/traces/{trace_id}/tags"),
+            ("POST", "/3.0/mlflow/traces"),
+            ("GET", "/3.0/mlflow/traces/batchGet"),
+            ("POST", "/3.0/mlflow/traces/batchGetInfos"),
+            ("POST", "/3.0/mlflow/traces/delete-traces"),
+            ("GET", "/3.0/mlflow/traces/get"),
+            ("POST", "/3.0/mlflow/traces/search"),
+            ("GET", "/3.0/mlflow/traces/{trace_id}"),
+            ("DELETE", "/3.0/mlflow/traces/{trace_id}/tags"),
+            ("PATCH", "/3.0/mlflow/traces/{trace_id}/tags"),
+            ("POST", "/2.0/modelyard/monitors/create"),
+            ("POST", "/2.0/modelyard/monitors/delete"),
+            ("GET", "/2.0/modelyard/monitors/drift"),
+            ("GET", "/2.0/modelyard/monitors/get"),
+            ("POST", "/2.0/modelyard/monitors/labels"),
+            ("GET", "/2.0/modelyard/monitors/list"),
+            ("POST", "/2.0/modelyard/monitors/refresh"),
+        )
+    },
+    ("POST", "/v1/traces"): USER,
     # ---------------------------------------------------------------- experiments
     ("POST", f"{_M}/experiments/create"): Rule("user", hook="experiment_created"),
     ("GET", f"{_M}/experiments/get"): _EXPERIMENT_READ,
