@@ -32,6 +32,17 @@ def _as_uri(location: str) -> str:
     return Path(location).expanduser().resolve().as_uri()
 
 
+def _prepare_auth(config: Any) -> None:
+    """Create the first admin now (or refuse to start), before any worker starts."""
+    from modelyard.errors import ModelyardError
+    from modelyard.server.auth import build_auth_service
+
+    try:
+        build_auth_service(config)
+    except ModelyardError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
 @click.command("server")
 @click.option("--host", "-h", default="127.0.0.1", show_default=True, help="Interface to bind.")
 @click.option("--port", "-p", default=5000, show_default=True, type=int, help="Port to bind.")
@@ -81,6 +92,37 @@ def _as_uri(location: str) -> str:
     default=False,
     help="Turn off the Host and Origin checks (only behind a trusted proxy).",
 )
+@click.option(
+    "--auth",
+    "auth",
+    is_flag=True,
+    default=False,
+    help="Require users, tokens and permissions (the first admin's password comes from "
+    "MLFLOW_AUTH_ADMIN_PASSWORD or --auth-config).",
+)
+@click.option(
+    "--app-name",
+    default=None,
+    type=click.Choice(["basic-auth"]),
+    help="MLflow's spelling of --auth: 'basic-auth'.",
+)
+@click.option(
+    "--auth-admin-username",
+    default=None,
+    help="Name of the first admin, created when there is no user yet (default: admin).",
+)
+@click.option(
+    "--auth-default-permission",
+    default=None,
+    type=click.Choice(["NO_PERMISSIONS", "READ", "USE", "EDIT", "MANAGE"]),
+    help="Permission of users on resources they have no grant on (default: NO_PERMISSIONS).",
+)
+@click.option(
+    "--auth-config",
+    default=None,
+    type=click.Path(exists=True, dir_okay=False),
+    help="INI file with an [mlflow] section: admin_username, admin_password, default_permission.",
+)
 @click.option("--log-level", default="warning", show_default=True, help="uvicorn log level.")
 def server_command(
     host: str,
@@ -97,6 +139,11 @@ def server_command(
     max_artifact_bytes: int | None,
     static_prefix: str,
     disable_security_middleware: bool,
+    auth: bool,
+    app_name: str | None,
+    auth_admin_username: str | None,
+    auth_default_permission: str | None,
+    auth_config: str | None,
     log_level: str,
 ) -> None:
     """Run the tracking server (MLflow REST API, registry and artifact proxy)."""
@@ -112,6 +159,14 @@ def server_command(
         extra["max_artifact_bytes"] = max_artifact_bytes
     if artifacts_destination:
         artifacts_destination = _as_uri(artifacts_destination)
+    if auth or app_name == "basic-auth":
+        extra["auth"] = True
+        if auth_admin_username:
+            extra["auth_admin_username"] = auth_admin_username
+        if auth_default_permission:
+            extra["auth_default_permission"] = auth_default_permission
+        if auth_config:
+            extra["auth_config"] = os.path.abspath(auth_config)
     config = ServerConfig(
         backend_store_uri=backend_store_uri or settings.default_tracking_uri(),
         registry_store_uri=registry_store_uri,
@@ -126,6 +181,8 @@ def server_command(
         security_checks=not disable_security_middleware,
         **extra,
     )
+    if config.auth:
+        _prepare_auth(config)
     click.echo(f"modelyard server listening on http://{host}:{port}{config.static_prefix}")
     if host in ("0.0.0.0", "::") and not config.allowed_hosts:
         click.echo(

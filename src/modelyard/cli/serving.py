@@ -326,6 +326,12 @@ def _delete(name: str, serving_home: str | None) -> None:
 )
 @click.option("--disable-auth", is_flag=True, help="Accept requests without a bearer token.")
 @click.option(
+    "--auth-db",
+    default=None,
+    help="Tracking database of a 'modelyard server --auth': its users' tokens and basic "
+    "credentials are accepted (CAN_QUERY / CAN_MANAGE on the endpoint).",
+)
+@click.option(
     "--max-body-bytes",
     type=int,
     default=_MAX_BODY_DEFAULT,
@@ -341,6 +347,7 @@ def _serve(
     workers: int | None,
     poll_interval: float,
     disable_auth: bool,
+    auth_db: str | None,
     max_body_bytes: int,
     serving_home: str | None,
     tracking_uri: str | None,
@@ -358,6 +365,7 @@ def _serve(
         poll_interval_s=poll_interval,
         max_body_bytes=max_body_bytes,
         home=serving_home,
+        auth_db_uri=auth_db,
     )
 
 

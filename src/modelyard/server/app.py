@@ -39,6 +39,7 @@ ENDPOINT_MODULES: tuple[str, ...] = (
     "modelyard.monitoring.rest",  # a feature's endpoints, composed here by name
     "modelyard.server.endpoints.registry",
     "modelyard.server.endpoints.promptlab",
+    "modelyard.server.endpoints.auth",
     "modelyard.server.graphql",
     "modelyard.server.ui",  # the web UI at / (static files)
 )
@@ -72,6 +73,10 @@ def create_app(
 
     app = Starlette(middleware=[Middleware(SecurityMiddleware, config=config)], lifespan=lifespan)
     app.router.default = dispatcher  # every HTTP request goes to the dispatcher
+    if config.auth:  # users, tokens, permissions: one middleware keyed by the resolved route
+        from modelyard.server.auth import AuthMiddleware, build_auth_service
+
+        app.router.default = AuthMiddleware(dispatcher, dispatcher, build_auth_service(config))
     app.state.ctx = ctx
     app.state.dispatcher = dispatcher
     return app

@@ -39,6 +39,10 @@ class ServerConfig:
       ``"*"`` allows all.
     * ``allowed_artifact_roots``: extra URI prefixes an experiment's ``artifact_location`` may
       use (the default root and the artifacts destination are always allowed).
+    * ``auth``: users, tokens and permissions (``modelyard server --auth``); users live in
+      ``backend_store_uri``. ``auth_admin_username`` is the first admin's name (its password comes
+      from ``MLFLOW_AUTH_ADMIN_PASSWORD`` or the ``auth_config`` INI file, never from here);
+      ``auth_default_permission`` applies where a user has no grant.
     """
 
     backend_store_uri: str = field(default_factory=settings.default_tracking_uri)
@@ -55,6 +59,10 @@ class ServerConfig:
     max_artifact_bytes: int = DEFAULT_MAX_ARTIFACT_BYTES
     static_prefix: str = ""
     security_checks: bool = True
+    auth: bool = False
+    auth_admin_username: str = "admin"
+    auth_default_permission: str = "NO_PERMISSIONS"
+    auth_config: str | None = None
 
     def __post_init__(self) -> None:
         set_ = object.__setattr__

@@ -6,6 +6,9 @@
   ``Origin`` that is neither the server's own origin nor in ``cors_allowed_origins`` is refused
   with 403. Requests without ``Origin`` (every non-browser client) pass.
 * **CORS**: allowed origins get ``Access-Control-Allow-*`` headers; preflights are answered here.
+* **Security headers** on every response (unless the route set its own):
+  ``X-Content-Type-Options: nosniff``, ``X-Frame-Options: DENY``, ``Referrer-Policy:
+  no-referrer`` (the UI adds its ``Content-Security-Policy``).
 
 A pure ASGI middleware: no per-request objects beyond a header scan.
 """
@@ -20,7 +23,33 @@ from modelyard.errors import PermissionDenied
 from modelyard.server.config import ServerConfig
 from modelyard.server.errors import error_response
 
-__all__ = ["SecurityMiddleware"]
+__all__ = [
+    "SECURITY_HEADERS",
+    "SecurityHeadersMiddleware",
+    "SecurityMiddleware",
+    "add_security_headers",
+]
+
+SECURITY_HEADERS: tuple[tuple[bytes, bytes], ...] = (
+    (b"x-content-type-options", b"nosniff"),
+    (b"x-frame-options", b"DENY"),
+    (b"referrer-policy", b"no-referrer"),
+)
+
+
+def add_security_headers(send: Send) -> Send:
+    """``send`` with :data:`SECURITY_HEADERS` added to the response start (kept if present)."""
+
+    async def wrapped(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            headers = list(message.get("headers", []))
+            present = {k.lower() for k, _ in headers}
+            headers.extend(h for h in SECURITY_HEADERS if h[0] not in present)
+            message = {**message, "headers": headers}
+        await send(message)
+
+    return wrapped
+
 
 _WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 _CORS_METHODS = "GET, POST, PUT, PATCH, DELETE, OPTIONS"
@@ -36,6 +65,19 @@ def _host_name(host: str) -> str:
     return host
 
 
+class SecurityHeadersMiddleware:
+    """Only the :data:`SECURITY_HEADERS` (the serving endpoints' app)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        await self.app(scope, receive, add_security_headers(send))
+
+
 class SecurityMiddleware:
     def __init__(self, app: ASGIApp, config: ServerConfig) -> None:
         self.app = app
@@ -49,6 +91,7 @@ class SecurityMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        send = add_security_headers(send)
         host = origin = ""
         for name, value in scope["headers"]:
             if name == b"host":

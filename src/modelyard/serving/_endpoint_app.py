@@ -1,6 +1,9 @@
 """The HTTP server of ``modelyard endpoints serve``.
 
 Routes: ``POST /serving-endpoints/<name>/invocations`` (MLflow scoring protocol, bearer token),
+(with ``auth_db_uri``, the tracking database of a ``modelyard server --auth``, its users'
+personal access tokens and basic credentials are accepted too, for users with CAN_QUERY or
+CAN_MANAGE on the endpoint, or admins),
 ``GET /serving-endpoints/<name>/status`` (what every worker serves, and load failures),
 ``GET /ping``, ``/health``, ``/version``, ``/metrics``. Responses of an invocation carry
 ``X-Modelyard-Served-Model`` and ``X-Modelyard-Model-Version``: the model that answered.
@@ -45,6 +48,7 @@ class GatewayConfig:
     poll_interval_s: float = 5.0
     max_body_bytes: int = 100 * 1024 * 1024
     timeout_s: float | None = 60.0
+    auth_db_uri: str | None = None
 
     def to_json(self) -> str:
         return orjson.dumps(asdict(self)).decode()
@@ -54,13 +58,53 @@ class _TokenCache:
     """Token digest → record, re-read from the store after ``_TOKEN_TTL_S`` (so a revocation
     takes effect within that time in every worker)."""
 
-    def __init__(self, store: ServingStore) -> None:
+    def __init__(self, store: ServingStore, auth_db_uri: str | None = None) -> None:
         self.store = store
         self._cache: dict[str, tuple[float, dict[str, Any] | None]] = {}
+        self.users: Any = None
+        if auth_db_uri:  # the users of a tracking server with auth on
+            from modelyard.services.auth import AuthService
+            from modelyard.store.auth import get_auth_store
+
+            self.users = AuthService(get_auth_store(auth_db_uri))
+
+    def _check_user(self, scheme: str, credentials: str, endpoint: str, address: str) -> None:
+        import base64
+
+        from modelyard.errors import PermissionDenied, Unauthenticated
+
+        if scheme == "bearer":
+            user = self.users.authenticate_token(credentials, address)
+        else:
+            try:
+                username, sep, password = base64.b64decode(credentials).decode().partition(":")
+            except ValueError:
+                raise Unauthenticated("Malformed Authorization header.") from None
+            if not sep:
+                raise Unauthenticated("Malformed Authorization header.")
+            user = self.users.authenticate_basic(username, password, address)
+        if not self.users.permission(user, "endpoint", endpoint).can_use:
+            raise PermissionDenied(
+                f"User {user.username!r} may not query endpoint {endpoint!r} (needs CAN_QUERY)."
+            )
 
     async def check(self, request: Request, endpoint: str) -> Response | None:
         header = request.headers.get("authorization", "")
         scheme, _, token = header.partition(" ")
+        if self.users is not None and (
+            scheme.lower() == "basic" or token.strip().startswith("myt_")
+        ):
+            from modelyard.errors import ModelyardError
+            from modelyard.wire.errors import http_status
+
+            address = request.client.host if request.client else ""
+            try:
+                await asyncio.to_thread(
+                    self._check_user, scheme.lower(), token.strip(), endpoint, address
+                )
+            except ModelyardError as exc:
+                return error_response(http_status(exc), exc.error_code, exc.message)
+            return None
         if scheme.lower() != "bearer" or not token.strip():
             return error_response(
                 401,
@@ -96,7 +140,7 @@ def create_endpoint_app(config: GatewayConfig) -> Starlette:
     store = ServingStore(config.home)
     metrics = Metrics()
     reloader = Reloader(store, config.endpoints, metrics, config.poll_interval_s)
-    tokens = _TokenCache(store)
+    tokens = _TokenCache(store, config.auth_db_uri)
     loggers: dict[str, InferenceLogger] = {}
     version_body = _version().encode()
 
@@ -209,7 +253,13 @@ def create_endpoint_app(config: GatewayConfig) -> Starlette:
         Route("/serving-endpoints/{name}/invocations", invocations, methods=["POST"]),
         Route("/serving-endpoints/{name}/status", status, methods=["GET"]),
     ]
-    return Starlette(routes=routes, lifespan=lifespan)
+    from starlette.middleware import Middleware
+
+    from modelyard.server.security import SecurityHeadersMiddleware
+
+    return Starlette(
+        routes=routes, lifespan=lifespan, middleware=[Middleware(SecurityHeadersMiddleware)]
+    )
 
 
 def _summary(workers: list[dict[str, Any]]) -> str:

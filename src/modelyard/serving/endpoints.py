@@ -221,6 +221,7 @@ def serve_endpoints(
     timeout_s: float | None = 60.0,
     home: str | Path | None = None,
     log_level: str = "info",
+    auth_db_uri: str | None = None,
 ) -> None:
     """Serve ``names`` (default: every endpoint, including ones created later). Blocks.
 
@@ -243,6 +244,7 @@ def serve_endpoints(
         poll_interval_s,
         max_body_bytes,
         timeout_s,
+        auth_db_uri,
     )
     env = {GATEWAY_CONFIG_ENV: config.to_json(), **tracking_env()}
     run_uvicorn(

@@ -37,6 +37,8 @@ class ServerProcess:
         workers: int = 1,
         port: int | None = None,
         log_path: Path | None = None,
+        extra_args: tuple[str, ...] = (),
+        env: dict[str, str] | None = None,
     ) -> None:
         self.backend_store_uri = backend_store_uri
         self.artifacts_destination = str(artifacts_destination)
@@ -44,6 +46,8 @@ class ServerProcess:
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log_path = log_path
+        self.extra_args = tuple(extra_args)
+        self.extra_env = dict(env or {})
         self.proc: subprocess.Popen | None = None
 
     def start(self, timeout: float = 60.0) -> ServerProcess:
@@ -60,8 +64,10 @@ class ServerProcess:
             self.artifacts_destination,
             "--workers",
             str(self.workers),
+            *self.extra_args,
         ]
         env = {k: v for k, v in os.environ.items() if not k.startswith("MODELYARD_SERVER")}
+        env.update(self.extra_env)
         if self.log_path:
             with open(self.log_path, "ab") as log:
                 self.proc = subprocess.Popen(

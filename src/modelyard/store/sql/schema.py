@@ -340,3 +340,66 @@ trace_request_metadata = Table(
     Column("key", String(250), primary_key=True),
     Column("value", Text),
 )
+
+# ---------------------------------------------------------------- auth (migration 0005)
+# Users (password hashed with scrypt; ``version`` grows on every change of password, admin flag
+# or deletion, so cached credential checks and session cookies of the old state stop working),
+# personal access tokens (only the sha256 of the secret is kept), per-user grants on a resource
+# (experiment id, registered model name, serving endpoint name), the audit log of auth events and
+# a key/value table for server secrets (the session-cookie key).
+auth_users = Table(
+    "auth_users",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("username", String(256), nullable=False, unique=True),
+    Column("password_hash", String(512), nullable=False),
+    Column("is_admin", Boolean, nullable=False, default=False),
+    Column("version", Integer, nullable=False, default=1),
+    Column("created_time", BigInteger, nullable=False),
+)
+
+auth_tokens = Table(
+    "auth_tokens",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("user_id", Integer, nullable=False),
+    Column("name", String(256)),
+    Column("created_time", BigInteger, nullable=False),
+    Column("expiry_time", BigInteger),
+    Column("last_used_time", BigInteger),
+    Column("revoked", Boolean, nullable=False, default=False),
+    Index(None, "user_id"),
+)
+
+auth_permissions = Table(
+    "auth_permissions",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("user_id", Integer, nullable=False),
+    Column("resource_type", String(32), nullable=False),
+    Column("resource_id", String(256), nullable=False),
+    Column("permission", String(32), nullable=False),
+    UniqueConstraint("user_id", "resource_type", "resource_id"),
+    Index(None, "resource_type", "resource_id"),
+)
+
+auth_audit = Table(
+    "auth_audit",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("timestamp", BigInteger, nullable=False),
+    Column("event", String(64), nullable=False),
+    Column("username", String(256)),
+    Column("actor", String(256)),
+    Column("address", String(64)),
+    Column("detail", Text),
+    Index(None, "timestamp"),
+)
+
+auth_settings = Table(
+    "auth_settings",
+    metadata,
+    Column("key", String(64), primary_key=True),
+    Column("value", Text, nullable=False),
+)
