@@ -21,17 +21,19 @@ __all__ = [
 _DPI = 100
 
 
-def _figure(size: tuple[float, float] = (6.0, 4.5)) -> tuple[Any, Any]:
+def _figure(size: tuple[float, float] = (6.0, 4.5), right: float = 0.96) -> tuple[Any, Any]:
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
     fig = Figure(figsize=size, dpi=_DPI)
     FigureCanvasAgg(fig)
+    # fixed margins instead of a "tight" bounding box: the figure is drawn once, not twice
+    fig.subplots_adjust(left=0.13, right=right, bottom=0.12, top=0.92)
     return fig, fig.add_subplot(1, 1, 1)
 
 
 def _save(fig: Any, path: str) -> None:
-    fig.savefig(path, format="png", bbox_inches="tight")
+    fig.savefig(path, format="png", pil_kwargs={"compress_level": 1})
 
 
 def plot_confusion_matrix(confusion: Any, labels: Any, path: str) -> None:
@@ -73,7 +75,8 @@ def _lines(
     title: str,
     path: str,
 ) -> None:
-    fig, ax = _figure()
+    many = len(series) > 1
+    fig, ax = _figure((8.0, 4.5), right=0.62) if many else _figure()
     for label, x, y in series:
         xs, ys = _curves.thin(x, y)
         ax.plot(xs, ys, drawstyle="steps-post", linewidth=1, label=label)
@@ -81,7 +84,7 @@ def _lines(
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     ax.set_title(title)
-    if len(series) > 1:
+    if many:
         ax.legend(loc="center left", bbox_to_anchor=(1, 0.5))
     else:
         ax.legend(loc="best")
@@ -173,6 +176,7 @@ def plot_residuals(y_true: Any, y_pred: Any, path: str, max_points: int = 5000) 
     res = y - p
     fig = Figure(figsize=(10.0, 4.0), dpi=_DPI)
     FigureCanvasAgg(fig)
+    fig.subplots_adjust(left=0.08, right=0.98, bottom=0.13, top=0.9, wspace=0.25)
     left, right = fig.subplots(1, 2)
     idx = np.arange(y.size)
     if y.size > max_points:
