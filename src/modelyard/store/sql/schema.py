@@ -306,3 +306,42 @@ job_runs = Table(
     Index(None, "parent_run_id"),
     Index(None, "life_cycle_state"),
 )
+
+# ---------------------------------------------------------------- webhooks (migration 0005)
+# Webhook definitions (events as a JSON list of "entity.action" names; soft-deleted so that the
+# delivery history keeps its webhook) and the delivery outbox: one row per event and webhook,
+# written when the event is emitted, leased by a worker through ``next_attempt_time``.
+webhooks = Table(
+    "webhooks",
+    metadata,
+    Column("webhook_id", String(36), primary_key=True),
+    Column("name", String(63), nullable=False),
+    Column("url", Text, nullable=False),
+    Column("events", Text, nullable=False),
+    Column("description", Text),
+    Column("secret", Text),
+    Column("status", String(20), nullable=False),
+    Column("creation_timestamp", BigInteger, nullable=False),
+    Column("last_updated_timestamp", BigInteger, nullable=False),
+    Column("deleted_timestamp", BigInteger),
+    Index(None, "status"),
+)
+
+webhook_deliveries = Table(
+    "webhook_deliveries",
+    metadata,
+    Column("delivery_id", String(36), primary_key=True),
+    Column("webhook_id", String(36), nullable=False),
+    Column("event", String(100), nullable=False),
+    Column("payload", Text, nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("created_time", BigInteger, nullable=False),
+    Column("next_attempt_time", BigInteger, nullable=False),
+    Column("last_attempt_time", BigInteger),
+    Column("delivered_time", BigInteger),
+    Column("response_status", Integer),
+    Column("error", Text),
+    Index(None, "status", "next_attempt_time"),
+    Index(None, "webhook_id", "created_time"),
+)
