@@ -228,7 +228,6 @@ class DeliveryWorker:
         finally:
             for _ in range(free - len(claimed)):
                 self._slots.release()
-        assert self._pool is not None or not claimed
         for delivery in claimed:
             if self._pool is None:
                 self.deliver(delivery)
