@@ -38,6 +38,7 @@ ENDPOINT_MODULES: tuple[str, ...] = (
     "modelyard.server.endpoints.jobs",
     "modelyard.monitoring.rest",  # a feature's endpoints, composed here by name
     "modelyard.server.endpoints.registry",
+    "modelyard.server.endpoints.webhooks",
     "modelyard.server.endpoints.promptlab",
     "modelyard.server.endpoints.auth",
     "modelyard.server.graphql",
@@ -66,9 +67,11 @@ def create_app(
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         ctx.tracking  # noqa: B018 - open the store (and create the schema) before serving
         stop_jobs = _start_jobs_scheduler(config)
+        stop_webhooks = _start_webhook_worker(ctx)
         try:
             yield
         finally:
+            stop_webhooks()
             stop_jobs()
 
     app = Starlette(middleware=[Middleware(SecurityMiddleware, config=config)], lifespan=lifespan)
@@ -87,6 +90,13 @@ def _start_jobs_scheduler(config: ServerConfig) -> Callable[[], None]:
     it is loaded by name here, the one place the app is composed."""
     stop: Callable[[], None] = importlib.import_module("modelyard.jobs.server_hook").start(config)
     return stop
+
+
+def _start_webhook_worker(ctx: ServerContext) -> Callable[[], None]:
+    """Registry events into the webhook outbox, and this worker's delivery thread."""
+    from modelyard.server.endpoints import webhooks
+
+    return webhooks.start(ctx)
 
 
 def app_from_env() -> Starlette:

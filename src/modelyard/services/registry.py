@@ -34,11 +34,13 @@ tracking data is local; a remote client should not pass it, the server checks li
 from __future__ import annotations
 
 import json
+import logging
 import os
 import posixpath
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 from urllib.parse import unquote, unquote_plus, urlsplit, urlunsplit
 
 from modelyard.entities import ModelVersion, PagedList, RegisteredModel, Stage, StageTransition
@@ -47,6 +49,8 @@ from modelyard.query.paging import check_max_results
 from modelyard.services.validation import check_key, check_run_id
 from modelyard.store.registry.base import RegistryStore
 from modelyard.store.tracking.base import TrackingStore
+
+_log = logging.getLogger(__name__)
 
 __all__ = [
     "MAX_ALIAS_LENGTH",
@@ -252,6 +256,18 @@ class RegistryService(RegistryStore):
         self.allowed_artifact_roots = (
             None if allowed_artifact_roots is None else [r for r in allowed_artifact_roots if r]
         )
+        #: called as ``event_sink(event_name, data)`` after each change webhooks report
+        #: (the server sets it to ``WebhookService.emit``); a failing sink never fails the call
+        self.event_sink: Callable[[str, dict[str, Any]], Any] | None = None
+
+    def _emit(self, event: str, data: dict[str, Any]) -> None:
+        sink = self.event_sink
+        if sink is None:
+            return
+        try:
+            sink(event, data)
+        except Exception:
+            _log.exception("could not queue webhook event %s", event)
 
     @classmethod
     def for_uri(
@@ -282,7 +298,12 @@ class RegistryService(RegistryStore):
         check_model_name(name)
         clean = _check_tags(tags, "registered model tag")
         description = _check_optional_str(description, "description")
-        return self.store.create_registered_model(name, clean, description)
+        rm = self.store.create_registered_model(name, clean, description)
+        self._emit(
+            "registered_model.created",
+            {"name": rm.name, "tags": dict(clean), "description": description or None},
+        )
+        return rm
 
     def get_registered_model(self, name: str) -> RegisteredModel:
         return self.store.get_registered_model(check_model_name(name))
@@ -360,6 +381,17 @@ class RegistryService(RegistryStore):
         )
         if model_id and self.tracking is not None:
             self.record_version_on_logged_model(model_id, mv.name, mv.version)
+        self._emit(
+            "model_version.created",
+            {
+                "name": mv.name,
+                "version": str(mv.version),
+                "source": mv.source,
+                "run_id": mv.run_id or None,
+                "tags": dict(clean),
+                "description": description or None,
+            },
+        )
         return mv
 
     def get_model_version(self, name: str, version: str | int) -> ModelVersion:
@@ -389,7 +421,19 @@ class RegistryService(RegistryStore):
                 f"'{target}' is not an active stage (field 'archive_existing_versions'). "
                 "Valid stages are ['Staging', 'Production']."
             )
-        return self.store.transition_model_version_stage(name, v, target, archive)
+        before = self.store.get_model_version(name, v) if self.event_sink is not None else None
+        mv = self.store.transition_model_version_stage(name, v, target, archive)
+        self._emit(
+            "model_version_stage.transitioned",
+            {
+                "name": mv.name,
+                "version": str(mv.version),
+                "from_stage": before.current_stage if before is not None else None,
+                "to_stage": mv.current_stage,
+                "archive_existing_versions": archive,
+            },
+        )
+        return mv
 
     def get_model_version_download_uri(self, name: str, version: str | int) -> str:
         return self.store.get_model_version_download_uri(
@@ -415,22 +459,30 @@ class RegistryService(RegistryStore):
         v = check_version(version)
         key, value = _check_tag(key, value, "model version tag")
         self.store.set_model_version_tag(name, v, key, value)
+        self._emit(
+            "model_version_tag.set", {"name": name, "version": str(v), "key": key, "value": value}
+        )
 
     def delete_model_version_tag(self, name: str, version: str | int, key: str) -> None:
         check_model_name(name)
-        self.store.delete_model_version_tag(
-            name, check_version(version), check_key(key, "model version tag")
-        )
+        v = check_version(version)
+        key = check_key(key, "model version tag")
+        self.store.delete_model_version_tag(name, v, key)
+        self._emit("model_version_tag.deleted", {"name": name, "version": str(v), "key": key})
 
     # ------------------------------------------------------------ aliases
     def set_registered_model_alias(self, name: str, alias: str, version: str | int) -> None:
         check_model_name(name)
         check_alias(alias, for_set=True)
-        self.store.set_registered_model_alias(name, alias, check_version(version))
+        v = check_version(version)
+        self.store.set_registered_model_alias(name, alias, v)
+        self._emit("model_version_alias.created", {"name": name, "alias": alias, "version": str(v)})
 
     def delete_registered_model_alias(self, name: str, alias: str) -> None:
         check_model_name(name)
-        self.store.delete_registered_model_alias(name, check_alias(alias, for_set=False))
+        alias = check_alias(alias, for_set=False)
+        self.store.delete_registered_model_alias(name, alias)
+        self._emit("model_version_alias.deleted", {"name": name, "alias": alias})
 
     def get_model_version_by_alias(self, name: str, alias: str) -> ModelVersion:
         check_model_name(name)

@@ -97,9 +97,8 @@ RULES: dict[tuple[str, str], Rule] = {
     ("POST", "/2.1/jobs/run-now"): ADMIN,
     ("POST", "/2.1/jobs/runs/cancel"): ADMIN,
     ("POST", "/2.1/jobs/update"): ADMIN,
-    # Traces and monitors (routes on main since this table was written): admins only until a
-    # trace -> experiment lookup exists in the auth store; monitors read tables on the server's
-    # disk. /v1/traces answers 501 to everyone signed in (the client then falls back).
+    # Traces, monitors and webhooks: admins only until a trace -> experiment lookup exists in
+    # the auth store; monitors read tables on the server's disk. /v1/traces answers 501 to everyone signed in (the client then falls back).
     **{
         (method, path): ADMIN
         for method, path in (
@@ -126,6 +125,14 @@ RULES: dict[tuple[str, str], Rule] = {
             ("POST", "/2.0/modelyard/monitors/labels"),
             ("GET", "/2.0/modelyard/monitors/list"),
             ("POST", "/2.0/modelyard/monitors/refresh"),
+            # webhooks: their URLs and secrets reach out of the server, so admins manage them
+            ("POST", "/2.0/mlflow/webhooks"),
+            ("GET", "/2.0/mlflow/webhooks"),
+            ("GET", "/2.0/mlflow/webhooks/{webhook_id}"),
+            ("PATCH", "/2.0/mlflow/webhooks/{webhook_id}"),
+            ("DELETE", "/2.0/mlflow/webhooks/{webhook_id}"),
+            ("POST", "/2.0/mlflow/webhooks/{webhook_id}/test"),
+            ("GET", "/2.0/mlflow/webhooks/{webhook_id}/deliveries"),
         )
     },
     ("POST", "/v1/traces"): USER,

@@ -307,7 +307,7 @@ job_runs = Table(
     Index(None, "life_cycle_state"),
 )
 
-# ---------------------------------------------------------------- traces (migration 0006)
+# ---------------------------------------------------------------- traces (migration 0004)
 # MLflow 3 trace records. The spans are not here: the client uploads them as ``traces.json``
 # under the trace's artifact location (tag ``mlflow.artifactLocation``). Searches filter an
 # experiment's traces by time, so (experiment_id, request_time) is indexed.
@@ -402,4 +402,43 @@ auth_settings = Table(
     metadata,
     Column("key", String(64), primary_key=True),
     Column("value", Text, nullable=False),
+)
+
+# ---------------------------------------------------------------- webhooks (migration 0006)
+# Webhook definitions (events as a JSON list of "entity.action" names; soft-deleted so that the
+# delivery history keeps its webhook) and the delivery outbox: one row per event and webhook,
+# written when the event is emitted, leased by a worker through ``next_attempt_time``.
+webhooks = Table(
+    "webhooks",
+    metadata,
+    Column("webhook_id", String(36), primary_key=True),
+    Column("name", String(63), nullable=False),
+    Column("url", Text, nullable=False),
+    Column("events", Text, nullable=False),
+    Column("description", Text),
+    Column("secret", Text),
+    Column("status", String(20), nullable=False),
+    Column("creation_timestamp", BigInteger, nullable=False),
+    Column("last_updated_timestamp", BigInteger, nullable=False),
+    Column("deleted_timestamp", BigInteger),
+    Index(None, "status"),
+)
+
+webhook_deliveries = Table(
+    "webhook_deliveries",
+    metadata,
+    Column("delivery_id", String(36), primary_key=True),
+    Column("webhook_id", String(36), nullable=False),
+    Column("event", String(100), nullable=False),
+    Column("payload", Text, nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("created_time", BigInteger, nullable=False),
+    Column("next_attempt_time", BigInteger, nullable=False),
+    Column("last_attempt_time", BigInteger),
+    Column("delivered_time", BigInteger),
+    Column("response_status", Integer),
+    Column("error", Text),
+    Index(None, "status", "next_attempt_time"),
+    Index(None, "webhook_id", "created_time"),
 )
