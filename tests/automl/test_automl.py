@@ -241,10 +241,10 @@ def test_cli_classify(tmp_path):
 
 @pytest.mark.spark
 def test_classify_spark_dataframe(tmp_path):
-    pyspark = pytest.importorskip("pyspark.sql")
+    from pyspark.sql import SparkSession
     from sklearn.datasets import load_wine
 
-    spark = pyspark.SparkSession.builder.master("local[1]").appName("automl").getOrCreate()
+    spark = SparkSession.builder.master("local[1]").appName("automl").getOrCreate()
     try:
         sdf = spark.createDataFrame(load_wine(as_frame=True).frame)
         s = automl.classify(
