@@ -81,3 +81,5 @@ def test_server_command(tmp_path: Path, workers: int) -> None:
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+        if proc.stderr is not None:
+            proc.stderr.close()

@@ -241,24 +241,25 @@ def mlflow_server(mlflow_python: Path, tmp_path_factory) -> Iterator[str]:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     env = {k: v for k, v in os.environ.items() if not k.startswith(("MLFLOW_", "MODELYARD_"))}
-    proc = subprocess.Popen(
-        [
-            str(mlflow_python),
-            "-m",
-            "mlflow",
-            "server",
-            "--host=127.0.0.1",
-            f"--port={port}",
-            f"--backend-store-uri=sqlite:///{work / 'db.sqlite'}",
-            f"--artifacts-destination={work / 'artifacts'}",
-            "--workers=1",
-        ],
-        cwd=work,
-        env=env,
-        start_new_session=True,
-        stdout=subprocess.DEVNULL,
-        stderr=open(work / "server.log", "wb"),
-    )
+    with open(work / "server.log", "wb") as log:  # the child keeps its own descriptor
+        proc = subprocess.Popen(
+            [
+                str(mlflow_python),
+                "-m",
+                "mlflow",
+                "server",
+                "--host=127.0.0.1",
+                f"--port={port}",
+                f"--backend-store-uri=sqlite:///{work / 'db.sqlite'}",
+                f"--artifacts-destination={work / 'artifacts'}",
+                "--workers=1",
+            ],
+            cwd=work,
+            env=env,
+            start_new_session=True,
+            stdout=subprocess.DEVNULL,
+            stderr=log,
+        )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 240  # generous: mlflow's imports are slow on a busy machine
     while True:
