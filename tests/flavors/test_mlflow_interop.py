@@ -15,8 +15,11 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pytest
 
 REPO = Path(__file__).resolve().parents[2]
+
+pytestmark = pytest.mark.compat
 
 
 def _run_mlflow(python: Path, code: str, tmp_path: Path) -> dict:

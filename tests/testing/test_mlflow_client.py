@@ -56,5 +56,6 @@ def test_interpreter_without_mlflow_fails(monkeypatch: pytest.MonkeyPatch, tmp_p
         mlflow_python()
 
 
+@pytest.mark.compat
 def test_the_fixture_is_the_real_client(mlflow_python: Path) -> None:
     assert mlflow_client._installed_version(str(mlflow_python)) == MLFLOW_VERSION
