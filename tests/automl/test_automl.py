@@ -266,6 +266,7 @@ def test_cli_classify(tmp_path):
 
 
 @pytest.mark.spark
+@pytest.mark.timeout(30 * 60)  # a JVM start: minutes on a loaded machine (214 s seen)
 def test_classify_spark_dataframe(tmp_path):
     from pyspark.sql import SparkSession
     from sklearn.datasets import load_wine
