@@ -1,8 +1,9 @@
-"""Shared fixtures: database URIs for the SQL backends.
+"""Shared fixtures: database URIs for the SQL backends, the real mlflow client's interpreter.
 
 PostgreSQL runs at 127.0.0.1:5432 (trust auth). Each test session creates its own database
 (``modelyard_t_<hex>``) and drops it at the end. Outside CI an unreachable server skips the
 PostgreSQL tests; in CI (``CI=true``) it fails them, so a missing service can never hide.
+The ``mlflow_python`` fixture follows the same rule (see :mod:`modelyard.testing.mlflow_client`).
 """
 
 from __future__ import annotations
@@ -10,8 +11,11 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
+
+from modelyard.testing.mlflow_client import mlflow_python as _locate_mlflow_python
 
 PG_ADMIN_URI = os.environ.get(
     "MODELYARD_TEST_PG_URI", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -44,6 +48,12 @@ def pg_database_uri() -> Iterator[str]:
     with admin.connect() as conn:
         conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def mlflow_python() -> Path:
+    """The interpreter of the real mlflow 3.17.2 client (skip, or fail in CI, when absent)."""
+    return _locate_mlflow_python()
 
 
 @pytest.fixture

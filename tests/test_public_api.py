@@ -1,18 +1,15 @@
-"""The public surface: explicit __all__, lazy imports, fast CLI help."""
+"""The public surface: explicit __all__, lazy imports, a light CLI help."""
 
 from __future__ import annotations
 
 import subprocess
 import sys
-import time
 
 import modelyard
 
 
 def test_all_names_resolve():
-    for name in modelyard.__all__:
-        if name in ("automl", "serving", "batch"):  # features with optional extras
-            continue
+    for name in modelyard.__all__:  # lazy features (automl, serving, batch) included
         assert getattr(modelyard, name) is not None, name
 
 
@@ -47,18 +44,26 @@ def test_import_is_light():
     assert out.stdout.strip() == ""
 
 
-def test_cli_help_is_fast():
-    cmd = [sys.executable, "-m", "modelyard.cli.main", "--help"]
-    subprocess.run(cmd, capture_output=True, check=True)  # warm the bytecode cache
-    best = min(_timed(cmd) for _ in range(3))
-    assert best < 0.5, f"modelyard --help took {best:.2f}s"
-
-
-def _timed(cmd: list[str]) -> float:
-    start = time.perf_counter()
-    out = subprocess.run(cmd, capture_output=True, text=True, check=True)
+def test_cli_help_is_light():
+    """``modelyard --help`` loads click and modelyard only: what keeps it fast, measured without a
+    clock (its speed against ``mlflow --help`` is benchmarks/cli/bench_startup.py)."""
+    code = (
+        "import sys\n"
+        "sys.argv = ['modelyard', '--help']\n"
+        "from modelyard.cli.main import main\n"
+        "try:\n"
+        "    main()\n"
+        "except SystemExit as exc:\n"
+        "    assert exc.code in (0, None), exc.code\n"
+        "tops = {m.split('.')[0] for m in sys.modules}\n"
+        "extra = sorted(t for t in tops if not t.startswith('_') and t != 'modelyard'\n"
+        "               and t not in sys.stdlib_module_names)\n"
+        "print('THIRD_PARTY=' + ','.join(extra))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert "experiments" in out.stdout and "server" in out.stdout
-    return time.perf_counter() - start
+    line = next(ln for ln in out.stdout.splitlines() if ln.startswith("THIRD_PARTY="))
+    assert line.removeprefix("THIRD_PARTY=").split(",") == ["click"]
 
 
 def test_fluent_names_match_the_fluent_module():

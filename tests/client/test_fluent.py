@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import uuid
+from pathlib import Path
 
 import pytest
 
@@ -150,9 +151,9 @@ def test_artifacts_text_dict_figure_image(tracking_uri, tmp_path):
     assert top == {"report.txt", "data", "notes", "config.json", "config.yaml", "plots", "images"}
     assert [f.path for f in client.list_artifacts(run.info.run_id, "data")] == ["data/a.csv"]
     local = client.download_artifacts(run.info.run_id, "notes/readme.md", str(tmp_path / "dl"))
-    assert open(local).read() == "some text"
+    assert Path(local).read_text() == "some text"
     png = client.download_artifacts(run.info.run_id, "plots/line.png", str(tmp_path / "dl"))
-    assert open(png, "rb").read(8) == b"\x89PNG\r\n\x1a\n"
+    assert Path(png).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert uri.endswith(f"{run.info.run_id}/artifacts")
 
 

@@ -1,5 +1,5 @@
 """Helpers for the compatibility tests: a ``modelyard server`` subprocess and a runner for
-scripts executed by the REAL mlflow client (``.venv-mlflow``).
+scripts executed by the REAL mlflow client (located by :func:`mlflow_python`).
 
 The server is the command users run (``modelyard server ...``), started in its own process group
 on a free 127.0.0.1 port; :meth:`ServerProcess.stop` terminates that group, :meth:`kill` sends
@@ -13,26 +13,11 @@ import os
 import subprocess
 from pathlib import Path
 
-import pytest
-
+from modelyard.testing.mlflow_client import mlflow_python as mlflow_python  # re-exported
 from modelyard.testing.server_process import ServerProcess as ServerProcess  # re-exported
 from modelyard.testing.server_process import free_port as free_port
 
-REPO = Path(__file__).resolve().parents[2]
 SCRIPTS = Path(__file__).resolve().parent / "scripts"
-
-
-def mlflow_python() -> Path:
-    """The interpreter of the real mlflow client; skip (fail in CI) when it is missing."""
-    path = Path(os.environ.get("MODELYARD_MLFLOW_PYTHON", REPO / ".venv-mlflow" / "bin" / "python"))
-    if not path.exists():
-        reason = (
-            f"the real mlflow client is not installed at {path} (run scripts/install-mlflow.sh)"
-        )
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(reason)
-        pytest.skip(reason)
-    return path
 
 
 def run_mlflow_script(

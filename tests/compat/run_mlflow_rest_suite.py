@@ -38,10 +38,10 @@ import xml.etree.ElementTree as ET
 from collections import Counter
 from pathlib import Path
 
+from modelyard.testing.mlflow_client import mlflow_python_path
+
 REPO = Path(__file__).resolve().parents[2]
-MLFLOW_PYTHON = Path(
-    os.environ.get("MODELYARD_MLFLOW_PYTHON", REPO / ".venv-mlflow" / "bin" / "python")
-)
+MLFLOW_PYTHON = mlflow_python_path()
 MODELYARD = REPO / ".venv" / "bin" / "modelyard"
 
 HELPERS = [

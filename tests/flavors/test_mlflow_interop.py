@@ -1,7 +1,7 @@
 """Model interop with the real MLflow 3.17.2, run in its own interpreter by subprocess.
 
-The interpreter is ``$MODELYARD_MLFLOW_PYTHON`` (default ``<repo>/.venv-mlflow/bin/python``).
-Without it the tests skip, except in CI (``CI=true``) where they fail.
+The interpreter comes from the ``mlflow_python`` fixture (``$MODELYARD_MLFLOW_PYTHON``, default
+``<repo>/.venv-mlflow/bin/python``): without it the tests skip, except in CI where they fail.
 """
 
 from __future__ import annotations
@@ -18,31 +18,23 @@ import pandas as pd
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
-MLFLOW_PYTHON = os.environ.get(
-    "MODELYARD_MLFLOW_PYTHON", str(REPO / ".venv-mlflow" / "bin" / "python")
-)
+
+pytestmark = pytest.mark.compat
 
 
-@pytest.fixture(scope="module")
-def mlflow_python() -> str:
-    if not Path(MLFLOW_PYTHON).exists():
-        message = (
-            f"the MLflow interpreter {MLFLOW_PYTHON} does not exist (set MODELYARD_MLFLOW_PYTHON)"
-        )
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(message)
-        pytest.skip(message)
-    return MLFLOW_PYTHON
-
-
-def _run_mlflow(python: str, code: str, tmp_path: Path) -> dict:
+def _run_mlflow(python: Path, code: str, tmp_path: Path) -> dict:
     out = tmp_path / "out.json"
     script = tmp_path / "script.py"
     script.write_text(textwrap.dedent(code).replace("@OUT@", str(out)))
     env = {k: v for k, v in os.environ.items() if not k.startswith(("MLFLOW_", "PYTHON"))}
     env["MLFLOW_ALLOW_PICKLE_DESERIALIZATION"] = "true"
     proc = subprocess.run(
-        [python, str(script)], capture_output=True, text=True, env=env, cwd=tmp_path, timeout=300
+        [str(python), str(script)],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        timeout=300,
     )
     assert proc.returncode == 0, proc.stderr[-4000:]
     return json.loads(out.read_text())
@@ -103,7 +95,7 @@ def _models(tmp_path: Path) -> list[tuple[str, Path, np.ndarray]]:
     return out
 
 
-def test_modelyard_models_load_in_mlflow(mlflow_python: str, tmp_path: Path) -> None:
+def test_modelyard_models_load_in_mlflow(mlflow_python: Path, tmp_path: Path) -> None:
     X = _data()
     data = tmp_path / "X.json"
     X.to_json(data, orient="split")
@@ -143,7 +135,7 @@ json.dump(out, open("@OUT@", "w"))
 """
 
 
-def test_mlflow_models_load_in_modelyard(mlflow_python: str, tmp_path: Path) -> None:
+def test_mlflow_models_load_in_modelyard(mlflow_python: Path, tmp_path: Path) -> None:
     import modelyard.pyfunc
     import modelyard.sklearn
     import modelyard.xgboost
@@ -174,7 +166,7 @@ def test_mlflow_models_load_in_modelyard(mlflow_python: str, tmp_path: Path) -> 
     assert sys.modules.get("mlflow") is None
 
 
-def test_modelyard_custom_model_loads_in_mlflow(mlflow_python: str, tmp_path: Path) -> None:
+def test_modelyard_custom_model_loads_in_mlflow(mlflow_python: Path, tmp_path: Path) -> None:
     """MLflow can load a custom modelyard model when modelyard itself is importable (the pickle
     names modelyard's PythonModel base class)."""
     import cloudpickle

@@ -14,24 +14,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-REPO = Path(__file__).resolve().parents[2]
-MLFLOW_PYTHON = os.environ.get(
-    "MODELYARD_MLFLOW_PYTHON", str(REPO / ".venv-mlflow" / "bin" / "python")
-)
-
 pytestmark = pytest.mark.compat
-
-
-@pytest.fixture(scope="module")
-def mlflow_python() -> str:
-    if not Path(MLFLOW_PYTHON).exists():
-        message = (
-            f"the MLflow interpreter {MLFLOW_PYTHON} does not exist (set MODELYARD_MLFLOW_PYTHON)"
-        )
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(message)
-        pytest.skip(message)
-    return MLFLOW_PYTHON
 
 
 @pytest.fixture(scope="module")
@@ -62,7 +45,7 @@ def fluent_at(live_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     fluent.set_tracking_uri(None)
 
 
-def _mlflow(python: str, url: str, code: str, tmp_path: Path) -> dict:
+def _mlflow(python: Path, url: str, code: str, tmp_path: Path) -> dict:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("MLFLOW_", "MODELYARD_"))}
     env.update(
         MLFLOW_TRACKING_URI=url,
@@ -70,7 +53,12 @@ def _mlflow(python: str, url: str, code: str, tmp_path: Path) -> dict:
         MLFLOW_ALLOW_PICKLE_DESERIALIZATION="true",
     )
     proc = subprocess.run(
-        [python, "-c", code], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=300
+        [str(python), "-c", code],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("RESULT")]
     assert proc.returncode == 0 and lines, proc.stderr[-4000:]
@@ -81,7 +69,7 @@ X = pd.DataFrame({"a": [0.1, 1.2, -0.3, 2.2, -1.0, 0.7], "b": [1.0, 0.0, 2.0, -1
 Y = np.array([0, 1, 0, 1, 0, 1])
 
 
-def test_modelyard_logs_mlflow_loads(mlflow_python: str, fluent_at: str, tmp_path: Path) -> None:
+def test_modelyard_logs_mlflow_loads(mlflow_python: Path, fluent_at: str, tmp_path: Path) -> None:
     from sklearn.linear_model import LogisticRegression
 
     import modelyard.sklearn
@@ -107,7 +95,7 @@ print("RESULT" + json.dumps(out))
         assert pred == model.predict(X).tolist(), uri
 
 
-def test_mlflow_logs_modelyard_loads(mlflow_python: str, fluent_at: str, tmp_path: Path) -> None:
+def test_mlflow_logs_modelyard_loads(mlflow_python: Path, fluent_at: str, tmp_path: Path) -> None:
     import modelyard.pyfunc
     import modelyard.sklearn
 

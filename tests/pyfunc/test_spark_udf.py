@@ -16,7 +16,6 @@ FEATURES = ["age", "tenure", "monthly_charges", "total_charges"]
 
 @pytest.fixture(scope="module")
 def spark():
-    pytest.importorskip("pyspark")
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     from pyspark.sql import SparkSession
 

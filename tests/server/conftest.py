@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from starlette.testclient import TestClient
 
-warnings.filterwarnings("ignore", message=".*httpx.*")  # starlette TestClient notice
-
-from starlette.testclient import TestClient  # noqa: E402
-
-from modelyard.server import ServerConfig, create_app  # noqa: E402
+from modelyard.server import ServerConfig, create_app
 
 
 @pytest.fixture

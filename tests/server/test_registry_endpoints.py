@@ -290,8 +290,6 @@ def test_history_extension_and_ajax(client: TestClient) -> None:
 
 
 # ---------------------------------------------------------------- the real mlflow client
-_MLFLOW_PYTHON = Path("/work/main/.venv-mlflow/bin/python")
-
 _REAL_CLIENT_SCRIPT = r"""
 import json, sys, uuid
 from mlflow import MlflowClient
@@ -355,8 +353,7 @@ print(json.dumps(out))
 
 
 @pytest.mark.compat
-@pytest.mark.skipif(not _MLFLOW_PYTHON.exists(), reason="the real mlflow client is not installed")
-def test_real_mlflow_client(tmp_path: Path) -> None:
+def test_real_mlflow_client(mlflow_python: Path, tmp_path: Path) -> None:
     dest = tmp_path / "artifacts"
     dest.mkdir()
     config = ServerConfig(
@@ -364,7 +361,7 @@ def test_real_mlflow_client(tmp_path: Path) -> None:
     )
     with LiveServer(config) as url:
         proc = subprocess.run(
-            [str(_MLFLOW_PYTHON), "-c", _REAL_CLIENT_SCRIPT, url],
+            [str(mlflow_python), "-c", _REAL_CLIENT_SCRIPT, url],
             capture_output=True,
             text=True,
             timeout=240,
@@ -433,7 +430,6 @@ def _register_flow(client) -> None:  # type: ignore[no-untyped-def]
 
 
 def test_register_model_against_server(tmp_path: Path) -> None:
-    pytest.importorskip("modelyard.store.artifacts.http")  # the client's artifact proxy repo
     from modelyard.client import MlflowClient
 
     dest = tmp_path / "artifacts"

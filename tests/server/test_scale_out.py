@@ -99,7 +99,9 @@ def _client_work(urls: list[str], experiment_id: str, index: int, results: dict)
 def _run_clients(urls: list[str]) -> tuple[str, dict]:
     experiment_id = _ok(
         httpx.post(
-            urls[0] + API + "/experiments/create", json={"name": f"scale-{uuid.uuid4().hex}"}
+            urls[0] + API + "/experiments/create",
+            json={"name": f"scale-{uuid.uuid4().hex}"},
+            timeout=60,
         )
     )["experiment_id"]
     results: dict = {}
@@ -115,7 +117,7 @@ def _run_clients(urls: list[str]) -> tuple[str, dict]:
     for t in threads:
         t.start()
     for t in threads:
-        t.join(timeout=120)
+        t.join(timeout=300)
     assert not errors, errors
     assert len(results) == N_CLIENTS
     return experiment_id, results

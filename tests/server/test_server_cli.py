@@ -22,7 +22,7 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _wait(url: str, proc: subprocess.Popen, timeout: float = 60) -> None:
+def _wait(url: str, proc: subprocess.Popen, timeout: float = 180) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
@@ -51,17 +51,29 @@ def test_server_command(tmp_path: Path, workers: int) -> None:
     url = f"http://127.0.0.1:{port}"
     try:
         _wait(url, proc)
-        r = httpx.post(f"{url}/api/2.0/mlflow/experiments/create", json={"name": "cli"})
+        r = httpx.post(f"{url}/api/2.0/mlflow/experiments/create", json={"name": "cli"}, timeout=60)
         assert r.status_code == 200, r.text
         exp_id = r.json()["experiment_id"]
         for _ in range(4):  # every worker answers from the same store
-            r = httpx.get(f"{url}/api/2.0/mlflow/experiments/get", params={"experiment_id": exp_id})
+            r = httpx.get(
+                f"{url}/api/2.0/mlflow/experiments/get",
+                params={"experiment_id": exp_id},
+                timeout=60,
+            )
             assert r.json()["experiment"]["name"] == "cli"
-        r = httpx.put(f"{url}/api/2.0/mlflow-artifacts/artifacts/{exp_id}/x/a.txt", content=b"hi")
+        r = httpx.put(
+            f"{url}/api/2.0/mlflow-artifacts/artifacts/{exp_id}/x/a.txt", content=b"hi", timeout=60
+        )
         assert r.status_code == 200
         assert (tmp_path / "artifacts" / exp_id / "x" / "a.txt").read_bytes() == b"hi"
-        assert httpx.get(f"{url}/health", headers={"host": "mlflow.internal"}).status_code == 200
-        assert httpx.get(f"{url}/health", headers={"host": "evil.example"}).status_code == 403
+        assert (
+            httpx.get(f"{url}/health", headers={"host": "mlflow.internal"}, timeout=60).status_code
+            == 200
+        )
+        assert (
+            httpx.get(f"{url}/health", headers={"host": "evil.example"}, timeout=60).status_code
+            == 403
+        )
     finally:
         proc.send_signal(signal.SIGINT)
         try:
@@ -69,3 +81,5 @@ def test_server_command(tmp_path: Path, workers: int) -> None:
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+        if proc.stderr is not None:
+            proc.stderr.close()

@@ -13,14 +13,7 @@ import pytest
 from modelyard.server import ServerConfig
 from modelyard.server.testing import LiveServer
 
-MLFLOW_PYTHON = Path(__file__).resolve().parents[2] / ".venv-mlflow" / "bin" / "python"
-
-pytestmark = [
-    pytest.mark.compat,
-    pytest.mark.skipif(
-        not MLFLOW_PYTHON.exists(), reason="the real mlflow client is not installed"
-    ),
-]
+pytestmark = pytest.mark.compat
 
 SCRIPT = r"""
 import json, math, os, sys, tempfile
@@ -102,7 +95,7 @@ def live_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield url
 
 
-def _run_client(url: str, tmp_path: Path, **env: str) -> dict:
+def _run_client(mlflow_python: Path, url: str, tmp_path: Path, **env: str) -> dict:
     environ = {k: v for k, v in os.environ.items() if not k.startswith(("MLFLOW_", "MODELYARD_"))}
     environ.update(
         MLFLOW_TRACKING_URI=url,
@@ -111,7 +104,7 @@ def _run_client(url: str, tmp_path: Path, **env: str) -> dict:
         **env,
     )
     proc = subprocess.run(
-        [str(MLFLOW_PYTHON), "-c", SCRIPT],
+        [str(mlflow_python), "-c", SCRIPT],
         env=environ,
         cwd=tmp_path,
         capture_output=True,
@@ -123,8 +116,10 @@ def _run_client(url: str, tmp_path: Path, **env: str) -> dict:
     return json.loads(lines[-1][len("RESULT") :])
 
 
-def test_real_mlflow_client_tracking_workflow(live_url: str, tmp_path: Path) -> None:
-    out = _run_client(live_url, tmp_path)
+def test_real_mlflow_client_tracking_workflow(
+    mlflow_python: Path, live_url: str, tmp_path: Path
+) -> None:
+    out = _run_client(mlflow_python, live_url, tmp_path)
     run_id = out["run_id"]
     assert out["status"] == "FINISHED"
     assert out["params"] == {"lr": "0.01", "depth": "3", "name": "m"}
@@ -144,7 +139,9 @@ def test_real_mlflow_client_tracking_workflow(live_url: str, tmp_path: Path) -> 
 
 
 @pytest.mark.slow
-def test_real_mlflow_client_log_and_load_model(live_url: str, tmp_path: Path) -> None:
-    out = _run_client(live_url, tmp_path, SMOKE_LOG_MODEL="1")
+def test_real_mlflow_client_log_and_load_model(
+    mlflow_python: Path, live_url: str, tmp_path: Path
+) -> None:
+    out = _run_client(mlflow_python, live_url, tmp_path, SMOKE_LOG_MODEL="1")
     assert out["prediction"] == [8.0]
     assert out["prediction_runs_uri"] == [10.0]

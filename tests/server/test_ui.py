@@ -101,7 +101,7 @@ def live() -> Iterator[tuple[str, dict[str, str]]]:
 
 def _get(url: str) -> tuple[int, str, bytes]:
     try:
-        with urllib.request.urlopen(url, timeout=10) as resp:
+        with urllib.request.urlopen(url, timeout=60) as resp:
             return resp.status, resp.headers.get("Content-Type", ""), resp.read()
     except urllib.error.HTTPError as err:
         return err.code, err.headers.get("Content-Type", ""), err.read()
@@ -185,7 +185,10 @@ def dump_dom(
     width: int = 1280,
     height: int = 1000,
 ) -> str:
-    """The DOM chromium renders for ``url`` once the page's fetches have settled."""
+    """The DOM chromium renders for ``url`` once the page's fetches have settled.
+
+    ``budget_ms`` is chromium's *virtual* time, which stands still while fetches are pending, so
+    a slow machine or server does not cut the page short."""
     profile = tempfile.mkdtemp(prefix="modelyard-ui-chromium-")
     try:
         args = [
@@ -204,7 +207,7 @@ def dump_dom(
             f"--virtual-time-budget={budget_ms}",
         ]
         args += [f"--screenshot={screenshot}"] if screenshot else ["--dump-dom"]
-        done = subprocess.run(args + [url], capture_output=True, text=True, timeout=60)
+        done = subprocess.run(args + [url], capture_output=True, text=True, timeout=180)
         assert done.returncode == 0, done.stderr[-2000:]
         return done.stdout
     finally:

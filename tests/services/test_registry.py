@@ -235,10 +235,10 @@ def test_history_version_check(service: RegistryService) -> None:
 
 
 def test_logged_model_lineage(sqlite_uri: str, artifact_root: str) -> None:
-    sql = pytest.importorskip("modelyard.store.tracking.sql")
     from modelyard.services.tracking import TrackingService
+    from modelyard.store.tracking.sql import SqlTrackingStore
 
-    tracking = TrackingService(sql.SqlTrackingStore(sqlite_uri, artifact_root))
+    tracking = TrackingService(SqlTrackingStore(sqlite_uri, artifact_root))
     service = RegistryService(
         SqlRegistryStore(sqlite_uri), tracking=tracking, allowed_artifact_roots=[artifact_root]
     )

@@ -47,7 +47,6 @@ def test_section5_serving(tmp_path):
 @pytest.mark.spark
 @pytest.mark.timeout(600)
 def test_section5_spark_udf(tmp_path):
-    pytest.importorskip("pyspark")
     out = _run("section5_spark_udf.py", tmp_path)
     assert "churn_prediction" in out and "churn rate predicted:" in out
     from deltalake import DeltaTable

@@ -335,11 +335,12 @@ def run_search(
     from tqdm.auto import tqdm
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
-    warnings.filterwarnings("ignore", category=optuna.exceptions.ExperimentalWarning)
     ev = _Evaluator(data, params)
     feats = _Features(data, plan, _folds(data, params), params.seed)
     families = est.families_for(params.exclude_frameworks)
-    sampler = optuna.samplers.TPESampler(seed=params.seed, multivariate=True, group=True)
+    with warnings.catch_warnings():  # multivariate/group TPE is "experimental" in optuna
+        warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+        sampler = optuna.samplers.TPESampler(seed=params.seed, multivariate=True, group=True)
     study = optuna.create_study(direction="maximize", sampler=sampler)
     for family in families:
         study.enqueue_trial(est.prefixed(family, est.default_params(family, params.problem_type)))

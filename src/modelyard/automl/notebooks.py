@@ -188,6 +188,8 @@ def execute_notebook(path: str | Path, timeout: int = 600) -> Any:
         client = nbclient.NotebookClient(
             nb, km=km, timeout=timeout, resources={"metadata": {"path": str(Path(path).parent)}}
         )
-        client.execute()
+        # nbclient keeps a kernel it did not create running: cleanup_kc=True shuts it down and
+        # closes the client's channels (its ZeroMQ sockets), also when a cell fails.
+        client.execute(cleanup_kc=True)
     nbformat.write(nb, str(path))
     return nb

@@ -148,7 +148,7 @@ def run_deploy(df: Any, model_name: str, seed: int = 42, echo: Any = print) -> D
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 120
+        deadline = time.monotonic() + 300  # generous: a busy machine starts workers slowly
         while True:
             try:
                 if httpx.get(f"{base}/ping", timeout=2).status_code == 200:
@@ -164,6 +164,7 @@ def run_deploy(df: Any, model_name: str, seed: int = 42, echo: Any = print) -> D
         unauthorized = httpx.post(
             f"{base}/serving-endpoints/{endpoint_name}/invocations",
             json={"dataframe_records": COURSE_RECORDS},
+            timeout=120,
         )
         echo(
             f"  endpoint {endpoint_name} started on port {port}; without a token: "
@@ -173,7 +174,7 @@ def run_deploy(df: Any, model_name: str, seed: int = 42, echo: Any = print) -> D
             f"{base}/serving-endpoints/{endpoint_name}/invocations",
             headers={"Authorization": f"Bearer {token}"},
             json={"dataframe_records": COURSE_RECORDS},
-            timeout=30,
+            timeout=120,
         )
         response.raise_for_status()
         served = response.headers.get("X-Modelyard-Model-Version", "?")

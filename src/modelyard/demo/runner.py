@@ -21,8 +21,11 @@ def run_demo(
     rows: int = 5000,
     seed: int = 42,
     echo: Callable[[str], Any] = print,
+    automl_trials: int = 6,
 ) -> dict[str, Any]:
-    """Run the demo in ``workdir`` (default: the current directory) and return a summary."""
+    """Run the demo in ``workdir`` (default: the current directory) and return a summary.
+
+    The AutoML step runs exactly ``automl_trials`` trials (plus an ensemble when it helps)."""
     import modelyard as mlflow
     from modelyard.demo._tracking import run_tracking
     from modelyard.demo.data import make_churn
@@ -98,7 +101,7 @@ def run_demo(
     from modelyard.demo._automl import run_automl
 
     echo(f"\n[5/{steps}] AutoML: classify(target_col='churn', primary_metric='f1')")
-    auto = run_automl(df, seed=seed, echo=echo)
+    auto = run_automl(df, seed=seed, max_trials=automl_trials, echo=echo)
     summary.update(
         automl_best_f1=auto.best_trial.metrics["test_f1_score"], automl_trials=len(auto.trials)
     )

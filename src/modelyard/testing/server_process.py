@@ -50,7 +50,7 @@ class ServerProcess:
         self.extra_env = dict(env or {})
         self.proc: subprocess.Popen | None = None
 
-    def start(self, timeout: float = 60.0) -> ServerProcess:
+    def start(self, timeout: float = 180.0) -> ServerProcess:
         cmd = [
             sys.executable,
             "-c",

@@ -30,7 +30,7 @@ def s3_endpoint() -> Iterator[str]:
         stderr=subprocess.DEVNULL,
     )
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 180  # generous: moto's imports are slow on a busy machine
     while True:
         try:
             httpx.get(url, timeout=1)

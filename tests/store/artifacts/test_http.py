@@ -29,8 +29,6 @@ from modelyard.errors import (
 from modelyard.store.artifacts.http import MlflowArtifactsRepository, parse_proxy_uri
 from modelyard.testing.artifact_contract import ArtifactRepositoryContract
 
-MLFLOW_BIN = Path(__file__).resolve().parents[3] / ".venv-mlflow" / "bin" / "mlflow"
-
 # -- URI resolution -----------------------------------------------------------------------
 
 
@@ -236,33 +234,34 @@ def test_hostile_names_from_the_server_are_refused(scripted) -> None:
 
 
 @pytest.fixture(scope="module")
-def mlflow_server(tmp_path_factory) -> Iterator[str]:
-    """A real ``mlflow server`` serving artifacts from a temp dir (skipped if not installed)."""
-    if not MLFLOW_BIN.exists():
-        pytest.skip(f"reference MLflow server not installed at {MLFLOW_BIN}")
+def mlflow_server(mlflow_python: Path, tmp_path_factory) -> Iterator[str]:
+    """A real ``mlflow server`` serving artifacts from a temp dir (the real client's venv)."""
     work = tmp_path_factory.mktemp("mlflow-server")
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     env = {k: v for k, v in os.environ.items() if not k.startswith(("MLFLOW_", "MODELYARD_"))}
-    proc = subprocess.Popen(
-        [
-            str(MLFLOW_BIN),
-            "server",
-            "--host=127.0.0.1",
-            f"--port={port}",
-            f"--backend-store-uri=sqlite:///{work / 'db.sqlite'}",
-            f"--artifacts-destination={work / 'artifacts'}",
-            "--workers=1",
-        ],
-        cwd=work,
-        env=env,
-        start_new_session=True,
-        stdout=subprocess.DEVNULL,
-        stderr=open(work / "server.log", "wb"),
-    )
+    with open(work / "server.log", "wb") as log:  # the child keeps its own descriptor
+        proc = subprocess.Popen(
+            [
+                str(mlflow_python),
+                "-m",
+                "mlflow",
+                "server",
+                "--host=127.0.0.1",
+                f"--port={port}",
+                f"--backend-store-uri=sqlite:///{work / 'db.sqlite'}",
+                f"--artifacts-destination={work / 'artifacts'}",
+                "--workers=1",
+            ],
+            cwd=work,
+            env=env,
+            start_new_session=True,
+            stdout=subprocess.DEVNULL,
+            stderr=log,
+        )
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 90
+    deadline = time.monotonic() + 240  # generous: mlflow's imports are slow on a busy machine
     while True:
         try:
             if httpx.get(f"{url}/health", timeout=1).status_code == 200:

@@ -3,7 +3,6 @@ artifact contract through the mlflow-artifacts proxy."""
 
 from __future__ import annotations
 
-import importlib.util
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,7 +12,9 @@ from modelyard.errors import EndpointNotFound, ResourceAlreadyExists, ResourceDo
 from modelyard.server.config import ServerConfig
 from modelyard.server.testing import LiveServer
 from modelyard.store._http import get_session
+from modelyard.store.artifacts.http import MlflowArtifactsRepository
 from modelyard.store.tracking.rest import RestTrackingStore
+from modelyard.testing.artifact_contract import ArtifactRepositoryContract
 from modelyard.testing.tracking_contract import TrackingStoreContract
 
 
@@ -62,23 +63,13 @@ def test_session_is_pooled_per_base_url(server_url: str) -> None:
     assert get_session(server_url) is get_session(server_url + "/")
 
 
-_HAS_ARTIFACT_CONTRACT = (
-    importlib.util.find_spec("modelyard.testing.artifact_contract") is not None
-    and importlib.util.find_spec("modelyard.store.artifacts.http") is not None
-)
+class TestArtifactProxyRepository(ArtifactRepositoryContract):
+    """The artifact contract through the proxy (``mlflow-artifacts:`` over HTTP)."""
 
-if _HAS_ARTIFACT_CONTRACT:
-    from modelyard.testing.artifact_contract import ArtifactRepositoryContract
-
-    class TestArtifactProxyRepository(ArtifactRepositoryContract):
-        """The artifact contract through the proxy (``mlflow-artifacts:`` over HTTP)."""
-
-        @pytest.fixture
-        def repo(self, server_url: str, tmp_path: Path):  # type: ignore[no-untyped-def]
-            from modelyard.store.artifacts.http import MlflowArtifactsRepository
-
-            root = f"mlflow-artifacts:/contract/{tmp_path.name}"
-            return MlflowArtifactsRepository(root, tracking_uri=server_url)
+    @pytest.fixture
+    def repo(self, server_url: str, tmp_path: Path) -> MlflowArtifactsRepository:
+        root = f"mlflow-artifacts:/contract/{tmp_path.name}"
+        return MlflowArtifactsRepository(root, tracking_uri=server_url)
 
 
 # ---------------------------------------------------------------- store._http behaviour
@@ -139,18 +130,66 @@ def test_http_session_retries_auth_and_error_mapping(
 
 
 def test_http_session_connection_errors_are_bounded() -> None:
-    import time
-
     from modelyard.errors import ModelyardError
     from modelyard.store._http import HttpSession
 
     with UnusedPort() as port:
         session = HttpSession(f"http://127.0.0.1:{port}", max_retries=2, backoff_factor=0.01)
-        started = time.monotonic()
         with pytest.raises(ModelyardError) as info:
             session.call("GET", "/api/2.0/mlflow/experiments/get", {"experiment_id": "0"})
         assert info.value.error_code == "TEMPORARILY_UNAVAILABLE"
-        assert time.monotonic() - started < 5
+        assert f"127.0.0.1:{port}" in info.value.message
+        session.close()
+
+
+def test_http_session_retries_a_fixed_number_of_times() -> None:
+    """Bounded by attempts, not by time: max_retries=2 means exactly three connections."""
+    from modelyard.errors import ModelyardError
+    from modelyard.store._http import HttpSession
+
+    with HangUpServer() as server:
+        session = HttpSession(server.url, max_retries=2, backoff_factor=0.01)
+        with pytest.raises(ModelyardError) as info:
+            session.call("GET", "/api/2.0/mlflow/experiments/get", {"experiment_id": "0"})
+        session.close()
+    assert info.value.error_code == "TEMPORARILY_UNAVAILABLE"
+    assert server.accepted == 3
+
+
+class HangUpServer:
+    """Accepts TCP connections and closes each one at once, counting them."""
+
+    def __enter__(self) -> HangUpServer:
+        import socket
+        import threading
+
+        self._sock = socket.socket()
+        self._sock.bind(("127.0.0.1", 0))
+        self._sock.listen(16)
+        self.url = f"http://127.0.0.1:{self._sock.getsockname()[1]}"
+        self.accepted = 0
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+        self._thread.start()
+        return self
+
+    def _serve(self) -> None:
+        while True:
+            try:
+                conn, _ = self._sock.accept()
+            except OSError:  # closed by __exit__
+                return
+            self.accepted += 1
+            conn.close()
+
+    def __exit__(self, *exc: object) -> None:
+        import socket
+
+        try:
+            self._sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+        self._sock.close()
+        self._thread.join(timeout=60)
 
 
 class UnusedPort:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import multiprocessing
-import time
 from pathlib import Path
 
 import pytest
@@ -59,16 +58,13 @@ def test_default_experiment_created_once(sqlite_uri: str, artifact_root: str) ->
     assert again.create_experiment("next") == "1"
 
 
-# ---------------------------------------------------------------- speed
-def test_200k_points_in_batches_of_1000_is_fast(sqlite_uri: str, artifact_root: str) -> None:
+# ---------------------------------------------------------------- volume (speed: benchmarks/tracking)
+def test_200k_points_in_batches_of_1000(sqlite_uri: str, artifact_root: str) -> None:
     store = SqlTrackingStore(sqlite_uri, artifact_root)
     run_id = store.create_run("0", "u", None, [], None).info.run_id
-    started = time.perf_counter()
     for batch in range(200):
         points = [Metric("loss", float(i), batch * 1000 + i, batch * 1000 + i) for i in range(1000)]
         store.log_batch(run_id, metrics=points)
-    elapsed = time.perf_counter() - started
-    assert elapsed < 30, f"200,000 points took {elapsed:.1f}s"
     assert store.get_run(run_id).data.metrics == {"loss": 999.0}
     page = store.get_metric_history(run_id, "loss", max_results=25_000)
     assert len(page) == 25_000 and page.token is not None
