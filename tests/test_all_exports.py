@@ -22,15 +22,7 @@ ALEMBIC_SCRIPTS = ("modelyard.store.sql.migrations.env", "modelyard.store.sql.mi
 
 # Public packages whose __init__ has no __all__ yet. They still must import; only the __all__
 # check is expected to fail (non-strict xfail: shown in the summary until fixed, then XPASS).
-MISSING_ALL = {
-    "modelyard.cli": "TODO(main): add __all__ to cli/__init__.py",
-    "modelyard.services": "TODO(main): add __all__ to services/__init__.py",
-    "modelyard.store": "TODO(main): add __all__ to store/__init__.py",
-    "modelyard.store.registry": "TODO(main): add __all__ to store/registry/__init__.py",
-    "modelyard.store.sql": "TODO(main): add __all__ to store/sql/__init__.py",
-    "modelyard.store.tracking": "TODO(main): add __all__ to store/tracking/__init__.py",
-    "modelyard.utils": "TODO(main): add __all__ to utils/__init__.py",
-}
+MISSING_ALL: dict[str, str] = {}
 
 
 def _public_modules() -> list[str]:

@@ -1,1 +1,3 @@
 """Small helpers with no dependencies beyond the standard library."""
+
+__all__: list[str] = []  # import from the submodules (``names``, ``time``)
