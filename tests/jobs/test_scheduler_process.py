@@ -28,26 +28,26 @@ print("attempt", n, "done")
 
 
 def _scheduler(db_uri: str, tmp_path: Path, name: str, *extra: str) -> subprocess.Popen[bytes]:
-    log = open(tmp_path / f"{name}.log", "wb")
-    return subprocess.Popen(
-        [
-            sys.executable,
-            "-c",
-            "from modelyard.cli.main import main; main()",
-            "jobs",
-            "scheduler",
-            "--tracking-uri",
-            db_uri,
-            "--poll-interval",
-            "0.1",
-            "--logs-dir",
-            str(tmp_path / name),
-            *extra,
-        ],
-        stdout=log,
-        stderr=log,
-        start_new_session=True,
-    )
+    with open(tmp_path / f"{name}.log", "wb") as log:  # the child keeps its own descriptor
+        return subprocess.Popen(
+            [
+                sys.executable,
+                "-c",
+                "from modelyard.cli.main import main; main()",
+                "jobs",
+                "scheduler",
+                "--tracking-uri",
+                db_uri,
+                "--poll-interval",
+                "0.1",
+                "--logs-dir",
+                str(tmp_path / name),
+                *extra,
+            ],
+            stdout=log,
+            stderr=log,
+            start_new_session=True,
+        )
 
 
 def _alive(pid: int) -> bool:

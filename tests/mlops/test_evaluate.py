@@ -109,6 +109,7 @@ def test_multiclass_metrics_and_per_class_table(tracking):
     x, y = make_classification(
         n_samples=900, n_features=6, n_informative=4, n_classes=3, random_state=3
     )
+    x = pd.DataFrame(x, columns=[f"c{i}" for i in range(6)])  # evaluate names the columns too
     model = LogisticRegression(max_iter=500).fit(x, y)
     result = evaluate(
         model, x, targets=y, model_type="classifier", feature_names=[f"c{i}" for i in range(6)]
@@ -130,6 +131,7 @@ def test_multiclass_metrics_and_per_class_table(tracking):
 def test_regressor_metrics_match_sklearn(tracking):
     x, y = make_regression(n_samples=500, n_features=4, noise=5.0, random_state=4)
     y = y + 300.0  # keep MAPE finite
+    x = pd.DataFrame(x, columns=[f"f{i}" for i in range(4)])
     model = LinearRegression().fit(x, y)
     pred = model.predict(x)
     result = evaluate(model.predict, x, targets=y, model_type="regressor")

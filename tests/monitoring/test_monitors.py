@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import uuid
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -144,7 +145,7 @@ def test_inference_monitor_with_late_labels(tmp_path, root):
 
     quality = mon.quality_metrics()
     assert (quality["count"] == 0).all()  # no labels yet
-    html = open(mon.report_path((DAY0 + pd.Timedelta(days=2)).isoformat())).read()
+    html = Path(mon.report_path((DAY0 + pd.Timedelta(days=2)).isoformat())).read_text()
     assert "drift detected" in html and "monthly" in html and "<svg" in html
     with pytest.raises(ResourceDoesNotExist, match="no drift report"):
         mon.report_path("1999-01-01T00:00:00+00:00")

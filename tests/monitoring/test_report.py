@@ -4,6 +4,7 @@ with a registered model version, through the public client on a real local store
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -96,7 +97,7 @@ def test_log_to_run_explicit_and_active(store, frames):
     paths = {f.path for f in client.list_artifacts(run.info.run_id, "drift")}
     assert paths == {"drift/report.json", "drift/report.html"}
     local = client.download_artifacts(run.info.run_id, "drift/report.json")
-    assert json.load(open(local))["drifted_columns"] == ["x00", "x06", "c2"]
+    assert json.loads(Path(local).read_text())["drifted_columns"] == ["x00", "x06", "c2"]
 
     other = client.create_run(logged.info.experiment_id)
     report.log_to_run(other.info.run_id, artifact_path="checks/day1")

@@ -20,6 +20,9 @@ from typing import Any
 
 __all__ = ["INFERENCE_COLUMNS", "InferenceLogger", "read_inference_table"]
 
+#: appends tried when closing before the remaining rows are given up (and logged)
+_CLOSE_ATTEMPTS = 10
+
 _log = logging.getLogger("modelyard.serving.inference_log")
 
 INFERENCE_COLUMNS = (
@@ -143,10 +146,17 @@ class InferenceLogger:
         write_deltalake(self.table_path, table, mode="append")
 
     def close(self) -> None:
+        """Stop the writer thread and write what is left. A failed append (another process
+        committed to the table at the same moment) is retried with a short backoff, bounded."""
         self._stop = True
         self._wake.set()
         self._thread.join(timeout=10)
-        self.flush()
+        for attempt in range(_CLOSE_ATTEMPTS):
+            self.flush()
+            with self._lock:
+                if not self._rows:
+                    return
+            time.sleep(min(0.05 * 2**attempt, 1.0))
 
 
 def read_inference_table(table_path: str | Path) -> Any:
