@@ -41,7 +41,11 @@ temporary directory:
 5. every HTTP response with status >= 400 is remembered, so each failure is reported with the
    last error response the server gave (method, path, status, body);
 6. pytest runs with the real mlflow 3.17.2 interpreter (client retries off:
-   ``MLFLOW_HTTP_REQUEST_MAX_RETRIES=0``), and the per-test outcomes are read back.
+   ``MLFLOW_HTTP_REQUEST_MAX_RETRIES=0``; traces exported synchronously:
+   ``MLFLOW_ENABLE_ASYNC_TRACE_LOGGING=false``), and the per-test outcomes are read back.
+   A nested server asked for an ``http:`` backend (the gateway-proxy test) gets a fresh SQLite
+   store on MLflow, whose ``mlflow server`` refuses http backends at start-up; MLflow's
+   servers run with ``MLFLOW_SERVER_ENABLE_JOB_EXECUTION=false`` (no job-runner process each).
 
 Then the table: per test, pass/fail on MLflow and on modelyard, the totals, and each failure on
 modelyard of a test that passes on MLflow with its first error line, grouped by cause.
@@ -197,12 +201,19 @@ def _init_server(backend_uri, root_artifact_uri=None, *args, extra_env=None, **k
         cmd = [sys.executable, "-m", "mlflow", "server", "--backend-store-uri", backend_uri,
                "--default-artifact-root", root, "--host", "127.0.0.1", "--port", str(port),
                "--workers", "1"]
+        if backend_uri.startswith(("http:", "https:")):
+            # `mlflow server` refuses an http(s) backend at start-up (MLflow's own harness starts
+            # the app lazily, so the store is never built); give it a fresh SQLite store instead.
+            store = Path(tempfile.mkdtemp(prefix="rest-suite-store-")) / "store.db"
+            cmd[cmd.index(backend_uri)] = f"sqlite:///{store}"
     else:
         dest = tempfile.mkdtemp(prefix="rest-suite-proxy-")
         cmd = [MODELYARD, "server", "--backend-store-uri", backend_uri,
                "--default-artifact-root", root, "--host", "127.0.0.1", "--port", str(port),
                "--artifacts-destination", dest]
     env = {k: v for k, v in os.environ.items() if not k.startswith(_SERVER_ENV_DROP)}
+    if TARGET == "mlflow":
+        env["MLFLOW_SERVER_ENABLE_JOB_EXECUTION"] = "false"  # no job-runner process per server
     env.update(extra_env or {})
     _servers[0] += 1
     log_path = OUT / f"server-{_servers[0]:03d}.log"
@@ -389,6 +400,8 @@ def _run_target(
         REST_SUITE_MODELYARD=str(modelyard),
         REST_SUITE_OUT=str(out),
         MLFLOW_HTTP_REQUEST_MAX_RETRIES="0",
+        # traces are exported synchronously, so a trace is on the server when end_trace returns
+        MLFLOW_ENABLE_ASYNC_TRACE_LOGGING="false",
         MLFLOW_HTTP_REQUEST_TIMEOUT="120",
     )
     print(f"[{target}] running pytest in {work} ...", flush=True)
@@ -534,6 +547,37 @@ def print_report(report: dict[str, Any], targets: list[str]) -> None:
 # ---------------------------------------------------------------------------------------------
 
 
+def _read_baseline(paths: list[Path]) -> dict[str, Any]:
+    merged: dict[str, Any] = {"tests": {}, "stubbed": []}
+    for path in paths:
+        data = json.loads(path.read_text())["raw"]["mlflow"]
+        merged["tests"].update(data["tests"])
+        merged["stubbed"] = sorted(set(merged["stubbed"]) | set(data["stubbed"]))
+        print(f"[mlflow] {len(data['tests'])} baseline outcomes read from {path}")
+    return merged
+
+
+def _checkout_state(executable: Path) -> str | None:
+    """``<commit>[ +local changes]`` of the checkout a ``<repo>/.venv/bin/modelyard`` runs."""
+    repo = executable.parents[2]
+    try:
+        head = subprocess.run(
+            ["git", "-C", str(repo), "rev-parse", "--short", "HEAD"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "-C", str(repo), "status", "--porcelain", "--untracked-files=no"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    return f"{repo}@{head}" + (" +local changes" if dirty else "")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     src = ap.add_mutually_exclusive_group(required=True)
@@ -550,7 +594,9 @@ def main() -> None:
     ap.add_argument(
         "--mlflow-results",
         type=Path,
-        help="take the MLflow baseline from an earlier --json file instead of re-running it",
+        action="append",
+        help="take the MLflow baseline from earlier --json files instead of running it "
+        "(repeatable; a later file's outcome of a test replaces an earlier one's)",
     )
     args = ap.parse_args()
     if not MLFLOW_PYTHON.exists():
@@ -574,8 +620,7 @@ def main() -> None:
         site = _pytest_site(args.pytest_site, work_root)
         for target in targets:
             if target == "mlflow" and args.mlflow_results:
-                results[target] = json.loads(args.mlflow_results.read_text())["raw"]["mlflow"]
-                print(f"[mlflow] baseline read from {args.mlflow_results}")
+                results[target] = _read_baseline(args.mlflow_results)
                 continue
             work = work_root / target
             work.mkdir()
@@ -591,7 +636,9 @@ def main() -> None:
         if args.json:
             report["stubbed"] = stubbed
             report["raw"] = results
-            report["modelyard"] = str(args.modelyard) if "modelyard" in targets else None
+            if "modelyard" in targets:
+                report["modelyard"] = str(args.modelyard)
+                report["modelyard_checkout"] = _checkout_state(args.modelyard)
             args.json.write_text(json.dumps(report, indent=2))
     finally:
         if args.keep:
