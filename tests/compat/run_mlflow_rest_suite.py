@@ -1,27 +1,55 @@
-"""Run MLflow's own ``tests/tracking/test_rest_tracking.py`` against ``modelyard server``.
+"""Run MLflow's own ``tests/tracking/test_rest_tracking.py`` against ``mlflow server`` and
+``modelyard server`` and print a parity table.
 
-A manual / bench script (not collected by pytest, not part of CI). MLflow's test file is never
-committed here: point ``--mlflow-src`` at a checkout of the mlflow repository at the tag under
-test, e.g.::
+A manual / bench script (not collected by pytest, not part of CI). MLflow's test code is never
+committed here: keep a local copy of the test file and the helper modules it imports in a folder
+outside the repository, laid out as in MLflow's repository::
 
-    git clone --depth 1 --branch v3.17.2 https://github.com/mlflow/mlflow /tmp/mlflow-src
-    .venv/bin/python tests/compat/run_mlflow_rest_suite.py --mlflow-src /tmp/mlflow-src
+    <folder>/tests/__init__.py
+    <folder>/tests/helper_functions.py
+    <folder>/tests/integration/__init__.py
+    <folder>/tests/integration/utils.py
+    <folder>/tests/tracking/__init__.py
+    <folder>/tests/tracking/integration_test_utils.py
+    <folder>/tests/tracking/test_rest_tracking.py
 
-What it does, in a temporary directory:
+and run::
 
-1. copies ``tests/tracking/test_rest_tracking.py`` and the helper modules it imports from
-   ``tests/`` (``tests/**/__init__.py``, ``tests/tracking/integration_test_utils.py``,
-   ``tests/integration/utils.py``, ``tests/helper_functions.py``);
-2. installs pytest into a throwaway ``--target`` directory (``.venv-mlflow`` is not modified);
-3. writes a ``conftest.py`` whose ``pytest_configure`` replaces
-   ``tests.tracking.integration_test_utils._init_server`` with a context manager that starts
-   ``modelyard server`` on a free port with the test's own (fresh, per-test) SQLite URI and
-   artifact root, and yields its URL. Non-SQL backends (``file:``) are skipped;
-4. runs pytest with the real mlflow 3.17.2 interpreter and prints pass/fail counts and the
-   failures grouped by category (``--json`` writes them too).
+    .venv/bin/python tests/compat/run_mlflow_rest_suite.py \\
+        --test-file <folder>/tests/tracking/test_rest_tracking.py --against both --json out.json
 
-``--self-check`` runs the same machinery over a three-test stand-in written for this script, to
-check the patching without an mlflow checkout.
+(``--mlflow-src <checkout>`` takes a full mlflow checkout instead; ``--self-check`` runs a
+three-test stand-in written for this script, to check the machinery without MLflow's file.)
+
+For each target (``--against mlflow``, ``modelyard`` or ``both``, one after the other), in a fresh
+temporary directory:
+
+1. the test file and its helpers are copied in, with a generated ``conftest.py`` (see
+   ``CONFTEST`` below) and pytest installed into a throwaway ``--target`` directory
+   (``.venv-mlflow`` is not modified; ``--pytest-site`` reuses one);
+2. the conftest replaces ``tests.tracking.integration_test_utils._init_server`` with a context
+   manager that starts, per test, on a free 127.0.0.1 port and with the test's own fresh SQLite
+   URI and artifact root, either ``mlflow server --backend-store-uri <uri>
+   --default-artifact-root <root> --host 127.0.0.1 --port <port> --workers 1`` (the baseline,
+   run by the real mlflow interpreter) or ``modelyard server`` with the same store and root (plus
+   an artifact-proxy destination of its own);
+3. only the ``sqlalchemy`` cases run: items parametrized with ``mlflow_client="file"`` are
+   deselected (tests that take no ``mlflow_client`` stay);
+4. names the test file imports from ``mlflow`` that the installed mlflow no longer has (e.g.
+   ``mlflow.server.handlers._get_sampled_steps_from_steps``, removed after 2.x) get a stand-in
+   that raises when called, so that the rest of the file can be collected; they are listed;
+5. every HTTP response with status >= 400 is remembered, so each failure is reported with the
+   last error response the server gave (method, path, status, body);
+6. pytest runs with the real mlflow 3.17.2 interpreter (client retries off:
+   ``MLFLOW_HTTP_REQUEST_MAX_RETRIES=0``; traces exported synchronously:
+   ``MLFLOW_ENABLE_ASYNC_TRACE_LOGGING=false``), and the per-test outcomes are read back.
+   A nested server asked for an ``http:`` backend (the gateway-proxy test) gets a fresh SQLite
+   store on MLflow, whose ``mlflow server`` refuses http backends at start-up; MLflow's
+   servers run with ``MLFLOW_SERVER_ENABLE_JOB_EXECUTION=false`` (no job-runner process each).
+
+Then the table: per test, pass/fail on MLflow and on modelyard, the totals, and each failure on
+modelyard of a test that passes on MLflow with its first error line, grouped by cause.
+``--json`` writes the same data.
 """
 
 from __future__ import annotations
@@ -34,78 +62,229 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import xml.etree.ElementTree as ET
-from collections import Counter
+from collections import defaultdict
 from pathlib import Path
+from typing import Any
 
 from modelyard.testing.mlflow_client import mlflow_python_path
 
 REPO = Path(__file__).resolve().parents[2]
 MLFLOW_PYTHON = mlflow_python_path()
 MODELYARD = REPO / ".venv" / "bin" / "modelyard"
+TARGETS = ("mlflow", "modelyard")
+TEST_REL = "tests/tracking/test_rest_tracking.py"
 
 HELPERS = [
     "tests/__init__.py",
     "tests/tracking/__init__.py",
     "tests/tracking/integration_test_utils.py",
-    "tests/tracking/test_rest_tracking.py",
     "tests/integration/__init__.py",
     "tests/integration/utils.py",
     "tests/helper_functions.py",
 ]
 
-CONFTEST = '''
-"""Generated by modelyard's run_mlflow_rest_suite.py: MLflow's server -> modelyard server."""
-import contextlib, os, socket, subprocess, tempfile, time, urllib.request
+# The generated conftest.py. It runs inside the mlflow interpreter and takes its settings from
+# REST_SUITE_* environment variables set by this script (no templating).
+CONFTEST = r'''
+"""Generated by modelyard's tests/compat/run_mlflow_rest_suite.py (not part of MLflow)."""
+import ast
+import contextlib
+import importlib
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
-MODELYARD = {modelyard!r}
+TARGET = os.environ["REST_SUITE_TARGET"]
+MODELYARD = os.environ.get("REST_SUITE_MODELYARD", "")
+OUT = Path(os.environ["REST_SUITE_OUT"])
+TEST_FILE = Path(__file__).parent / "tests" / "tracking" / "test_rest_tracking.py"
+STARTUP_SECONDS = float(os.environ.get("REST_SUITE_STARTUP_SECONDS", "180"))
+_SERVER_ENV_DROP = ("MLFLOW_TRACKING_URI", "PYTHONPATH", "REST_SUITE_")
+
+_results = {}
+_last_error = {}
+_http_errors = []
+_stubbed = []
+_servers = [0]
+
+
+def _removed(name):
+    def stand_in(*args, **kwargs):
+        import mlflow
+
+        raise RuntimeError(f"{name} does not exist in mlflow {mlflow.__version__}")
+
+    return stand_in
+
+
+def _stub_missing_names():
+    tree = ast.parse(TEST_FILE.read_text())
+    for node in ast.walk(tree):
+        if not (isinstance(node, ast.ImportFrom) and node.module):
+            continue
+        if node.module.split(".")[0] != "mlflow":
+            continue
+        try:
+            module = importlib.import_module(node.module)
+        except ImportError:
+            continue
+        for alias in node.names:
+            if hasattr(module, alias.name):
+                continue
+            try:
+                importlib.import_module(f"{node.module}.{alias.name}")
+                continue
+            except ImportError:
+                pass
+            setattr(module, alias.name, _removed(f"{node.module}.{alias.name}"))
+            _stubbed.append(f"{node.module}.{alias.name}")
+
+
+def _record_error_responses():
+    import requests
+
+    original = requests.Session.send
+
+    def send(self, request, **kwargs):
+        response = original(self, request, **kwargs)
+        if response.status_code >= 400:
+            error = dict(method=request.method, path=urlsplit(request.url).path,
+                         status=response.status_code, body=response.text[:500])
+            _last_error.clear()
+            _last_error.update(error)
+            if len(_http_errors) < 10:
+                _http_errors.append(error)
+        return response
+
+    requests.Session.send = send
+
+
+def _free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _stop(proc):
+    for sig, wait in ((signal.SIGTERM, 20), (signal.SIGKILL, 10)):
+        if proc.poll() is not None:
+            return
+        try:
+            os.killpg(proc.pid, sig)
+        except ProcessLookupError:
+            return
+        try:
+            proc.wait(timeout=wait)
+            return
+        except subprocess.TimeoutExpired:
+            pass
 
 
 @contextlib.contextmanager
-def _modelyard_server(backend_uri, root_artifact_uri=None, *args, extra_env=None, **kwargs):
-    if not str(backend_uri).startswith(("sqlite", "postgresql", "mysql")):
-        pytest.skip("modelyard serves SQL backends only (file: store not supported)")
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    root = root_artifact_uri or Path(tempfile.mkdtemp()).as_uri()
-    dest = Path(tempfile.mkdtemp(prefix="modelyard-proxy-"))
-    cmd = [MODELYARD, "server", "--port", str(port), "--backend-store-uri", backend_uri,
-           "--default-artifact-root", root, "--artifacts-destination", str(dest)]
-    env = dict(os.environ, **(extra_env or {{}}))
-    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                            start_new_session=True)
-    url = f"http://127.0.0.1:{{port}}"
+def _init_server(backend_uri, root_artifact_uri=None, *args, extra_env=None, **kwargs):
+    import mlflow
+
+    mlflow.set_tracking_uri(None)
+    port = _free_port()
+    root = root_artifact_uri or Path(tempfile.mkdtemp(prefix="rest-suite-root-")).as_uri()
+    if TARGET == "mlflow":
+        cmd = [sys.executable, "-m", "mlflow", "server", "--backend-store-uri", backend_uri,
+               "--default-artifact-root", root, "--host", "127.0.0.1", "--port", str(port),
+               "--workers", "1"]
+        if backend_uri.startswith(("http:", "https:")):
+            # `mlflow server` refuses an http(s) backend at start-up (MLflow's own harness starts
+            # the app lazily, so the store is never built); give it a fresh SQLite store instead.
+            store = Path(tempfile.mkdtemp(prefix="rest-suite-store-")) / "store.db"
+            cmd[cmd.index(backend_uri)] = f"sqlite:///{store}"
+    else:
+        dest = tempfile.mkdtemp(prefix="rest-suite-proxy-")
+        cmd = [MODELYARD, "server", "--backend-store-uri", backend_uri,
+               "--default-artifact-root", root, "--host", "127.0.0.1", "--port", str(port),
+               "--artifacts-destination", dest]
+    env = {k: v for k, v in os.environ.items() if not k.startswith(_SERVER_ENV_DROP)}
+    if TARGET == "mlflow":
+        env["MLFLOW_SERVER_ENABLE_JOB_EXECUTION"] = "false"  # no job-runner process per server
+    env.update(extra_env or {})
+    _servers[0] += 1
+    log_path = OUT / f"server-{_servers[0]:03d}.log"
+    with open(log_path, "wb") as log:
+        log.write((" ".join(cmd) + "\n").encode())
+        log.flush()
+        proc = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT,
+                                start_new_session=True)
+    url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + STARTUP_SECONDS
         while True:
             try:
-                urllib.request.urlopen(url + "/health", timeout=1)
+                urllib.request.urlopen(url + "/health", timeout=2)
                 break
             except OSError:
                 if proc.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError("modelyard server did not start")
-                time.sleep(0.05)
+                    tail = log_path.read_text(errors="replace").strip().splitlines()[-3:]
+                    raise RuntimeError(f"{TARGET} server did not start: {' | '.join(tail)}")
+                time.sleep(0.1)
         yield url
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        _stop(proc)
+
+
+_stub_missing_names()
 
 
 def pytest_configure(config):
     import tests.tracking.integration_test_utils as utils
 
-    utils._init_server = _modelyard_server
+    utils._init_server = _init_server
+    _record_error_responses()
     for name in ("notrackingurimock", "allow_infer_pip_requirements_fallback", "skipcacheclean",
                  "no_mock_requests_get", "requires_ssh", "large", "lazy_import", "classification"):
         config.addinivalue_line("markers", name)
+
+
+def pytest_collection_modifyitems(config, items):
+    keep, drop = [], []
+    for item in items:
+        params = getattr(getattr(item, "callspec", None), "params", {})
+        (drop if params.get("mlflow_client", "sqlalchemy") != "sqlalchemy" else keep).append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep
+
+
+def pytest_runtest_setup(item):
+    _last_error.clear()
+    _http_errors.clear()
+
+
+def _test_id(nodeid):
+    return nodeid.split("::", 1)[-1]
+
+
+def pytest_runtest_logreport(report):
+    entry = _results.setdefault(_test_id(report.nodeid), {"outcome": "passed"})
+    if report.skipped and entry["outcome"] == "passed":
+        entry["outcome"] = "skipped"
+        entry["text"] = str(report.longrepr)[-2000:]
+    elif report.failed and entry["outcome"] in ("passed", "skipped"):
+        entry["outcome"] = "failed" if report.when == "call" else "error"
+        entry["text"] = report.longreprtext[-6000:]
+        entry["last_http_error"] = dict(_last_error)
+        entry["http_errors"] = list(_http_errors)
+
+
+def pytest_sessionfinish(session, exitstatus):
+    (OUT / "results.json").write_text(json.dumps({"tests": _results, "stubbed": _stubbed}))
 '''
 
 SELF_CHECK_UTILS = """
@@ -146,135 +325,326 @@ def test_batch_and_history(mlflow_client):
 
 
 def test_exact_message_example(mlflow_client):
-    with pytest.raises(MlflowException, match="an exact message modelyard does not send"):
+    with pytest.raises(MlflowException, match="an exact message no server sends"):
         mlflow_client.get_run("0" * 32)
 """
 
-CATEGORIES = [
-    (
-        "server internals (SqlAlchemyStore / MLflow schema / server-side mock)",
-        r"SqlAlchemyStore|sqlalchemy|no such table|OperationalError|mock\.|_get_sampled_steps",
-    ),
-    (
-        "exact error message text",
-        r"Regex pattern did not match|does not match|expected_error_message|in response\.text",
-    ),
-    ("missing endpoint or route", r"ENDPOINT_NOT_FOUND|404|405|Not Found"),
-    (
-        "tracing / GenAI / UI-only / out of scope",
-        r"trace|Trace|graphql|gateway|prompt|assessment|span|webhook|scorer",
-    ),
-    ("import / collection error", r"ImportError|ModuleNotFoundError|fixture .* not found"),
-]
+
+# ---------------------------------------------------------------------------------------------
+# preparing and running one target
 
 
-def _category(text: str) -> str:
-    for name, pattern in CATEGORIES:
-        if re.search(pattern, text):
-            return name
-    return "behaviour difference (triage)"
+def _source_root(test_file: Path) -> Path:
+    """The folder holding ``tests/`` for a test file at ``<root>/tests/tracking/<file>``."""
+    test_file = test_file.resolve()
+    if not test_file.is_file():
+        raise SystemExit(f"no such test file: {test_file}")
+    if test_file.parent.name != "tracking" or test_file.parent.parent.name != "tests":
+        raise SystemExit(
+            f"{test_file} must lie at <folder>/tests/tracking/, with the helpers it imports "
+            "under the same <folder>/tests/ tree"
+        )
+    return test_file.parents[2]
 
 
-def _prepare(work: Path, mlflow_src: Path | None) -> None:
-    if mlflow_src is None:
+def _prepare(work: Path, source: Path | None, test_file: Path | None) -> None:
+    if source is None:
         for rel in ("tests/__init__.py", "tests/tracking/__init__.py"):
             (work / rel).parent.mkdir(parents=True, exist_ok=True)
             (work / rel).write_text("")
         (work / "tests/tracking/integration_test_utils.py").write_text(SELF_CHECK_UTILS)
-        (work / "tests/tracking/test_rest_tracking.py").write_text(SELF_CHECK_TESTS)
+        (work / TEST_REL).write_text(SELF_CHECK_TESTS)
     else:
+        missing = [rel for rel in HELPERS if not (source / rel).is_file()]
+        if missing:
+            raise SystemExit(f"helper modules missing under {source}: {', '.join(missing)}")
         for rel in HELPERS:
-            src = mlflow_src / rel
-            if src.exists():
-                (work / rel).parent.mkdir(parents=True, exist_ok=True)
-                shutil.copy(src, work / rel)
-        if not (work / "tests/tracking/test_rest_tracking.py").exists():
-            raise SystemExit(f"no tests/tracking/test_rest_tracking.py under {mlflow_src}")
-    (work / "conftest.py").write_text(CONFTEST.format(modelyard=str(MODELYARD)))
+            (work / rel).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy(source / rel, work / rel)
+        shutil.copy(test_file or source / TEST_REL, work / TEST_REL)
+    (work / "conftest.py").write_text(CONFTEST)
 
 
-def _install_pytest(target: Path) -> None:
-    subprocess.run(
-        [str(MLFLOW_PYTHON), "-m", "pip", "install", "--quiet", "--target", str(target), "pytest"],
-        check=True,
+def _pytest_site(path: Path | None, work_root: Path) -> Path:
+    site = path or work_root / "_pytest_site"
+    if not (site / "pytest").is_dir():
+        subprocess.run(
+            [
+                str(MLFLOW_PYTHON),
+                "-m",
+                "pip",
+                "install",
+                "--quiet",
+                "--target",
+                str(site),
+                "pytest",
+            ],
+            check=True,
+        )
+    return site
+
+
+def _run_target(
+    target: str, work: Path, site: Path, modelyard: Path, keyword: str | None, timeout: float
+) -> dict[str, Any]:
+    out = work / "_out"
+    out.mkdir()
+    cmd = [str(MLFLOW_PYTHON), "-m", "pytest", TEST_REL, "-p", "no:cacheprovider", "-q"]
+    cmd += ["-o", "addopts=", "--rootdir", str(work)]
+    if keyword:
+        cmd += ["-k", keyword]
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("MLFLOW_", "MODELYARD_"))}
+    env.update(
+        PYTHONPATH=os.pathsep.join([str(work), str(site)]),
+        REST_SUITE_TARGET=target,
+        REST_SUITE_MODELYARD=str(modelyard),
+        REST_SUITE_OUT=str(out),
+        MLFLOW_HTTP_REQUEST_MAX_RETRIES="0",
+        # traces are exported synchronously, so a trace is on the server when end_trace returns
+        MLFLOW_ENABLE_ASYNC_TRACE_LOGGING="false",
+        MLFLOW_HTTP_REQUEST_TIMEOUT="120",
     )
+    print(f"[{target}] running pytest in {work} ...", flush=True)
+    proc = subprocess.run(cmd, cwd=work, env=env, capture_output=True, text=True, timeout=timeout)
+    (out / "pytest.log").write_text(proc.stdout + proc.stderr)
+    results = out / "results.json"
+    if not results.exists():
+        print(proc.stdout[-5000:], proc.stderr[-5000:])
+        raise SystemExit(f"[{target}] pytest produced no results")
+    data: dict[str, Any] = json.loads(results.read_text())
+    summary = (proc.stdout.strip().splitlines() or ["(no output)"])[-1]
+    print(f"[{target}] {summary}", flush=True)
+    return data
+
+
+# ---------------------------------------------------------------------------------------------
+# the parity report
+
+
+def first_error_line(text: str) -> str:
+    """The first ``E   `` line of a pytest failure (the assertion or the exception)."""
+    for line in text.splitlines():
+        if line.startswith("E   "):
+            return line[4:].strip()
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    return lines[-1] if lines else ""
+
+
+def _error_lines(text: str) -> list[str]:
+    return [line[4:].strip() for line in text.splitlines() if line.startswith("E   ")]
+
+
+def cause(entry: dict[str, Any]) -> str:
+    """A short cause for one failure, from its error text and the last HTTP error response."""
+    text = entry.get("text", "")
+    http = entry.get("last_http_error") or {}
+    status, body = http.get("status"), http.get("body", "")
+    request = (
+        f"{http.get('method')} {re.sub(r'/[0-9a-f]{32}(?=/|$)', '/<id>', http.get('path', ''))}"
+    )
+    lines = _error_lines(text) or [first_error_line(text)]
+    if "server did not start" in text:
+        return "server did not start"
+    if "does not exist in mlflow" in text:
+        return "test uses a name removed from mlflow (test-file drift)"
+    if status == 404 and "RESOURCE_DOES_NOT_EXIST" not in body:
+        return f"route missing: {request} (404)"
+    if status == 405:
+        return f"method not allowed: {request} (405)"
+    if re.search(r"Regex pattern did not match|^assert .+ in ", lines[0]):
+        return f"error message differs ({request} -> {status})" if status else "message differs"
+    for line in lines:
+        match = re.match(r"assert (\d{3}) == (\d{3})", line)
+        if match:
+            where = f" on {request}" if status else ""
+            return f"status differs: {match.group(1)} instead of {match.group(2)}{where}"
+    if "DID NOT RAISE" in lines[0]:
+        return "accepted what MLflow refuses (DID NOT RAISE)"
+    if lines[0].startswith(("mlflow.exceptions.RestException", "RestException")) and status:
+        code = lines[0].split(":", 2)[1].strip() if lines[0].count(":") >= 2 else ""
+        return f"refused what MLflow accepts: {request} ({status} {code})"
+    if lines[0].startswith(("AttributeError", "ImportError", "TypeError")):
+        return "client-side error in the test (test-file drift)"
+    return "response content differs"
+
+
+def parity(results: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """Per-test outcomes of each target, the totals and the modelyard regressions by cause."""
+    names = sorted({name for data in results.values() for name in data["tests"]})
+    rows = []
+    for name in names:
+        row: dict[str, Any] = {"test": name}
+        for target, data in results.items():
+            entry = data["tests"].get(name)
+            row[target] = entry["outcome"] if entry else "absent"
+            if entry and entry["outcome"] in ("failed", "error"):
+                row[f"{target}_error"] = first_error_line(entry.get("text", ""))
+                row[f"{target}_cause"] = cause(entry)
+                if entry.get("last_http_error"):
+                    row[f"{target}_last_http_error"] = entry["last_http_error"]
+        rows.append(row)
+    totals = {
+        target: {
+            outcome: sum(1 for row in rows if row[target] == outcome)
+            for outcome in ("passed", "failed", "error", "skipped")
+        }
+        for target in results
+    }
+    report: dict[str, Any] = {"rows": rows, "totals": totals}
+    if set(TARGETS) <= set(results):
+        base = [row for row in rows if row["mlflow"] == "passed"]
+        both = [row for row in base if row["modelyard"] == "passed"]
+        groups: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        for row in base:
+            if row["modelyard"] != "passed":
+                groups[row.get("modelyard_cause", row["modelyard"])].append(row)
+        report["pass_on_mlflow"] = len(base)
+        report["pass_on_both"] = len(both)
+        report["percent"] = round(100.0 * len(both) / len(base), 1) if base else 0.0
+        report["regressions"] = dict(sorted(groups.items(), key=lambda kv: (-len(kv[1]), kv[0])))
+        report["only_on_modelyard"] = [
+            row["test"]
+            for row in rows
+            if row["modelyard"] == "passed" and row["mlflow"] != "passed"
+        ]
+    return report
+
+
+def _mark(outcome: str) -> str:
+    return {"passed": "pass", "failed": "FAIL", "error": "ERROR", "skipped": "skip"}.get(
+        outcome, outcome
+    )
+
+
+def print_report(report: dict[str, Any], targets: list[str]) -> None:
+    rows = report["rows"]
+    width = max([len(row["test"]) for row in rows] + [4])
+    print()
+    print(f"{'test':<{width}}  " + "  ".join(f"{t:<9}" for t in targets))
+    for row in rows:
+        print(f"{row['test']:<{width}}  " + "  ".join(f"{_mark(row[t]):<9}" for t in targets))
+    print()
+    for target in targets:
+        counts = report["totals"][target]
+        print(
+            f"{target}: {counts['passed']} passed, {counts['failed']} failed, "
+            f"{counts['error']} errors, {counts['skipped']} skipped of {len(rows)}"
+        )
+    if "pass_on_mlflow" in report:
+        print(
+            f"\n{report['pass_on_mlflow']} pass on MLflow; {report['pass_on_both']} of those pass "
+            f"on modelyard ({report['percent']} %)"
+        )
+        if report["only_on_modelyard"]:
+            print(f"pass on modelyard only: {', '.join(report['only_on_modelyard'])}")
+        print("\nFailures on modelyard of tests that pass on MLflow, by cause:")
+        for name, group in report["regressions"].items():
+            print(f"\n  {name} ({len(group)})")
+            for row in group:
+                print(f"    - {row['test']}: {row.get('modelyard_error', '')[:200]}")
+
+
+# ---------------------------------------------------------------------------------------------
+
+
+def _read_baseline(paths: list[Path]) -> dict[str, Any]:
+    merged: dict[str, Any] = {"tests": {}, "stubbed": []}
+    for path in paths:
+        data = json.loads(path.read_text())["raw"]["mlflow"]
+        merged["tests"].update(data["tests"])
+        merged["stubbed"] = sorted(set(merged["stubbed"]) | set(data["stubbed"]))
+        print(f"[mlflow] {len(data['tests'])} baseline outcomes read from {path}")
+    return merged
+
+
+def _checkout_state(executable: Path) -> str | None:
+    """``<commit>[ +local changes]`` of the checkout a ``<repo>/.venv/bin/modelyard`` runs."""
+    repo = executable.parents[2]
+    try:
+        head = subprocess.run(
+            ["git", "-C", str(repo), "rev-parse", "--short", "HEAD"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "-C", str(repo), "status", "--porcelain", "--untracked-files=no"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    return f"{repo}@{head}" + (" +local changes" if dirty else "")
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     src = ap.add_mutually_exclusive_group(required=True)
-    src.add_argument("--mlflow-src", type=Path, help="mlflow repository checkout (tag v3.17.2)")
+    src.add_argument("--test-file", type=Path, help="local copy: <folder>/tests/tracking/<file>")
+    src.add_argument("--mlflow-src", type=Path, help="an mlflow repository checkout")
     src.add_argument("--self-check", action="store_true", help="run the built-in stand-in")
+    ap.add_argument("--against", choices=["mlflow", "modelyard", "both"], default="both")
+    ap.add_argument("--modelyard", type=Path, default=MODELYARD, help="modelyard executable")
     ap.add_argument("-k", default=None, help="extra pytest -k expression")
-    ap.add_argument("--json", type=Path, help="write counts and failures here")
-    ap.add_argument("--keep", action="store_true", help="keep the temporary directory")
+    ap.add_argument("--json", type=Path, help="write the table and the failures here")
+    ap.add_argument("--pytest-site", type=Path, help="reuse (or create) this pytest --target dir")
+    ap.add_argument("--timeout", type=float, default=3600, help="seconds per target run")
+    ap.add_argument("--keep", action="store_true", help="keep the temporary directories")
+    ap.add_argument(
+        "--mlflow-results",
+        type=Path,
+        action="append",
+        help="take the MLflow baseline from earlier --json files instead of running it "
+        "(repeatable; a later file's outcome of a test replaces an earlier one's)",
+    )
     args = ap.parse_args()
     if not MLFLOW_PYTHON.exists():
         raise SystemExit(f"mlflow interpreter not found: {MLFLOW_PYTHON}")
+    targets = list(TARGETS) if args.against == "both" else [args.against]
+    if "modelyard" in targets and not args.modelyard.exists():
+        raise SystemExit(f"modelyard executable not found: {args.modelyard}")
+    if args.test_file:
+        source: Path | None = _source_root(args.test_file)
+        test_file: Path | None = args.test_file.resolve()
+    elif args.mlflow_src:
+        source, test_file = args.mlflow_src.resolve(), None
+        if not (source / TEST_REL).is_file():
+            raise SystemExit(f"no {TEST_REL} under {source}")
+    else:
+        source = test_file = None
 
-    work = Path(tempfile.mkdtemp(prefix="mlflow-rest-suite-"))
+    work_root = Path(tempfile.mkdtemp(prefix="mlflow-rest-suite-"))
+    results: dict[str, dict[str, Any]] = {}
     try:
-        _prepare(work, None if args.self_check else args.mlflow_src.resolve())
-        site = work / "_pytest_site"
-        _install_pytest(site)
-        report = work / "report.xml"
-        cmd = [
-            str(MLFLOW_PYTHON),
-            "-m",
-            "pytest",
-            "tests/tracking/test_rest_tracking.py",
-            "-p",
-            "no:cacheprovider",
-            "-q",
-            "-rN",
-            f"--junitxml={report}",
-            "-o",
-            "addopts=",
-            "--rootdir",
-            str(work),
-        ]
-        if args.k:
-            cmd += ["-k", args.k]
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("MLFLOW_", "MODELYARD_"))}
-        env["PYTHONPATH"] = os.pathsep.join([str(work), str(site)])
-        proc = subprocess.run(cmd, cwd=work, env=env, capture_output=True, text=True)
-        if not report.exists():
-            print(proc.stdout[-5000:], proc.stderr[-5000:])
-            raise SystemExit("pytest produced no report")
-        counts: Counter[str] = Counter()
-        failures: list[dict] = []
-        for case in ET.parse(report).getroot().iter("testcase"):
-            name = f"{case.get('classname')}::{case.get('name')}"
-            problem = case.find("failure")
-            if problem is None:
-                problem = case.find("error")
-            if case.find("skipped") is not None:
-                counts["skipped"] += 1
-            elif problem is not None:
-                counts["failed"] += 1
-                text = (problem.get("message") or "") + "\n" + (problem.text or "")
-                failures.append(
-                    {"test": name, "category": _category(text), "message": text.strip()[:300]}
-                )
-            else:
-                counts["passed"] += 1
-        by_category = Counter(f["category"] for f in failures)
-        print(f"passed {counts['passed']}, failed {counts['failed']}, skipped {counts['skipped']}")
-        for name, n in by_category.most_common():
-            print(f"  {n:4d}  {name}")
-        for f in failures:
-            print(f"- {f['test']} [{f['category']}]: {f['message'].splitlines()[0][:160]}")
-        if args.json:
-            args.json.write_text(
-                json.dumps(
-                    {"counts": counts, "categories": by_category, "failures": failures}, indent=2
-                )
+        site = _pytest_site(args.pytest_site, work_root)
+        for target in targets:
+            if target == "mlflow" and args.mlflow_results:
+                results[target] = _read_baseline(args.mlflow_results)
+                continue
+            work = work_root / target
+            work.mkdir()
+            _prepare(work, source, test_file)
+            results[target] = _run_target(
+                target, work, site, args.modelyard.resolve(), args.k, args.timeout
             )
+        stubbed = sorted({name for data in results.values() for name in data["stubbed"]})
+        if stubbed:
+            print(f"stand-ins for names missing from the installed mlflow: {', '.join(stubbed)}")
+        report = parity(results)
+        print_report(report, targets)
+        if args.json:
+            report["stubbed"] = stubbed
+            report["raw"] = results
+            if "modelyard" in targets:
+                report["modelyard"] = str(args.modelyard)
+                report["modelyard_checkout"] = _checkout_state(args.modelyard)
+            args.json.write_text(json.dumps(report, indent=2))
     finally:
         if args.keep:
-            print(f"kept {work}")
+            print(f"kept {work_root}")
         else:
-            shutil.rmtree(work, ignore_errors=True)
+            shutil.rmtree(work_root, ignore_errors=True)
 
 
 if __name__ == "__main__":
