@@ -91,3 +91,97 @@ def test_spark_udf_result_types(spark, data_and_model):
     as_struct = spark_udf(spark, "models:/spark_churn/1", result_type="struct<label:long>")
     rows = df.select("row_id", as_struct(*FEATURES).alias("p")).toPandas().sort_values("row_id")
     assert [r["label"] for r in rows["p"]] == model.predict(frame).tolist()
+
+
+def test_spark_udf_without_signature_names_columns_as_strings(spark, tmp_path):
+    """Like MLflow: unnamed UDF arguments reach the model as columns "0", "1", ..."""
+    from pyspark.sql.functions import col
+    from sklearn.compose import make_column_transformer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+
+    import modelyard.sklearn
+    from modelyard.pyfunc._spark import spark_udf
+
+    rng = np.random.default_rng(1)
+    train = pd.DataFrame({str(i): rng.uniform(0, 1, 200) for i in range(3)})
+    y = (train["0"] > train["2"]).astype(int)
+    # selects columns by their string names: int names 0, 1, 2 would not be found
+    model = make_pipeline(
+        make_column_transformer(("passthrough", ["0", "2"])), LogisticRegression()
+    ).fit(train, y)
+    path = tmp_path / "unsigned"
+    modelyard.sklearn.save_model(model, str(path))
+
+    df = spark.createDataFrame(train.rename(columns=lambda c: f"f{c}").assign(row_id=range(200)))
+    udf = spark_udf(spark, str(path), result_type="long")
+    out = (
+        df.select("row_id", udf(col("f0"), col("f1"), col("f2")).alias("p"))
+        .toPandas()
+        .sort_values("row_id")
+    )
+    assert out["p"].tolist() == model.predict(train).tolist()
+
+
+def test_spark_udf_predict_proba_param(spark, data_and_model):
+    from pyspark.sql.functions import col
+
+    from modelyard.pyfunc._spark import spark_udf
+
+    frame, model = data_and_model
+    small = frame.head(300)
+    df = spark.createDataFrame(small.assign(row_id=np.arange(len(small)))).repartition(2)
+    udf = spark_udf(
+        spark,
+        "models:/spark_churn/1",
+        result_type="array<double>",
+        params={"predict_method": "predict_proba"},
+    )
+    rows = (
+        df.select("row_id", udf(*[col(c) for c in FEATURES]).alias("p"))
+        .toPandas()
+        .sort_values("row_id")
+    )
+    got = np.array([list(p) for p in rows["p"]])
+    assert got.shape == (len(small), 2)
+    np.testing.assert_allclose(got, model.predict_proba(small), rtol=1e-9)
+
+
+def test_spark_udf_sets_worker_python_when_unset(spark, data_and_model, monkeypatch):
+    """A local session created without PYSPARK_PYTHON gets this interpreter for its workers
+    ('python3' on the PATH here has no modelyard)."""
+    from pyspark.sql.functions import col
+
+    from modelyard.pyfunc._spark import spark_udf
+
+    frame, model = data_and_model
+    sc = spark.sparkContext
+    saved = sc.pythonExec
+    monkeypatch.delenv("PYSPARK_PYTHON", raising=False)
+    sc.pythonExec = "python3"  # what SparkContext picks when PYSPARK_PYTHON is unset
+    try:
+        udf = spark_udf(spark, "models:/spark_churn/1", result_type="long")
+        assert sc.pythonExec == sys.executable
+        small = frame.head(50)
+        df = spark.createDataFrame(small.assign(row_id=np.arange(len(small))))
+        rows = df.select("row_id", udf(*[col(c) for c in FEATURES]).alias("p")).toPandas()
+        assert rows.sort_values("row_id")["p"].tolist() == model.predict(small).tolist()
+    finally:
+        sc.pythonExec = saved
+
+
+def test_spark_udf_cluster_without_pyspark_python_is_a_clear_error(monkeypatch):
+    """Outside local mode the executors' interpreter cannot be guessed."""
+    from types import SimpleNamespace
+
+    from modelyard.errors import InvalidParameterValue
+    from modelyard.pyfunc._spark import _ensure_worker_python
+
+    monkeypatch.delenv("PYSPARK_PYTHON", raising=False)
+    conf = SimpleNamespace(get=lambda key, default=None: default)
+    sc = SimpleNamespace(master="spark://10.0.0.1:7077", pythonExec="python3", getConf=lambda: conf)
+    with pytest.raises(InvalidParameterValue, match="PYSPARK_PYTHON"):
+        _ensure_worker_python(SimpleNamespace(sparkContext=sc))
+    monkeypatch.setenv("PYSPARK_PYTHON", "/opt/py/bin/python")
+    _ensure_worker_python(SimpleNamespace(sparkContext=sc))  # the user's choice is kept
+    assert sc.pythonExec == "python3"

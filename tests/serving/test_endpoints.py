@@ -369,3 +369,34 @@ def test_models_serve_registry_uri(start_server, registry, setup):
             r = c.post("/invocations", json={"dataframe_records": ROWS})
             assert r.status_code == 200
             assert r.json()["predictions"] == WANT["normal"]
+
+
+def test_unknown_routes_are_json(gateway, setup):
+    with httpx.Client(base_url=gateway.url, timeout=60) as c:
+        for method, path, status in [
+            ("GET", "/no/such/route", 404),
+            ("POST", "/invocations", 404),
+            ("GET", "/serving-endpoints/live/invocations", 405),
+            ("DELETE", "/serving-endpoints/live/status", 405),
+        ]:
+            r = c.request(method, path, headers=_auth(setup["token"]))
+            assert r.status_code == status, (method, path)
+            assert r.headers["content-type"].startswith("application/json")
+            body = r.json()
+            assert set(body) == {"error_code", "message"}
+            assert body["error_code"] == "ENDPOINT_NOT_FOUND"
+            assert "Traceback" not in r.text
+
+
+def test_model_error_has_no_stack_trace(gateway, setup):
+    with httpx.Client(base_url=gateway.url, timeout=60) as c:
+        r = c.post(
+            "/serving-endpoints/live/invocations",
+            json={"dataframe_records": [{"a": "x"}]},
+            headers=_auth(setup["token"]),
+        )
+        assert r.status_code == 400
+        body = r.json()
+        assert set(body) == {"error_code", "message"}
+        assert "Traceback" not in r.text
+        assert len(r.headers["x-request-id"]) == 32

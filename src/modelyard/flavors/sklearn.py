@@ -37,6 +37,8 @@ from modelyard.models.signature import ModelSignature
 __all__ = [
     "FLAVOR_NAME",
     "LOADER_MODULE",
+    "PREDICT_METHOD_PARAM",
+    "PREDICT_METHODS",
     "SERIALIZATION_FORMAT_CLOUDPICKLE",
     "SERIALIZATION_FORMAT_PICKLE",
     "SERIALIZATION_FORMAT_SKOPS",
@@ -58,6 +60,10 @@ SUPPORTED_SERIALIZATION_FORMATS = (
     SERIALIZATION_FORMAT_CLOUDPICKLE,
 )
 _PREDICT_FNS = ("predict", "predict_proba", "predict_log_proba", "predict_joint_log_proba", "score")
+PREDICT_METHODS = _PREDICT_FNS
+"""The estimator methods a pyfunc may call: ``pyfunc_predict_fn`` at save time, or the
+``predict_method`` inference param at predict time."""
+PREDICT_METHOD_PARAM = "predict_method"
 
 
 _check_format = check_format
@@ -168,6 +174,13 @@ def load_model(
 
 
 class _SklearnPyfunc:
+    """The pyfunc of an sklearn model. ``params={"predict_method": "predict_proba"}`` calls that
+    estimator method instead of the saved ``predict_fn`` (one of :data:`PREDICT_METHODS`); the
+    param is honoured whether or not the signature declares it."""
+
+    # inference params this flavor handles itself (passed through the param-schema check)
+    inference_params = (PREDICT_METHOD_PARAM,)
+
     def __init__(self, estimator: Any, predict_fn: str) -> None:
         self.estimator = estimator
         self._predict = getattr(estimator, predict_fn)
@@ -176,7 +189,20 @@ class _SklearnPyfunc:
         return self.estimator
 
     def predict(self, data: Any, params: dict[str, Any] | None = None) -> Any:
-        return self._predict(data)
+        method = (params or {}).get(PREDICT_METHOD_PARAM)
+        if method is None:
+            return self._predict(data)
+        if not isinstance(method, str) or method not in _PREDICT_FNS:
+            raise InvalidParameterValue(
+                f"Invalid param 'predict_method' {method!r}; use one of {list(_PREDICT_FNS)}"
+            )
+        fn = getattr(self.estimator, method, None)
+        if fn is None:
+            raise InvalidParameterValue(
+                f"Invalid param 'predict_method' {method!r}: the model "
+                f"({type(self.estimator).__name__}) has no {method} method"
+            )
+        return fn(data)
 
 
 def load_pyfunc(model_dir: Path, mlmodel: Model, **kwargs: Any) -> _SklearnPyfunc:

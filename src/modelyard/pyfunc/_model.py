@@ -53,7 +53,13 @@ class PyFuncModel:
                 data = enforce_schema(data, signature.inputs)
             except InvalidParameterValue as exc:
                 raise InvalidParameterValue(f"Failed to enforce schema of data: {exc}") from None
-        checked = enforce_params(params, signature.params if signature is not None else None)
+        # params the flavor handles itself (e.g. sklearn's predict_method) skip the schema check
+        own = getattr(self._model_impl, "inference_params", ())
+        passed = {k: v for k, v in (params or {}).items() if k in own}
+        rest = {k: v for k, v in (params or {}).items() if k not in own} if params else params
+        checked = enforce_params(rest, signature.params if signature is not None else None)
+        if passed:
+            checked = {**(checked or {}), **passed}
         return self._model_impl.predict(data, params=checked)
 
     def unwrap_python_model(self) -> Any:

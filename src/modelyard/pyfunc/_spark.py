@@ -7,8 +7,18 @@
 
 The driver downloads the model once. Executors load it once per Python worker process (a
 module-level cache; Spark reuses Python workers) and score one Arrow batch per ``predict`` call.
-Columns passed positionally are named after the model signature's inputs; a single struct
-column is used with its own field names. ``result_type`` is a Spark type or DDL string:
+Columns passed positionally are named after the model signature's inputs (without a
+signature, ``"0"``, ``"1"``, ... as strings, like MLflow); a single struct column is used with its
+own field names. ``params`` go to every ``predict`` call (e.g. ``{"predict_method":
+"predict_proba"}`` with ``result_type="array<double>"`` for an sklearn classifier's probabilities).
+
+Worker interpreter: Spark starts its Python workers with ``PYSPARK_PYTHON`` (default
+``python3`` on the PATH, which may lack modelyard). When neither ``PYSPARK_PYTHON`` nor
+``spark.pyspark.python`` is set, a local-mode session's workers are pointed at the driver's own
+interpreter (``sys.executable``); on a cluster that cannot be guessed, so ``spark_udf`` raises an
+error asking for ``PYSPARK_PYTHON``.
+
+``result_type`` is a Spark type or DDL string:
 a scalar (``double``, ``float``, ``long``, ``int``, ``boolean``, ``string``), an ``array<...>``
 (one list per row, e.g. class probabilities) or a ``struct<...>`` (fields taken by name from a
 DataFrame prediction, or by position from a 2-D one).
@@ -17,6 +27,7 @@ DataFrame prediction, or by position from a 2-D one).
 from __future__ import annotations
 
 import os
+import sys
 import threading
 from collections.abc import Iterator
 from typing import Any
@@ -70,6 +81,7 @@ def spark_udf(
     rtype = (
         result_type if isinstance(result_type, DataType) else _parse_datatype_string(result_type)
     )
+    _ensure_worker_python(spark)
     local_dir = os.path.abspath(download_model(model_uri))
     names = _input_names(_load_cached(local_dir))  # fail fast on the driver
     ship = _ship_if_cluster(spark, local_dir)
@@ -86,6 +98,26 @@ def spark_udf(
     with warnings.catch_warnings():  # the explicit UDF type works for any argument shape
         warnings.simplefilter("ignore", UserWarning)
         return pandas_udf(predict, returnType=rtype, functionType=_scalar_iter())  # type: ignore[call-overload]
+
+
+def _ensure_worker_python(spark: Any) -> None:
+    """Make the session's Python workers run an interpreter that has modelyard (module doc)."""
+    from modelyard.errors import InvalidParameterValue
+
+    sc = spark.sparkContext
+    if os.environ.get("PYSPARK_PYTHON") or sc.getConf().get("spark.pyspark.python"):
+        return  # the user chose the workers' interpreter
+    if getattr(sc, "pythonExec", "python3") not in ("python3", "python", sys.executable):
+        return  # set on the context some other way
+    if (sc.master or "").startswith("local"):
+        sc.pythonExec = sys.executable  # the workers run on this machine: use this interpreter
+        return
+    raise InvalidParameterValue(
+        "PYSPARK_PYTHON is not set, so Spark's executors would run 'python3' from their PATH, "
+        "which may not have modelyard installed. Set PYSPARK_PYTHON (or the "
+        "spark.pyspark.python conf) to the executors' Python that has modelyard and the "
+        "model's requirements before creating the Spark session."
+    )
 
 
 def _scalar_iter() -> int:
@@ -126,7 +158,7 @@ def _frame(args: Any, names: list[str] | None) -> Any:
         raise InvalidParameterValue(
             f"The model expects {len(names)} input columns {names}, the UDF got {len(args)}"
         )
-    return pd.DataFrame({i: s.to_numpy() for i, s in enumerate(args)})
+    return pd.DataFrame({str(i): s.to_numpy() for i, s in enumerate(args)})
 
 
 def _to_result(out: Any, rtype: Any, n: int) -> Any:

@@ -28,7 +28,7 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
 from modelyard.serving._inference_log import InferenceLogger
-from modelyard.serving._invoke import Outcome, error_response, score
+from modelyard.serving._invoke import Outcome, error_response, json_exception_handlers, score
 from modelyard.serving._metrics import Metrics
 from modelyard.serving._runtime import Reloader
 from modelyard.serving._store import ServingStore, hash_token
@@ -188,13 +188,17 @@ def create_endpoint_app(config: GatewayConfig) -> Starlette:
                 503, "TEMPORARILY_UNAVAILABLE", f"Endpoint {name!r} is not ready: {detail}"
             )
         route = table.pick()
+        request_id = uuid.uuid4().hex
         outcome = await score(
-            request, route.batcher, max_body_bytes=config.max_body_bytes, timeout_s=config.timeout_s
+            request,
+            route.batcher,
+            max_body_bytes=config.max_body_bytes,
+            timeout_s=config.timeout_s,
+            request_id=request_id,
         )
         elapsed = time.perf_counter() - start
         labels = {"endpoint": name, "served_model": route.served.name, "version": route.version}
         metrics.observe_request(labels, outcome.status, elapsed)
-        request_id = uuid.uuid4().hex
         if ep.config.inference_logging:
             logger_for(name).log(
                 request_id,
@@ -258,7 +262,10 @@ def create_endpoint_app(config: GatewayConfig) -> Starlette:
     from modelyard.server.security import SecurityHeadersMiddleware
 
     return Starlette(
-        routes=routes, lifespan=lifespan, middleware=[Middleware(SecurityHeadersMiddleware)]
+        routes=routes,
+        lifespan=lifespan,
+        middleware=[Middleware(SecurityHeadersMiddleware)],
+        exception_handlers=json_exception_handlers(),
     )
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,6 +30,7 @@ from modelyard.wire.errors import http_status
 __all__ = [
     "Outcome",
     "error_response",
+    "json_exception_handlers",
     "score",
     "score_asgi",
     "score_body",
@@ -55,12 +58,52 @@ def error_response(status: int, error_code: str, message: str, **extra: Any) -> 
     return Response(dumps_error(error_code, message, **extra), status, media_type=JSON)
 
 
-def _error(exc: ModelyardError) -> Outcome:
+def json_exception_handlers(
+    not_found_message: Callable[[str], str] | None = None,
+) -> dict[Any, Callable[..., Awaitable[Response]]]:
+    """Starlette ``exception_handlers`` that answer unknown paths (404), wrong methods (405) and
+    unexpected server errors (500) with MLflow's JSON error shape, never a traceback.
+
+    ``not_found_message(path)`` may return a more helpful message for a path, or ``""``."""
+
+    async def http_error(request: Request, exc: Exception) -> Response:
+        status = getattr(exc, "status_code", 500)
+        path = request.url.path
+        method = request.method
+        if status == 404:
+            message = (not_found_message(path) if not_found_message else "") or (
+                f"No route for {method} {path}."
+            )
+            return error_response(404, "ENDPOINT_NOT_FOUND", message)
+        if status == 405:
+            return error_response(
+                405, "ENDPOINT_NOT_FOUND", f"Method {method} is not allowed for {path}."
+            )
+        detail = getattr(exc, "detail", "") or "The request failed."
+        return error_response(status, "BAD_REQUEST" if status < 500 else "INTERNAL_ERROR", detail)
+
+    async def server_error(request: Request, exc: Exception) -> Response:
+        request_id = uuid.uuid4().hex
+        _log.error(
+            "request %s %s %s failed", request_id, request.method, request.url.path, exc_info=exc
+        )
+        return error_response(
+            500,
+            "INTERNAL_ERROR",
+            f"Internal server error (request id {request_id}; details are in the server log).",
+        )
+
+    from starlette.exceptions import HTTPException
+
+    return {HTTPException: http_error, Exception: server_error}
+
+
+def _error(exc: ModelyardError, request_id: str = "") -> Outcome:
     """The JSON answer of a refused or failed call. A model's own traceback (kept on the error
-    by the predictor) goes to the server log, never to the caller."""
+    by the predictor) goes to the server log with the request id, never to the caller."""
     stack = getattr(exc, "stack_trace", None)
     if stack:
-        _log.warning("scoring failed: %s\n%s", exc.message, stack)
+        _log.warning("request %s: scoring failed: %s\n%s", request_id, exc.message, stack)
     return Outcome(http_status(exc), dumps_error(exc.error_code, exc.message), JSON)
 
 
@@ -82,12 +125,15 @@ async def score(
     *,
     max_body_bytes: int,
     timeout_s: float | None,
+    request_id: str = "",
 ) -> Outcome:
     try:
         body = await read_body(request, max_body_bytes)
     except PayloadTooLarge:
         return _too_large(max_body_bytes)
-    return await score_body(body, request.headers.get("content-type"), batcher, timeout_s)
+    return await score_body(
+        body, request.headers.get("content-type"), batcher, timeout_s, request_id
+    )
 
 
 async def score_asgi(
@@ -99,7 +145,9 @@ async def score_asgi(
     max_body_bytes: int,
     timeout_s: float | None,
 ) -> Outcome:
-    """The hot path of ``models serve``: raw ASGI, no Request/Response objects."""
+    """The hot path of ``models serve``: raw ASGI, no Request/Response objects. The answer
+    carries ``X-Request-Id`` (the id server-side logs of a failed call name)."""
+    request_id = uuid.uuid4().hex
     content_type = None
     declared = None
     for key, value in scope["headers"]:
@@ -127,7 +175,7 @@ async def score_asgi(
             outcome = _too_large(max_body_bytes)
         else:
             body = chunks[0] if len(chunks) == 1 else b"".join(chunks)
-            outcome = await score_body(body, content_type, batcher, timeout_s)
+            outcome = await score_body(body, content_type, batcher, timeout_s, request_id)
     ctype = b"application/json" if outcome.media_type == JSON else b"text/plain; charset=utf-8"
     await send(
         {
@@ -136,6 +184,7 @@ async def score_asgi(
             "headers": [
                 (b"content-type", ctype),
                 (b"content-length", str(len(outcome.body)).encode()),
+                (b"x-request-id", request_id.encode()),
             ],
         }
     )
@@ -144,14 +193,18 @@ async def score_asgi(
 
 
 async def score_body(
-    body: bytes, content_type: str | None, batcher: MicroBatcher, timeout_s: float | None
+    body: bytes,
+    content_type: str | None,
+    batcher: MicroBatcher,
+    timeout_s: float | None,
+    request_id: str = "",
 ) -> Outcome:
     try:
         inp = parse_request(body, content_type, batcher.predictor.input_types)
     except UnsupportedMediaType as exc:
         return Outcome(415, exc.message.encode(), "text/plain")
     except ModelyardError as exc:
-        return _error(exc)
+        return _error(exc, request_id)
     try:
         if timeout_s:
             async with asyncio.timeout(timeout_s):
@@ -168,12 +221,13 @@ async def score_body(
             inp,
         )
     except ModelyardError as exc:
-        out = _error(exc)
+        out = _error(exc, request_id)
         out.scoring_input = inp
         return out
     except Exception as exc:  # pragma: no cover - Predictor wraps model errors
-        _log.exception("prediction failed")
-        return Outcome(500, dumps_error("INTERNAL_ERROR", str(exc)), JSON, inp)
+        _log.error("request %s: prediction failed", request_id, exc_info=exc)
+        message = f"The prediction failed (request id {request_id}; see the server log)."
+        return Outcome(500, dumps_error("INTERNAL_ERROR", message), JSON, inp)
     try:
         payload = dumps_predictions(predictions)
     except Exception as exc:

@@ -23,7 +23,7 @@ from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
 from modelyard.serving._batcher import BatchConfig, MicroBatcher
-from modelyard.serving._invoke import error_response, score_asgi
+from modelyard.serving._invoke import error_response, json_exception_handlers, score_asgi
 from modelyard.serving._metrics import Metrics
 from modelyard.serving._predictor import Predictor, load_predictor
 
@@ -92,7 +92,7 @@ def create_scoring_app(config: ScoringConfig, predictor: Predictor | None = None
 
     async def invocations(scope: Scope, receive: Receive, send: Send) -> None:
         if scope["method"] != "POST":
-            response = error_response(405, "BAD_REQUEST", "Use POST for /invocations.")
+            response = error_response(405, "ENDPOINT_NOT_FOUND", "Use POST for /invocations.")
             await response(scope, receive, send)
             return
         start = time.perf_counter()
@@ -116,7 +116,22 @@ def create_scoring_app(config: ScoringConfig, predictor: Predictor | None = None
         Route("/invocations", _AsgiEndpoint(invocations)),  # raw ASGI: the hot path
         Route("/metrics", metrics_route, methods=["GET"]),
     ]
-    return Starlette(routes=routes, lifespan=lifespan)
+    return Starlette(
+        routes=routes,
+        lifespan=lifespan,
+        exception_handlers=json_exception_handlers(_not_found_hint),
+    )
+
+
+def _not_found_hint(path: str) -> str:
+    """The course's Databricks-style path reaches the single-model server by mistake."""
+    if path.startswith("/serving-endpoints/"):
+        return (
+            f"{path} is a serving-endpoint route: 'modelyard models serve' serves one model at "
+            "POST /invocations. Use 'modelyard endpoints serve' for /serving-endpoints/<name>/"
+            "invocations, or POST to /invocations here."
+        )
+    return ""
 
 
 class _AsgiEndpoint:
