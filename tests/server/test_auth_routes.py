@@ -34,6 +34,8 @@ M = "/2.0/mlflow"
 #: Open to every signed-in user: creating one's own resources, searches (filtered), oneself.
 SIGNED_IN = {
     ("POST", "/v1/traces"),  # answers 501 NOT_IMPLEMENTED to everyone (on main)
+    ("GET", f"{M}/gateway-proxy"),  # the operator's deployments target, or an empty gateway
+    ("POST", f"{M}/gateway-proxy"),
     ("POST", f"{M}/experiments/create"),
     ("POST", f"{M}/registered-models/create"),
     ("GET", f"{M}/experiments/search"),

@@ -40,6 +40,7 @@ ENDPOINT_MODULES: tuple[str, ...] = (
     "modelyard.server.endpoints.registry",
     "modelyard.server.endpoints.webhooks",
     "modelyard.server.endpoints.promptlab",
+    "modelyard.server.endpoints.gateway",
     "modelyard.server.endpoints.auth",
     "modelyard.server.graphql",
     "modelyard.server.ui",  # the web UI at / (static files)

@@ -153,6 +153,9 @@ RULES: dict[tuple[str, str], Rule] = {
     # ---------------------------------------------------------------- runs
     ("POST", f"{_M}/runs/create"): _r("experiment", _EXP, "update", default="0"),
     ("POST", f"{_M}/runs/create-promptlab-run"): _EXPERIMENT_UPDATE,
+    # the UI's gateway proxy reaches the operator's deployments target: signed-in users only
+    ("GET", f"{_M}/gateway-proxy"): USER,
+    ("POST", f"{_M}/gateway-proxy"): USER,
     ("GET", f"{_M}/runs/get"): _RUN_READ,
     ("GET", f"{_M}/runs/search"): Rule("user", filter="runs"),
     ("POST", f"{_M}/runs/search"): Rule("user", filter="runs"),

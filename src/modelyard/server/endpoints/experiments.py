@@ -17,9 +17,10 @@ def create_experiment(call: Call) -> dict[str, Any]:
     a = call.args
     name = a.req_str("name")
     location = a.str("artifact_location")
+    tags = a.key_values("tags")  # every field's type is checked before the location's rules
     if location:
         location = call.ctx.check_artifact_location(location)
-    experiment_id = call.tracking.create_experiment(name, location or None, a.key_values("tags"))
+    experiment_id = call.tracking.create_experiment(name, location or None, tags)
     return {"experiment_id": experiment_id}
 
 

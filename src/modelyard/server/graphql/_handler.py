@@ -107,12 +107,20 @@ def _resolvers() -> dict[tuple[str, str], Resolver]:
     return _root_resolvers()
 
 
+#: What an unset scalar field reads as: MLflow answers GraphQL from protobuf messages, whose
+#: unset fields have these defaults (never null), and its UI relies on it.
+_UNSET = {"String": "", "LongString": "0", "Int": 0, "Float": 0.0, "Boolean": False}
+
+
 def _field_resolver(source: Any, info: Any, **kwargs: Any) -> Any:
     custom = _resolvers().get((info.parent_type.name, info.field_name))
     if custom is not None:
         return custom(source, info, **kwargs)
     value = source.get(_snake(info.field_name)) if isinstance(source, dict) else None
-    if value is not None and getattr(info.return_type, "name", None) == "LongString":
+    kind = str(getattr(info.return_type, "name", ""))
+    if value is None:
+        return _UNSET.get(kind) if isinstance(source, dict) else None
+    if kind == "LongString":
         return str(value)  # 64-bit numbers travel as strings (JavaScript has 53-bit integers)
     return value
 
