@@ -36,6 +36,8 @@ def test_demo_runs_end_to_end(tmp_path):
     assert "-> Production" in out
     assert "models:/churn_classifier/Production predicts" in out
     assert "without a token: HTTP 401" in out
+    # the monitoring step flags exactly the two columns the shifted traffic changed
+    assert "drifted: monthly_charges, tenure; HTML report: " in out
     assert "trials tracked; best:" in out
     assert "best test F1 = " in out
     notebooks = sorted(p.name for p in (tmp_path / "d" / "automl").rglob("*.ipynb"))
