@@ -6,6 +6,7 @@ import { actionButton, actions } from "../components/action.js";
 import { chartGrid } from "../components/chart.js";
 import { formDialog } from "../components/dialog.js";
 import { markdown } from "../components/markdown.js";
+import { traceList } from "../components/traces.js";
 import { empty, errorBox, fmtDuration, fmtNum, fmtSize, fmtTime, guarded, h, hashQuery, loading, mount, setTitle, statusBadge, table } from "../dom.js";
 import { renameRun } from "./runs_table.js";
 
@@ -76,6 +77,7 @@ export async function runPage(root, runId, { alive, refresh }) {
   const note = allTags.find((t) => t.key === NOTE)?.value || "";
   const artifacts = h("div", { class: "artifacts" }, loading("Loading artifacts…"));
   const models = h("div", {}, loading("Loading logged models…"));
+  const traces = h("div", { class: "run-traces" }, loading("Loading traces…"));
   const keys = (data.metrics || []).map((m) => m.key).sort();
   const setTag = (key, value) => post("runs/set-tag", { run_id: runId, key, value });
   mount(root,
@@ -103,7 +105,9 @@ export async function runPage(root, runId, { alive, refresh }) {
     section("Metric charts", keys.length ? chartGrid(keys.slice(0, MAX_CHARTS), [{ id: runId, label: info.run_name || runId }]) : empty("No metrics logged."),
       keys.length > MAX_CHARTS ? h("p", { class: "muted small" }, `Showing ${MAX_CHARTS} of ${keys.length} metrics.`) : null),
     section("Logged models", models),
+    section("Traces", traces),
     section("Artifacts", artifacts));
+  guarded(traces, (target) => traceList(target, info.experiment_id, runId));
   guarded(models, (target) => loggedModels(target, run));
   guarded(artifacts, (target) => artifactBrowser(target, info));
 }

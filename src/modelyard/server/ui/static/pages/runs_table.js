@@ -8,8 +8,9 @@ import { actionButton } from "../components/action.js";
 import { formDialog } from "../components/dialog.js";
 import { filterBox } from "../components/filterbox.js";
 import { runChartsView } from "../components/runcharts.js";
+import { traceList } from "../components/traces.js";
 import { virtualTable } from "../components/vtable.js";
-import { empty, errorBox, fmtDuration, fmtNum, fmtTime, h, hashQuery, loading, mount, plural, setTitle, statusBadge } from "../dom.js";
+import { empty, errorBox, fmtDuration, fmtNum, fmtTime, guarded, h, hashQuery, loading, mount, plural, setTitle, statusBadge } from "../dom.js";
 
 const PARENT = "mlflow.parentRunId";
 const ATTRS = {
@@ -111,6 +112,7 @@ export async function experimentPage(root, experimentId, { alive, refresh }) {
   const columnsBox = h("div", { class: "columns" }, colBtn, colMenu);
 
   const body = h("div", { class: "runs-body" }, loading("Loading runs…"));
+  const traces = h("div", { class: "experiment-traces" }, loading("Loading traces…"));
   mount(root,
     h("p", { class: "crumbs" }, h("a", { href: "#/" }, "Experiments"), " / ", experiment.name),
     h("h1", {}, experiment.name, " ", h("span", { class: "muted small" }, `#${experiment.experiment_id}`),
@@ -118,7 +120,9 @@ export async function experimentPage(root, experimentId, { alive, refresh }) {
     h("form", { class: "toolbar", onsubmit: (e) => { e.preventDefault(); setHash({ filter: fb.input.value.trim() }); } },
       fb.el, view, h("button", {}, "Filter")),
     h("div", { class: "toolbar" }, count, h("span", { class: "grow" }), size, columnsBox, chartBtn, compareBtn, selActions),
-    body);
+    body,
+    h("section", { class: "card" }, h("h2", {}, "Traces"), traces));
+  guarded(traces, (target) => traceList(target, experimentId));
 
   const ensureChosen = () => {
     if (chosen && chosen.attrs) return;
