@@ -57,6 +57,21 @@ def _kv(pairs: Sequence[tuple[str, str]] | None) -> list[dict[str, str]]:
     return key_values_to_json(list(pairs or ()))
 
 
+def _add_search_fields(
+    body: dict[str, Any],
+    filter_string: str | None,
+    order_by: Sequence[Any] | None,
+    page_token: str | None,
+) -> None:
+    """The optional fields every search request shares, set only when given."""
+    if filter_string:
+        body["filter"] = filter_string
+    if order_by:
+        body["order_by"] = list(order_by)
+    if page_token:
+        body["page_token"] = page_token
+
+
 def _paged(items: list[Any], data: dict[str, Any]) -> PagedList[Any]:
     return PagedList(items, data.get("next_page_token") or None)
 
@@ -112,12 +127,7 @@ class RestTrackingStore(TrackingStore):
             "view_type": ViewType.coerce(view_type).name,
             "max_results": max_results,
         }
-        if filter_string:
-            body["filter"] = filter_string
-        if order_by:
-            body["order_by"] = list(order_by)
-        if page_token:
-            body["page_token"] = page_token
+        _add_search_fields(body, filter_string, order_by, page_token)
         data = self._call("POST", "/experiments/search", body)
         return _paged([experiment_from_json(e) for e in data.get("experiments", ())], data)
 
@@ -241,12 +251,7 @@ class RestTrackingStore(TrackingStore):
             "run_view_type": ViewType.coerce(run_view_type).name,
             "max_results": max_results,
         }
-        if filter_string:
-            body["filter"] = filter_string
-        if order_by:
-            body["order_by"] = list(order_by)
-        if page_token:
-            body["page_token"] = page_token
+        _add_search_fields(body, filter_string, order_by, page_token)
         data = self._call("POST", "/runs/search", body)
         return _paged([run_from_json(r) for r in data.get("runs", ())], data)
 
@@ -397,12 +402,7 @@ class RestTrackingStore(TrackingStore):
             ],
             "max_results": max_results,
         }
-        if filter_string:
-            body["filter"] = filter_string
-        if order_by:
-            body["order_by"] = list(order_by)
-        if page_token:
-            body["page_token"] = page_token
+        _add_search_fields(body, filter_string, order_by, page_token)
         data = self._trace_call("POST", "/traces/search", body)
         return _paged([trace_info_from_json(t) for t in data.get("traces", ())], data)
 
