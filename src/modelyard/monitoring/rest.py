@@ -2,7 +2,8 @@
 
 ``POST create`` (the keyword arguments of :func:`create_monitor`, plus ``baseline_version`` for a
 stored baseline of ``model_name``), ``GET get?name=``, ``GET list``, ``POST delete``,
-``POST refresh``, ``GET drift?name=[&window_start=][&drifted_only=true]``, ``POST labels``
+``POST refresh``, ``GET drift?name=[&window_start=][&drifted_only=true]``,
+``GET quality?name=`` (model-quality metrics per window and version), ``POST labels``
 (``name``, ``request_ids``, ``labels``). Monitors live under ``MODELYARD_MONITORS_ROOT`` (or
 ``./modelyard-monitors`` in the server's working directory). A monitored table must lie inside
 the server's local artifact destination or one of the folders in
@@ -126,6 +127,12 @@ def drift(call: Call) -> dict[str, Any]:
     return {"drift_metrics": rows}
 
 
+def quality(call: Call) -> dict[str, Any]:
+    frame = get_monitor(call.args.req_str("name")).quality_metrics()
+    rows = [{k: _json_safe(v) for k, v in row.items()} for row in frame.to_dict(orient="records")]
+    return {"quality_metrics": rows}
+
+
 def labels(call: Call) -> dict[str, Any]:
     body = call.args.raw()
     ids, values = body.get("request_ids"), body.get("labels")
@@ -143,5 +150,6 @@ ENDPOINTS: list[Endpoint] = [
     Endpoint("POST", f"{_P}/delete", delete),
     Endpoint("POST", f"{_P}/refresh", refresh),
     Endpoint("GET", f"{_P}/drift", drift),
+    Endpoint("GET", f"{_P}/quality", quality),
     Endpoint("POST", f"{_P}/labels", labels),
 ]

@@ -121,6 +121,7 @@ RULES: dict[tuple[str, str], Rule] = {
             ("POST", "/2.0/modelyard/monitors/create"),
             ("POST", "/2.0/modelyard/monitors/delete"),
             ("GET", "/2.0/modelyard/monitors/drift"),
+            ("GET", "/2.0/modelyard/monitors/quality"),
             ("GET", "/2.0/modelyard/monitors/get"),
             ("POST", "/2.0/modelyard/monitors/labels"),
             ("GET", "/2.0/modelyard/monitors/list"),

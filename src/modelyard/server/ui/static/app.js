@@ -10,6 +10,7 @@ import { comparePage } from "./pages/compare.js";
 import { modelsPage, modelPage } from "./pages/models.js";
 import { modelVersionPage } from "./pages/model_version.js";
 import { loggedModelPage } from "./pages/logged_model.js";
+import { monitorPage, monitorsPage } from "./pages/monitors.js";
 
 export const routes = [
   [/^\/?$/, experimentsPage, "experiments", "Experiments"],
@@ -20,6 +21,8 @@ export const routes = [
   [/^\/models\/([^/]+)\/versions\/([^/]+)$/, modelVersionPage, "models", "Model version"],
   [/^\/models\/([^/]+)$/, modelPage, "models", "Model"],
   [/^\/logged-models\/([^/]+)$/, loggedModelPage, "experiments", "Logged model"],
+  [/^\/monitors$/, monitorsPage, "monitors", "Monitors"],
+  [/^\/monitors\/([^/]+)$/, monitorPage, "monitors", "Monitor"],
 ];
 
 let generation = 0;
