@@ -24,15 +24,13 @@ def _wait_for_rows(endpoint: str, wanted: int) -> Any:
 
     deadline = time.monotonic() + 120
     while True:
-        try:
-            table = endpoints.read_inference_table(endpoint)
-        except Exception:  # not created yet
-            table = None
-        if table is not None and len(table) >= wanted:
+        table = endpoints.read_inference_table(endpoint)  # empty until the first append
+        if len(table) >= wanted:
             return table
         if time.monotonic() > deadline:
-            got = 0 if table is None else len(table)
-            raise RuntimeError(f"the inference table of {endpoint!r} has {got} of {wanted} rows")
+            raise RuntimeError(
+                f"the inference table of {endpoint!r} has {len(table)} of {wanted} rows"
+            )
         time.sleep(0.5)
 
 

@@ -217,6 +217,22 @@ class TrackingService(TraceRules, TrackingStore):
             check_run_id(run_id), metric_key, max_results, page_token
         )
 
+    def sample_metric_history(
+        self,
+        run_id: str,
+        metric_key: str,
+        max_results: int,
+        start_step: int | None = None,
+        end_step: int | None = None,
+    ) -> list[Metric]:
+        """At most ``max_results`` evenly spaced points of a metric's history (the store's
+        :meth:`~modelyard.store.tracking.base.RunStore.sample_metric_history`)."""
+        if not isinstance(metric_key, str) or not metric_key:
+            raise InvalidParameterValue("Missing value for required parameter 'metric_key'")
+        return self.store.sample_metric_history(
+            check_run_id(run_id), metric_key, max_results, start_step, end_step
+        )
+
     def search_runs(
         self,
         experiment_ids: Sequence[str],

@@ -15,7 +15,6 @@ from typing import Any
 
 from modelyard.errors import InvalidParameterValue
 from modelyard.server.routing import Call, Endpoint
-from modelyard.store.tracking.base import TrackingStore
 from modelyard.wire import metric_to_json
 
 __all__ = ["ENDPOINTS", "MAX_RESULTS_PER_RUN", "MAX_RUNS", "get_metric_history_bulk_interval"]
@@ -68,12 +67,10 @@ def get_metric_history_bulk_interval(call: Call) -> dict[str, Any]:
             "end_step must be greater than start_step. "
             f"Found start_step={start} and end_step={end}."
         )
-    # the service validates and delegates; the sampling itself is a read the store answers
-    store: TrackingStore = getattr(call.tracking, "store", call.tracking)
     points: list[dict[str, Any]] = []
     for run_id in dict.fromkeys(run_ids):
-        call.tracking.get_run(run_id)  # validates the id, 404 for an unknown run
-        for m in store.sample_metric_history(run_id, key, limit, start, end):
+        call.tracking.get_run(run_id)  # 404 for an unknown run
+        for m in call.tracking.sample_metric_history(run_id, key, limit, start, end):
             out = metric_to_json(m)
             out["run_id"] = run_id
             points.append(out)

@@ -11,7 +11,6 @@ from typing import Any
 from modelyard.errors import InvalidParameterValue, ModelyardError
 from modelyard.server.endpoints import experiments, metric_intervals, registry, runs
 from modelyard.server.errors import json_response
-from modelyard.server.graphql._limits import MAX_TOKENS, check_document
 from modelyard.server.graphql._schema import SDL
 from modelyard.server.routing import Call
 from modelyard.wire import WireArgs, loads
@@ -146,6 +145,9 @@ def _request_fields(call: Call) -> tuple[str, dict[str, Any] | None, str | None]
 
 def graphql_endpoint(call: Call) -> Any:
     from graphql import GraphQLError, execute, parse, validate
+
+    # graphql-core is loaded by the first GraphQL request, not when the server starts
+    from modelyard.server.graphql._limits import MAX_TOKENS, check_document
 
     query, variables, operation = _request_fields(call)
     try:
