@@ -442,3 +442,64 @@ webhook_deliveries = Table(
     Index(None, "status", "next_attempt_time"),
     Index(None, "webhook_id", "created_time"),
 )
+
+# ---------------------------------------------------------------- alerts (migration 0008)
+# Alert rules (condition and actions as JSON; ``monitor`` copied out of the condition for
+# listing; ``version`` guards concurrent evaluations), their state history, and notifications:
+# the outbox of channel messages and job runs (leased through ``next_attempt_time``) and their
+# history (DELIVERED, FAILED with the error, SKIPPED with the reason).
+alert_rules = Table(
+    "alert_rules",
+    metadata,
+    Column("alert_id", String(36), primary_key=True),
+    Column("name", String(128), nullable=False),
+    Column("description", Text),
+    Column("monitor", String(128)),
+    Column("condition", Text, nullable=False),
+    Column("actions", Text, nullable=False),
+    Column("cooldown_seconds", Integer, nullable=False),
+    Column("enabled", Boolean, nullable=False),
+    Column("notify_on_resolve", Boolean, nullable=False),
+    Column("state", String(20), nullable=False),
+    Column("state_since", BigInteger),
+    Column("eval_state", Text, nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("creation_timestamp", BigInteger, nullable=False),
+    Column("last_updated_timestamp", BigInteger, nullable=False),
+    UniqueConstraint("name"),
+    Index(None, "monitor"),
+)
+
+alert_events = Table(
+    "alert_events",
+    metadata,
+    Column("event_id", Integer, primary_key=True, autoincrement=True),
+    Column("alert_id", String(36), nullable=False),
+    Column("timestamp", BigInteger, nullable=False),
+    Column("from_state", String(20), nullable=False),
+    Column("to_state", String(20), nullable=False),
+    Column("window", Text),
+    Column("evidence", Text, nullable=False),
+    Index(None, "alert_id", "timestamp"),
+)
+
+alert_notifications = Table(
+    "alert_notifications",
+    metadata,
+    Column("notification_id", String(36), primary_key=True),
+    Column("alert_id", String(36), nullable=False),
+    Column("event_id", Integer),
+    Column("kind", String(20), nullable=False),
+    Column("target", Text, nullable=False),
+    Column("payload", Text, nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("created_time", BigInteger, nullable=False),
+    Column("next_attempt_time", BigInteger, nullable=False),
+    Column("last_attempt_time", BigInteger),
+    Column("finished_time", BigInteger),
+    Column("result", Text),
+    Column("error", Text),
+    Index(None, "status", "next_attempt_time"),
+    Index(None, "alert_id", "created_time"),
+)
