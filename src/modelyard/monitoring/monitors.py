@@ -280,7 +280,8 @@ def create_monitor(
 def refresh_monitor(name: str, *, root: str | None = None) -> dict[str, Any]:
     """Process every window whose rows or labels changed since the last refresh.
 
-    Returns ``{"processed": [window keys], "unchanged": n}``."""
+    Returns ``{"processed": [window keys], "unchanged": n}``. Then the refresh hooks run
+    (:mod:`modelyard.monitoring.hooks`: the alert rules on this monitor are evaluated)."""
     import fcntl
 
     from modelyard.monitoring._refresh import refresh
@@ -295,6 +296,9 @@ def refresh_monitor(name: str, *, root: str | None = None) -> dict[str, Any]:
         result = refresh(mon, _save)
         mon.last_refresh = _now()
         _save(mon)
+    from modelyard.monitoring.hooks import refreshed
+
+    refreshed(mon, result)  # alerts on the new windows (never fails the refresh)
     return result
 
 

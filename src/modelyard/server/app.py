@@ -37,6 +37,7 @@ ENDPOINT_MODULES: tuple[str, ...] = (
     "modelyard.server.endpoints.artifacts",
     "modelyard.server.endpoints.jobs",
     "modelyard.monitoring.rest",  # a feature's endpoints, composed here by name
+    "modelyard.mlops.alerts.rest",
     "modelyard.server.endpoints.registry",
     "modelyard.server.endpoints.webhooks",
     "modelyard.server.endpoints.promptlab",
@@ -69,9 +70,11 @@ def create_app(
         ctx.tracking  # noqa: B018 - open the store (and create the schema) before serving
         stop_jobs = _start_jobs_scheduler(config)
         stop_webhooks = _start_webhook_worker(ctx)
+        stop_alerts = _start_feature("modelyard.mlops.alerts.server_hook", config)
         try:
             yield
         finally:
+            stop_alerts()
             stop_webhooks()
             stop_jobs()
 
@@ -90,6 +93,12 @@ def _start_jobs_scheduler(config: ServerConfig) -> Callable[[], None]:
     """The jobs scheduler of this worker. ``modelyard.jobs`` is a feature above the server, so
     it is loaded by name here, the one place the app is composed."""
     stop: Callable[[], None] = importlib.import_module("modelyard.jobs.server_hook").start(config)
+    return stop
+
+
+def _start_feature(module: str, config: ServerConfig) -> Callable[[], None]:
+    """A feature's threads in this worker (``start(config)`` of a module named here)."""
+    stop: Callable[[], None] = importlib.import_module(module).start(config)
     return stop
 
 

@@ -67,7 +67,7 @@ MLFLOW_EVENTS: tuple[str, ...] = (
     "budget_policy.exceeded",
 )
 #: modelyard's own events (on the wire in ``extra_events``, as MLflow's enums cannot hold them)
-EXTRA_EVENTS: tuple[str, ...] = ("model_version_stage.transitioned",)
+EXTRA_EVENTS: tuple[str, ...] = ("model_version_stage.transitioned", "monitor.alert")
 STATUSES = ("ACTIVE", "DISABLED")
 _NAME = re.compile(r"^(?=.{1,63}$)[a-z0-9]([a-z0-9._-]*[a-z0-9])?$", re.IGNORECASE)
 _MAX_PAGE = 1000
@@ -105,6 +105,16 @@ _EXAMPLES: dict[str, dict[str, Any]] = {
         "from_stage": "Staging",
         "to_stage": "Production",
         "archive_existing_versions": False,
+    },
+    "monitor.alert": {
+        "alert": "example_alert",
+        "previous_state": "OK",
+        "state": "TRIGGERED",
+        "condition": "drift on at least 2 column(s) of monitor 'example_monitor'",
+        "monitor": "example_monitor",
+        "window": "1 day|2026-11-03T00:00:00+00:00",
+        "value": 2.0,
+        "evidence": {"drifted_columns": ["monthly_charges", "tenure"]},
     },
 }
 

@@ -169,7 +169,9 @@ class AlertStoreContract:
         alert_store.finish_notification("n1", T0 + 101, status="FAILED", result=None, error="x")
         assert alert_store.get_notification("n1").status == "FAILED"
         # a finished row is not changed again (a late duplicate worker)
-        alert_store.finish_notification("n1", T0 + 102, status="DELIVERED", result="200", error=None)
+        alert_store.finish_notification(
+            "n1", T0 + 102, status="DELIVERED", result="200", error=None
+        )
         assert alert_store.get_notification("n1").status == "FAILED"
         assert alert_store.list_notifications("a1", 10, status="FAILED")[0][0].error == "x"
 

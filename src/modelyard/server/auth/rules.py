@@ -126,6 +126,15 @@ RULES: dict[tuple[str, str], Rule] = {
             ("POST", "/2.0/modelyard/monitors/labels"),
             ("GET", "/2.0/modelyard/monitors/list"),
             ("POST", "/2.0/modelyard/monitors/refresh"),
+            # alerts: their actions reach out of the server and start jobs
+            ("POST", "/2.0/modelyard/alerts/create"),
+            ("GET", "/2.0/modelyard/alerts/get"),
+            ("GET", "/2.0/modelyard/alerts/list"),
+            ("POST", "/2.0/modelyard/alerts/update"),
+            ("POST", "/2.0/modelyard/alerts/delete"),
+            ("POST", "/2.0/modelyard/alerts/evaluate"),
+            ("GET", "/2.0/modelyard/alerts/history"),
+            ("GET", "/2.0/modelyard/alerts/notifications"),
             # webhooks: their URLs and secrets reach out of the server, so admins manage them
             ("POST", "/2.0/mlflow/webhooks"),
             ("GET", "/2.0/mlflow/webhooks"),

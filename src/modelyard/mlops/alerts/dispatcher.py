@@ -1,0 +1,158 @@
+"""Delivering alert notifications from the store's outbox, off the evaluation's path.
+
+A :class:`Dispatcher` claims due PENDING notifications with a lease (one claimer per attempt,
+as the webhook outbox), sends each (:func:`~modelyard.mlops.alerts.channels.send_notification`)
+and records the outcome: DELIVERED with the answer (HTTP status, SMTP code, the job run id), or
+a retry with exponential backoff, or FAILED with the error once the retries are spent or the
+failure is permanent (a 4xx answer, an unknown job, an SMTP 5xx). A dispatcher killed
+mid-send leaves its leased rows due again when the lease ends (at least once, never lost).
+
+Environment: ``MODELYARD_ALERTS_TIMEOUT`` (seconds per attempt, default 10),
+``MODELYARD_ALERTS_MAX_RETRIES`` (default 3), ``MODELYARD_ALERTS_BACKOFF_MS`` (first retry delay,
+doubled, capped at 60 s; default 1000), ``MODELYARD_ALERTS_POLL_MS`` (default 1000).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from typing import Any
+
+from modelyard.mlops.alerts.channels import send_notification
+from modelyard.store.alerts.base import AlertStore, Notification
+from modelyard.utils.time import now_ms
+
+__all__ = ["Dispatcher"]
+
+_log = logging.getLogger(__name__)
+
+
+def _env_int(name: str, default: int) -> int:
+    import os
+
+    try:
+        return int(os.environ.get(name, "") or default)
+    except ValueError:
+        return default
+
+
+class Dispatcher:
+    def __init__(
+        self, store: AlertStore, jobs_uri: str, poll_interval: float | None = None
+    ) -> None:
+        self.store = store
+        self.jobs_uri = jobs_uri
+        self.timeout = float(_env_int("MODELYARD_ALERTS_TIMEOUT", 10))
+        self.max_attempts = 1 + max(0, _env_int("MODELYARD_ALERTS_MAX_RETRIES", 3))
+        self.backoff_ms = max(1, _env_int("MODELYARD_ALERTS_BACKOFF_MS", 1000))
+        self.lease_ms = int(self.timeout * 1000) + 5000
+        self.poll = (
+            _env_int("MODELYARD_ALERTS_POLL_MS", 1000) / 1000.0
+            if poll_interval is None
+            else poll_interval
+        )
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    # ------------------------------------------------------------ one pass
+    def _secret(self, note: Notification) -> str | None:
+        if note.kind != "webhook":
+            return None
+        from modelyard.errors import ResourceDoesNotExist
+
+        try:
+            actions: list[dict[str, Any]] = self.store.get_rule(note.alert_id).actions
+        except ResourceDoesNotExist:
+            return None
+        index = int(note.payload.get("action_index", -1))
+        if 0 <= index < len(actions) and actions[index].get("url") == note.payload.get("url"):
+            secret = actions[index].get("secret")
+            return str(secret) if secret else None
+        return None
+
+    def deliver(self, note: Notification) -> None:
+        """Send one claimed notification and record the outcome (never raises)."""
+        try:
+            outcome = send_notification(
+                note.kind,
+                note.notification_id,
+                note.payload,
+                secret=self._secret(note),
+                jobs_uri=self.jobs_uri,
+                timeout=self.timeout,
+            )
+        except Exception as exc:  # a bug in a channel must not stop the others
+            _log.exception("alert notification %s failed unexpectedly", note.notification_id)
+            from modelyard.mlops.alerts.channels import Outcome
+
+            outcome = Outcome(False, False, None, f"{type(exc).__name__}: {exc}")
+        now = now_ms()
+        if outcome.ok:
+            self.store.finish_notification(
+                note.notification_id,
+                now,
+                status="DELIVERED",
+                result=outcome.result,
+                error=outcome.error,
+            )
+            return
+        error = outcome.error or "failed"
+        retry_at = None
+        if outcome.retryable and note.attempts < self.max_attempts:
+            retry_at = now + min(60_000, self.backoff_ms * 2 ** (note.attempts - 1))
+        elif outcome.retryable:
+            error = f"{error} (gave up after {note.attempts} attempts)"
+        self.store.finish_notification(
+            note.notification_id,
+            now,
+            status="FAILED",
+            result=outcome.result,
+            error=error[:2000],
+            retry_at=retry_at,
+        )
+
+    def run_once(self, limit: int = 20) -> int:
+        """Claim and send what is due; returns how many were claimed."""
+        claimed = self.store.claim_due(now_ms(), self.lease_ms, limit)
+        for note in claimed:
+            self.deliver(note)
+        return len(claimed)
+
+    def drain(self, timeout: float = 60.0) -> int:
+        """Send until no notification is PENDING (retries included) or ``timeout`` passes;
+        returns how many are still pending."""
+        deadline = time.monotonic() + timeout
+        while True:
+            if self.run_once() == 0:
+                pending = len(self.store.list_notifications(None, 1, status="PENDING")[0])
+                if pending == 0 or time.monotonic() > deadline:
+                    return pending
+                time.sleep(min(0.05, self.backoff_ms / 1000.0))
+
+    # ------------------------------------------------------------ background thread
+    def start(self) -> Dispatcher:
+        self._thread = threading.Thread(target=self._loop, name="alert-dispatcher", daemon=True)
+        self._thread.start()
+        return self
+
+    def notify(self) -> None:
+        self._wake.set()
+
+    def stop(self, timeout: float = 3.0) -> None:
+        self._stop.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            try:
+                busy = self.run_once() > 0
+            except Exception:  # the database may be briefly unavailable; try again later
+                _log.exception("alert dispatcher pass failed")
+                busy = False
+            if not busy:
+                self._wake.wait(self.poll)
+                self._wake.clear()
