@@ -25,6 +25,15 @@ __all__ = ["AlertService", "event_to_dict", "notification_to_dict", "rule_to_dic
 
 _log = logging.getLogger(__name__)
 _MAX = 1000
+_UPDATABLE = (
+    "name",
+    "condition",
+    "actions",
+    "cooldown_seconds",
+    "enabled",
+    "notify_on_resolve",
+    "description",
+)
 
 
 def rule_to_dict(rule: AlertRule) -> dict[str, Any]:
@@ -132,6 +141,9 @@ class AlertService:
         return self.store.create_rule(rule)
 
     def update(self, ref: Any, **fields: Any) -> AlertRule:
+        unknown = set(fields) - set(_UPDATABLE)
+        if unknown:
+            raise InvalidParameterValue(f"Unknown alert field(s): {', '.join(sorted(unknown))}.")
         rule = self.resolve(ref)
         values: dict[str, Any] = {}
         if fields.get("name") is not None:
@@ -145,9 +157,7 @@ class AlertService:
             for a in values["actions"]:
                 if a["type"] == "webhook" and "secret" not in a and a["url"] in old:
                     a["secret"] = old[a["url"]]
-        self._check_references(
-            values.get("condition", rule.condition), values.get("actions", rule.actions)
-        )
+        self._check_references(values.get("condition", {}), values.get("actions", []))
         if fields.get("cooldown_seconds") is not None:
             values["cooldown_seconds"] = _cooldown(fields["cooldown_seconds"])
         for flag in ("enabled", "notify_on_resolve"):
@@ -157,17 +167,6 @@ class AlertService:
             if not isinstance(fields["description"], str):
                 raise InvalidParameterValue("'description' must be a string.")
             values["description"] = fields["description"]
-        unknown = set(fields) - {
-            "name",
-            "condition",
-            "actions",
-            "cooldown_seconds",
-            "enabled",
-            "notify_on_resolve",
-            "description",
-        }
-        if unknown:
-            raise InvalidParameterValue(f"Unknown alert field(s): {', '.join(sorted(unknown))}.")
         return self.store.update_rule(rule.alert_id, now_ms(), **values)
 
     def delete(self, ref: Any) -> None:
