@@ -14,14 +14,18 @@ def _table(path) -> None:  # type: ignore[no-untyped-def]
     rng = np.random.default_rng(0)
     n = 500
     ts = pd.Timestamp("2026-11-01", tz="UTC") + pd.to_timedelta(rng.uniform(0, 2 * 86_400, n), "s")
-    pd.DataFrame({"ts": ts, "x": rng.normal(0, 1, n), "prediction": rng.integers(0, 2, n)}).to_parquet(path)
+    pd.DataFrame(
+        {"ts": ts, "x": rng.normal(0, 1, n), "prediction": rng.integers(0, 2, n)}
+    ).to_parquet(path)
 
 
 def test_listeners_run_after_a_refresh_and_cannot_break_it(tmp_path) -> None:  # type: ignore[no-untyped-def]
     table = tmp_path / "t.parquet"
     _table(table)
     root = str(tmp_path / "m")
-    create_monitor("m", table=str(table), timestamp_col="ts", prediction_col="prediction", root=root)
+    create_monitor(
+        "m", table=str(table), timestamp_col="ts", prediction_col="prediction", root=root
+    )
     seen: list[tuple[str, list[str]]] = []
 
     def good(mon, result) -> None:  # type: ignore[no-untyped-def]

@@ -35,6 +35,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "modelyard.cli.monitors:monitors_group",
         "Monitors: drift and model quality per window of an inference table.",
     ),
+    "alerts": (
+        "modelyard.cli.alerts:alerts_group",
+        "Alerts on monitor and endpoint metrics: rules, state, notifications.",
+    ),
 }
 
 

@@ -10,6 +10,8 @@ import hashlib
 import hmac
 import json
 
+from tests.mlops.alerts.conftest import wait_for
+
 from modelyard.mlops.alerts import (
     create_alert,
     deliver_notifications,
@@ -19,7 +21,6 @@ from modelyard.mlops.alerts import (
     list_notifications,
 )
 from modelyard.monitoring import refresh_monitor
-from tests.mlops.alerts.conftest import wait_for
 
 
 def _actions(receiver, secret="s3cret"):  # type: ignore[no-untyped-def]

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from tests.mlops.alerts.conftest import DAY0
 
 from modelyard.mlops.alerts import (
     create_alert,
@@ -19,7 +20,6 @@ from modelyard.mlops.alerts import (
     get_alert_history,
 )
 from modelyard.monitoring import create_monitor, refresh_monitor
-from tests.mlops.alerts.conftest import DAY0
 
 
 def _labelled_day(folder: Path, day: int, accuracy: float, n: int = 400) -> None:
@@ -110,14 +110,24 @@ def test_endpoint_latency_and_error_rate(tmp_path: Path, db_uri: str) -> None:
     hour = pd.Timestamp("2026-11-02T10:00:00", tz="UTC")
     create_alert(
         "p99",
-        {"type": "endpoint", "endpoint": "churn", "metric": "p99_latency_ms", "threshold": 250,
-         "min_requests": 50},
+        {
+            "type": "endpoint",
+            "endpoint": "churn",
+            "metric": "p99_latency_ms",
+            "threshold": 250,
+            "min_requests": 50,
+        },
         cooldown_seconds=0,
     )
     create_alert(
         "errors",
-        {"type": "endpoint", "table": str(table), "metric": "error_rate", "threshold": 0.05,
-         "window_minutes": 60},
+        {
+            "type": "endpoint",
+            "table": str(table),
+            "metric": "error_rate",
+            "threshold": 0.05,
+            "window_minutes": 60,
+        },
         cooldown_seconds=0,
     )
     # nothing logged yet: nothing to judge
@@ -144,7 +154,10 @@ def test_endpoint_latency_and_error_rate(tmp_path: Path, db_uri: str) -> None:
 
 
 def test_monitor_alert_event_through_the_webhook_outbox(
-    db_uri: str, monitor: str, table, receiver  # type: ignore[no-untyped-def]
+    db_uri: str,
+    monitor: str,
+    table,
+    receiver,  # type: ignore[no-untyped-def]
 ) -> None:
     from modelyard.services.webhook_delivery import DeliveryWorker
     from modelyard.services.webhooks import WebhookService

@@ -4,6 +4,8 @@ the refresh never waits for a delivery."""
 
 from __future__ import annotations
 
+from tests.mlops.alerts.conftest import wait_for
+
 from modelyard.mlops.alerts import (
     create_alert,
     deliver_notifications,
@@ -13,7 +15,6 @@ from modelyard.mlops.alerts import (
 from modelyard.mlops.alerts.api import service_for
 from modelyard.mlops.alerts.dispatcher import Dispatcher
 from modelyard.monitoring import refresh_monitor
-from tests.mlops.alerts.conftest import wait_for
 
 
 def _trigger(monitor, table) -> None:  # type: ignore[no-untyped-def]

@@ -16,9 +16,9 @@ import pytest
 warnings.filterwarnings("ignore", message=".*httpx.*")  # starlette TestClient notice
 
 from starlette.testclient import TestClient  # noqa: E402
+from tests.mlops.alerts.conftest import day_frame, wait_for  # noqa: E402
 
 from modelyard.server import ServerConfig, create_app  # noqa: E402
-from tests.mlops.alerts.conftest import day_frame, wait_for  # noqa: E402
 
 API = "/api/2.0/modelyard/alerts"
 MON = "/api/2.0/modelyard/monitors"
@@ -55,15 +55,24 @@ def test_crud_refresh_through_the_server_and_delivery(server, receiver) -> None:
     _ok(
         c.post(
             f"{MON}/create",
-            json={"name": "churn", "table": str(folder), "timestamp_col": "ts",
-                  "prediction_col": "prediction", "profile": "inference"},
+            json={
+                "name": "churn",
+                "table": str(folder),
+                "timestamp_col": "ts",
+                "prediction_col": "prediction",
+                "profile": "inference",
+            },
         )
     )
     # a monitor made by REST has no baseline; drift against the previous window
     body = {
         "name": "rest-drift",
-        "condition": {"type": "drift", "monitor": "churn", "min_columns": 2,
-                      "drift_type": "consecutive"},
+        "condition": {
+            "type": "drift",
+            "monitor": "churn",
+            "min_columns": 2,
+            "drift_type": "consecutive",
+        },
         "actions": [{"type": "webhook", "url": f"{receiver.base}/hook", "secret": "k"}],
         "cooldown_seconds": 0,
     }
@@ -74,9 +83,9 @@ def test_crud_refresh_through_the_server_and_delivery(server, receiver) -> None:
     assert _ok(c.get(f"{API}/get", params={"alert": alert["alert_id"]}))["alert"]["name"] == (
         "rest-drift"
     )
-    assert [a["name"] for a in _ok(c.get(f"{API}/list", params={"monitor": "churn"}))["alerts"]] == [
-        "rest-drift"
-    ]
+    assert [
+        a["name"] for a in _ok(c.get(f"{API}/list", params={"monitor": "churn"}))["alerts"]
+    ] == ["rest-drift"]
     assert _ok(c.get(f"{API}/list", params={"monitor": "other"}))["alerts"] == []
 
     day_frame(1, shift=1.5).to_parquet(folder / "d1.parquet")
@@ -84,10 +93,12 @@ def test_crud_refresh_through_the_server_and_delivery(server, receiver) -> None:
     assert _ok(c.get(f"{API}/get", params={"alert": "rest-drift"}))["alert"]["state"] == "TRIGGERED"
     wait_for(lambda: receiver.bodies("/hook"), "the server's dispatcher to deliver")
     wait_for(
-        lambda: _ok(c.get(f"{API}/notifications", params={"alert": "rest-drift"}))[
-            "notifications"
-        ][0]["status"]
-        == "DELIVERED",
+        lambda: (
+            _ok(c.get(f"{API}/notifications", params={"alert": "rest-drift"}))["notifications"][0][
+                "status"
+            ]
+            == "DELIVERED"
+        ),
         "the delivery to be recorded",
     )
     notes = _ok(c.get(f"{API}/notifications", params={"alert": "rest-drift"}))["notifications"]
@@ -95,9 +106,12 @@ def test_crud_refresh_through_the_server_and_delivery(server, receiver) -> None:
     assert "secret" not in json.dumps(notes)
     events = _ok(c.get(f"{API}/history", params={"alert": "rest-drift"}))["events"]
     assert [(e["from_state"], e["to_state"]) for e in events] == [("OK", "TRIGGERED")]
-    assert _ok(c.post(f"{API}/evaluate", json={"alert": "rest-drift"}))["evaluations"][0][
-        "windows_judged"
-    ] == 0
+    assert (
+        _ok(c.post(f"{API}/evaluate", json={"alert": "rest-drift"}))["evaluations"][0][
+            "windows_judged"
+        ]
+        == 0
+    )
 
     updated = _ok(c.post(f"{API}/update", json={"alert": "rest-drift", "enabled": False}))
     assert updated["alert"]["enabled"] is False
@@ -114,8 +128,15 @@ def test_bad_requests(server) -> None:  # type: ignore[no-untyped-def]
     assert r.status_code == 400 and "'condition'" in r.json()["message"]
     r = c.post(
         f"{API}/create",
-        json={"name": "x", "condition": {"type": "endpoint", "table": "/etc", "metric": "error_rate",
-                                         "threshold": 0.1}},
+        json={
+            "name": "x",
+            "condition": {
+                "type": "endpoint",
+                "table": "/etc",
+                "metric": "error_rate",
+                "threshold": 0.1,
+            },
+        },
     )
     assert r.status_code == 403 and r.json()["error_code"] == "PERMISSION_DENIED"
     r = c.post(f"{API}/create", json={"name": "x", "condition": {"type": "drift", "monitor": "m"}})
@@ -135,8 +156,12 @@ def test_scheduled_evaluation_of_an_endpoint_rule(server, receiver, tmp_path) ->
             f"{API}/create",
             json={
                 "name": "slow-endpoint",
-                "condition": {"type": "endpoint", "endpoint": "churn", "metric": "p99_latency_ms",
-                              "threshold": 100},
+                "condition": {
+                    "type": "endpoint",
+                    "endpoint": "churn",
+                    "metric": "p99_latency_ms",
+                    "threshold": 100,
+                },
                 "actions": [{"type": "slack", "url": f"{receiver.base}/slack"}],
             },
         )

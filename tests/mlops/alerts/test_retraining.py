@@ -7,6 +7,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from tests.jobs.conftest import run_to_end
+
 from modelyard.jobs.scheduler import Scheduler
 from modelyard.mlops.alerts import (
     create_alert,
@@ -15,7 +17,6 @@ from modelyard.mlops.alerts import (
     list_notifications,
 )
 from modelyard.monitoring import refresh_monitor
-from tests.jobs.conftest import run_to_end
 
 RETRAIN = """
 import json, sys
@@ -61,7 +62,10 @@ def test_drift_starts_the_retraining_job_once_per_episode(
                 {
                     "type": "job",
                     "job_id": job_id,
-                    "job_parameters": {"reason": "drift:{{alert.name}}", "window": "{{alert.window}}"},
+                    "job_parameters": {
+                        "reason": "drift:{{alert.name}}",
+                        "window": "{{alert.window}}",
+                    },
                 }
             ],
             cooldown_seconds=0,  # only the loop guard stands between re-triggers and new runs
@@ -71,7 +75,11 @@ def test_drift_starts_the_retraining_job_once_per_episode(
         refresh_monitor("churn", root=monitor)
         assert deliver_notifications(timeout=120) == 0
         [first] = list_notifications("retrain-on-drift")
-        assert (first["kind"], first["status"], first["target"]) == ("job", "DELIVERED", f"job {job_id}")
+        assert (first["kind"], first["status"], first["target"]) == (
+            "job",
+            "DELIVERED",
+            f"job {job_id}",
+        )
         run_id = int(first["result"])
         run = scheduler.service.get_run(run_id)
         assert run["job_parameters"] == [
@@ -119,7 +127,10 @@ def test_a_cool_down_also_guards_the_job(tmp_path: Path, db_uri: str, monitor: s
         script = tmp_path / "noop.py"
         script.write_text("print('retrained')\n")
         job_id = scheduler.service.create(
-            {"name": "noop", "tasks": [{"task_key": "t", "spark_python_task": {"python_file": str(script)}}]}
+            {
+                "name": "noop",
+                "tasks": [{"task_key": "t", "spark_python_task": {"python_file": str(script)}}],
+            }
         )
         create_alert(
             "cool",

@@ -21,11 +21,23 @@ DRIFT = {"type": "drift", "monitor": "churn", "min_columns": 2}
         ({**DRIFT, "drift_type": "x"}, "'condition.drift_type' must be one of baseline"),
         ({**DRIFT, "threshold": 1}, "Unknown field(s) threshold in 'condition'"),
         (
-            {"type": "quality", "monitor": "m", "metric": "auc", "operator": "below", "threshold": 1},
+            {
+                "type": "quality",
+                "monitor": "m",
+                "metric": "auc",
+                "operator": "below",
+                "threshold": 1,
+            },
             "'condition.metric' must be one of accuracy",
         ),
         (
-            {"type": "quality", "monitor": "m", "metric": "f1", "operator": "under", "threshold": 1},
+            {
+                "type": "quality",
+                "monitor": "m",
+                "metric": "f1",
+                "operator": "under",
+                "threshold": 1,
+            },
             "'condition.operator' must be one of below, above",
         ),
         (
@@ -58,7 +70,10 @@ def test_bad_conditions(condition, message) -> None:  # type: ignore[no-untyped-
         ([{"type": "job", "job_id": -1}], "'actions[0].job_id' must be a job id"),
         ([{"type": "job", "job_id": 1, "job_parameters": [1]}], "'actions[0].job_parameters'"),
         ([{"type": "slack", "url": "ftp://x.example.com/"}], "scheme 'ftp' ('actions[0].url')"),
-        ([{"type": "webhook", "url": "https://h.example.com", "token": "x"}], "Unknown field(s) token"),
+        (
+            [{"type": "webhook", "url": "https://h.example.com", "token": "x"}],
+            "Unknown field(s) token",
+        ),
         ({"type": "slack"}, "'actions' must be a list"),
     ],
 )
@@ -70,7 +85,11 @@ def test_bad_actions(actions, message) -> None:  # type: ignore[no-untyped-def]
 
 def test_internal_urls_are_refused_without_the_development_switch(monkeypatch) -> None:  # type: ignore[no-untyped-def]
     monkeypatch.delenv("MLFLOW_WEBHOOK_ALLOW_PRIVATE_IPS")
-    for url in ("http://127.0.0.1:9/x", "http://169.254.169.254/latest/meta-data", "http://10.0.0.1/"):
+    for url in (
+        "http://127.0.0.1:9/x",
+        "http://169.254.169.254/latest/meta-data",
+        "http://10.0.0.1/",
+    ):
         with pytest.raises(InvalidParameterValue, match=r"'actions\[0\].url'.*non-public"):
             check_actions([{"type": "webhook", "url": url}])
     monkeypatch.delenv("MLFLOW_WEBHOOK_ALLOWED_SCHEMES")
@@ -101,7 +120,9 @@ def test_update_keeps_a_write_only_secret(db_uri, monitor, receiver) -> None:  #
     from modelyard.mlops.alerts.api import service_for
 
     url = f"{receiver.base}/hook"
-    create_alert("s", DRIFT, [{"type": "webhook", "url": url, "secret": "k"}], monitors_root=monitor)
+    create_alert(
+        "s", DRIFT, [{"type": "webhook", "url": url, "secret": "k"}], monitors_root=monitor
+    )
     shown = update_alert("s", actions=[{"type": "webhook", "url": url}], monitors_root=monitor)
     assert shown["actions"] == [{"type": "webhook", "url": url}]
     assert service_for(db_uri).resolve("s").actions[0]["secret"] == "k"

@@ -221,7 +221,9 @@ class SqlAlertStore(AlertStore):
                         evidence=json.dumps(evidence, default=str),
                     )
                 )
-                event_id = int(result.inserted_primary_key[0])
+                key = result.inserted_primary_key
+                assert key is not None
+                event_id = int(key[0])
                 if notes:
                     conn.execute(
                         insert(_notes),

@@ -49,9 +49,7 @@ def upgrade() -> None:
         sa.Column("evidence", sa.Text, nullable=False),
         sa.PrimaryKeyConstraint("event_id", name="pk_alert_events"),
     )
-    op.create_index(
-        "ix_alert_events_alert_id_timestamp", "alert_events", ["alert_id", "timestamp"]
-    )
+    op.create_index("ix_alert_events_alert_id_timestamp", "alert_events", ["alert_id", "timestamp"])
     op.create_table(
         "alert_notifications",
         sa.Column("notification_id", sa.String(36), nullable=False),
