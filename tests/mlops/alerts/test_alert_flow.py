@@ -10,6 +10,7 @@ import hashlib
 import hmac
 import json
 
+import pytest
 from tests.mlops.alerts.conftest import wait_for
 
 from modelyard.mlops.alerts import (
@@ -163,3 +164,27 @@ def test_a_backfill_of_several_windows_is_judged_in_order(db_uri, monitor, table
         ("TRIGGERED", "1 day|2026-11-03T00:00:00+00:00"),
         ("RESOLVED", "1 day|2026-11-05T00:00:00+00:00"),
     ]
+
+
+@pytest.mark.postgres
+def test_on_postgresql(make_pg_database, monitor, table, receiver) -> None:  # type: ignore[no-untyped-def]
+    import modelyard
+
+    uri = make_pg_database()
+    modelyard.set_tracking_uri(uri)
+    try:
+        create_alert(
+            "pg-drift",
+            {"type": "drift", "monitor": "churn", "min_columns": 2},
+            [{"type": "slack", "url": f"{receiver.base}/slack"}],
+            monitors_root=monitor,
+        )
+        table.add_day(1, shift=1.0)
+        refresh_monitor("churn", root=monitor)  # the hook evaluates in the PostgreSQL database
+        assert get_alert("pg-drift")["state"] == "TRIGGERED"
+        assert deliver_notifications(timeout=120) == 0
+        [note] = list_notifications("pg-drift")
+        assert (note["status"], note["result"]) == ("DELIVERED", "200")
+        assert "pg-drift" in receiver.bodies("/slack")[0]["text"]
+    finally:
+        modelyard.set_tracking_uri(None)

@@ -182,3 +182,26 @@ def test_monitor_alert_event_through_the_webhook_outbox(
     assert (event["entity"], event["action"]) == ("monitor", "alert")
     assert event["data"]["alert"] == "evented" and event["data"]["state"] == "TRIGGERED"
     assert event["data"]["evidence"]["drifted_columns"] == ["a", "b"]
+
+
+def test_the_endpoint_path_follows_the_serving_layout(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from modelyard.mlops.alerts.conditions import windows_of
+    from modelyard.serving.endpoints import inference_table_path
+
+    home = tmp_path / "serving-home"
+    monkeypatch.setenv("MODELYARD_SERVING_HOME", str(home))
+    cond = {
+        "type": "endpoint",
+        "endpoint": "churn",
+        "metric": "error_rate",
+        "threshold": 0.1,
+        "operator": "above",
+        "window_minutes": 60,
+        "min_requests": 1,
+    }
+    assert windows_of(cond) == []  # nothing logged, and nothing created by looking
+    assert not home.exists()
+    hour = pd.Timestamp("2026-11-02T10:00:00", tz="UTC")
+    _append(inference_table_path("churn"), _serving_rows(hour, 20, latency=5, errors=4))
+    [window] = windows_of(cond)
+    assert (window.value, window.breach, window.evidence["requests"]) == (0.2, True, 20)

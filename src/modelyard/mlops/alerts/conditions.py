@@ -160,11 +160,16 @@ def _quality(mon: Any, condition: dict[str, Any]) -> list[Window]:
 
 
 def _inference_table(condition: dict[str, Any], serving_home: str | None) -> str:
+    """The table path: ``<serving home>/inference/<endpoint>``, the layout of
+    :func:`modelyard.serving.endpoints.inference_table_path`, computed here without opening
+    the serving store (which would create its folder and database as a side effect)."""
+    import os
+    from pathlib import Path
+
     if condition.get("table"):
         return str(condition["table"])
-    from modelyard.serving.endpoints import inference_table_path
-
-    return str(inference_table_path(str(condition["endpoint"]), home=serving_home))
+    home = serving_home or os.environ.get("MODELYARD_SERVING_HOME") or "modelyard-serving"
+    return str(Path(home).resolve() / "inference" / str(condition["endpoint"]))
 
 
 def _endpoint(condition: dict[str, Any], serving_home: str | None) -> list[Window]:
