@@ -14,6 +14,7 @@ from modelyard.mlops.alerts import (
     create_alert,
     deliver_notifications,
     get_alert,
+    get_alert_history,
     list_notifications,
 )
 from modelyard.monitoring import refresh_monitor
@@ -146,6 +147,80 @@ def test_a_cool_down_also_guards_the_job(tmp_path: Path, db_uri: str, monitor: s
         run_id = int(list_notifications("cool")[0]["result"])
         run_to_end(scheduler, run_id)  # finished, but the re-trigger came within the cool-down
         assert len(list_notifications("cool", status="DELIVERED")) == 1
+        assert len(scheduler.service.list_runs(job_id, False, False, 25, 0)["runs"]) == 1
+    finally:
+        scheduler.stop()
+
+
+LOOPING_JOB = """
+import sys
+import numpy as np, pandas as pd
+from modelyard.monitoring import refresh_monitor
+
+folder, root = sys.argv[1], sys.argv[2]
+
+def day(n_day, shift):
+    rng = np.random.default_rng(5000 + n_day)
+    n = 600
+    ts = pd.Timestamp("2026-11-02", tz="UTC") + pd.Timedelta(days=n_day)
+    ts = ts + pd.to_timedelta(rng.uniform(0, 86_000, n), "s")
+    pd.DataFrame({"ts": ts, "a": rng.normal(0, 1, n) + shift,
+                  "b": rng.normal(5, 2, n) + 2 * shift, "c": rng.normal(-3, 1, n),
+                  "prediction": rng.integers(0, 2, n)}).to_parquet(f"{folder}/day-{n_day:03d}.parquet")
+
+# the "retraining" brings clean data, then drifted data again, refreshing the monitor each time:
+# the alert resolves and triggers again while this very run is RUNNING
+day(2, 0.0)
+refresh_monitor("churn", root=root)
+day(3, 1.0)
+refresh_monitor("churn", root=root)
+print("retrained")
+"""
+
+
+def test_a_job_that_brings_the_alert_back_cannot_loop(
+    tmp_path: Path, db_uri: str, monitor: str, table
+) -> None:  # type: ignore[no-untyped-def]
+    script = tmp_path / "looping.py"
+    script.write_text(LOOPING_JOB)
+    scheduler = Scheduler(db_uri, poll_interval=0.1, logs_root=tmp_path / "logs")
+    try:
+        job_id = scheduler.service.create(
+            {
+                "name": "looping-retrain",
+                "tasks": [
+                    {
+                        "task_key": "t",
+                        "spark_python_task": {
+                            "python_file": str(script),
+                            "parameters": [str(table.folder), monitor],
+                        },
+                    }
+                ],
+            }
+        )
+        create_alert(
+            "loop",
+            {"type": "drift", "monitor": "churn", "min_columns": 2},
+            [{"type": "job", "job_id": job_id}],
+            cooldown_seconds=0,
+            monitors_root=monitor,
+        )
+        table.add_day(1, shift=1.0)
+        refresh_monitor("churn", root=monitor)
+        assert deliver_notifications(timeout=120) == 0
+        run_id = int(list_notifications("loop")[0]["result"])
+        doc = run_to_end(scheduler, run_id, ticks=600)
+        assert doc["state"]["result_state"] == "SUCCESS", doc
+        assert deliver_notifications(timeout=120) == 0
+        # the run re-triggered the alert (RESOLVED, then TRIGGERED) from inside: no second run
+        history = get_alert_history("loop")
+        assert [e["to_state"] for e in reversed(history)] == ["TRIGGERED", "RESOLVED", "TRIGGERED"]
+        notes = list_notifications("loop")
+        assert [n["status"] for n in notes] == ["SKIPPED", "DELIVERED"]
+        assert notes[0]["error"] == (
+            f"loop guard: job run {run_id} started by this alert is still RUNNING"
+        )
         assert len(scheduler.service.list_runs(job_id, False, False, 25, 0)["runs"]) == 1
     finally:
         scheduler.stop()
