@@ -90,10 +90,15 @@ def receiver() -> Iterator[Receiver]:
 
 _SMTP_SERVER = textwrap.dedent(
     """
-    import pathlib, sys, threading
+    import pathlib, ssl, sys, threading
     from aiosmtpd.controller import Controller
 
     out, mode, port = pathlib.Path(sys.argv[1]), sys.argv[2], int(sys.argv[3])
+    tls = {}
+    if mode == "starttls":  # STARTTLS required before MAIL
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        context.load_cert_chain(sys.argv[4], sys.argv[5])
+        tls = {"tls_context": context, "require_starttls": True}
 
     class Handler:
         async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
@@ -109,7 +114,7 @@ _SMTP_SERVER = textwrap.dedent(
             tmp.rename(out / f"{n:04d}.eml")
             return "250 Message accepted for delivery"
 
-    controller = Controller(Handler(), hostname="127.0.0.1", port=port)
+    controller = Controller(Handler(), hostname="127.0.0.1", port=port, **tls)
     controller.start()
     (out / "ready").write_text("ok")
     threading.Event().wait()
@@ -118,7 +123,7 @@ _SMTP_SERVER = textwrap.dedent(
 
 
 class SmtpServer:
-    def __init__(self, folder: Path, mode: str) -> None:
+    def __init__(self, folder: Path, mode: str, extra: tuple[str, ...] = ()) -> None:
         folder.mkdir(parents=True, exist_ok=True)
         self.folder = folder
         with socket.socket() as s:
@@ -127,7 +132,7 @@ class SmtpServer:
         script = folder / "server.py"
         script.write_text(_SMTP_SERVER)
         self.process = subprocess.Popen(
-            [sys.executable, str(script), str(folder), mode, str(self.port)],
+            [sys.executable, str(script), str(folder), mode, str(self.port), *extra],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
         )
@@ -154,8 +159,10 @@ class SmtpServer:
             self.process.stderr.close()
 
 
-def _smtp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, mode: str) -> Iterator[SmtpServer]:
-    server = SmtpServer(tmp_path / f"smtp-{mode}", mode)
+def _smtp(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, mode: str, extra: tuple[str, ...] = ()
+) -> Iterator[SmtpServer]:
+    server = SmtpServer(tmp_path / f"smtp-{mode}", mode, extra)
     monkeypatch.setenv("MODELYARD_SMTP_HOST", "127.0.0.1")
     monkeypatch.setenv("MODELYARD_SMTP_PORT", str(server.port))
     monkeypatch.setenv("MODELYARD_SMTP_FROM", "alerts@modelyard.test")
@@ -171,6 +178,56 @@ def smtp_server(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Smt
 @pytest.fixture
 def refusing_smtp_server(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[SmtpServer]:
     yield from _smtp(tmp_path, monkeypatch, "refuse")
+
+
+def _self_signed(folder: Path) -> tuple[Path, Path]:
+    """A certificate for 127.0.0.1 (IP SAN) and its key; the certificate is its own CA."""
+    import datetime
+    import ipaddress
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = datetime.datetime.now(datetime.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(days=1))
+        .not_valid_after(now + datetime.timedelta(days=2))
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+            critical=False,
+        )
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    folder.mkdir(parents=True, exist_ok=True)
+    cert_path, key_path = folder / "cert.pem", folder / "key.pem"
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return cert_path, key_path
+
+
+@pytest.fixture
+def starttls_smtp_server(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[SmtpServer]:
+    """An SMTP server that requires STARTTLS; ``.ca_file`` verifies its certificate."""
+    cert, key = _self_signed(tmp_path / "tls")
+    for server in _smtp(tmp_path, monkeypatch, "starttls", (str(cert), str(key))):
+        server.ca_file = str(cert)  # type: ignore[attr-defined]
+        yield server
 
 
 # ---------------------------------------------------------------- a monitored table

@@ -138,3 +138,33 @@ def test_an_address_made_private_after_creation_is_refused_at_delivery(
     assert note["status"] == "FAILED"
     assert "non-public address" in note["error"]
     assert receiver.requests == []
+
+
+def test_starttls_required_by_the_server(
+    db_uri, monitor, table, starttls_smtp_server, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    create_alert(
+        "tls",
+        {"type": "drift", "monitor": "churn", "min_columns": 2},
+        [{"type": "email", "to": ["oncall@example.com"]}],
+        cooldown_seconds=0,
+        monitors_root=monitor,
+    )
+    # without STARTTLS the server refuses the mail: retried, then failed with its answer
+    table.add_day(1, shift=1.0)
+    refresh_monitor("churn", root=monitor)
+    assert deliver_notifications(timeout=120) == 0
+    [plain] = list_notifications("tls")
+    assert plain["status"] == "FAILED"
+    assert plain["error"].startswith("SMTP 530") and "STARTTLS" in plain["error"]
+    # with STARTTLS (the server's certificate verified against its CA file) it goes through
+    monkeypatch.setenv("MODELYARD_SMTP_STARTTLS", "true")
+    monkeypatch.setenv("MODELYARD_SMTP_CA_FILE", starttls_smtp_server.ca_file)
+    for day, shift in [(2, 0.0), (3, 1.0)]:
+        table.add_day(day, shift)
+        refresh_monitor("churn", root=monitor)
+    assert deliver_notifications(timeout=120) == 0
+    statuses = [(n["status"], n["kind"]) for n in list_notifications("tls")]
+    assert statuses[0] == ("DELIVERED", "email")
+    subjects = [m["Subject"] for m in starttls_smtp_server.messages()]
+    assert subjects[-1].startswith("[modelyard] tls TRIGGERED")

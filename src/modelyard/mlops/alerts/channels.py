@@ -6,7 +6,8 @@ SSRF rules of the webhooks, ``MLFLOW_WEBHOOK_ALLOWED_SCHEMES``,
 ``MLFLOW_WEBHOOK_ALLOW_PRIVATE_IPS``, ``MODELYARD_WEBHOOK_ALLOWED_HOSTS``) and a webhook with a
 secret is signed (``X-MLflow-Signature``). E-mail uses :mod:`smtplib` with the settings
 ``MODELYARD_SMTP_HOST`` (required), ``MODELYARD_SMTP_PORT`` (25), ``MODELYARD_SMTP_STARTTLS``
-(false), ``MODELYARD_SMTP_USER`` / ``MODELYARD_SMTP_PASSWORD`` (login when set) and
+(false; the certificate is verified, against ``MODELYARD_SMTP_CA_FILE`` when set),
+``MODELYARD_SMTP_USER`` / ``MODELYARD_SMTP_PASSWORD`` (login when set) and
 ``MODELYARD_SMTP_FROM`` (``modelyard@localhost``). A job action calls the Jobs API's
 ``run-now`` on the alert store's database.
 """
@@ -68,6 +69,7 @@ def _http(url: str, notification_id: str, body: str, secret: str | None, timeout
 
 def _email(to: list[str], message: dict[str, Any], timeout: float) -> Outcome:
     import smtplib
+    from email import policy
     from email.message import EmailMessage
 
     host = os.environ.get("MODELYARD_SMTP_HOST", "")
@@ -75,7 +77,9 @@ def _email(to: list[str], message: dict[str, Any], timeout: float) -> Outcome:
         return Outcome(False, False, None, "MODELYARD_SMTP_HOST is not set: no SMTP server")
     port = int(os.environ.get("MODELYARD_SMTP_PORT", "") or 25)
     subject, body = email_text(message)
-    mail = EmailMessage()
+    # headers folded only past 998 characters (RFC 5322): the subject is short (a name of at
+    # most 128 characters and one line), and Python's folder may break right after "Subject:"
+    mail = EmailMessage(policy=policy.default.clone(max_line_length=998))
     mail["Subject"] = subject
     mail["From"] = os.environ.get("MODELYARD_SMTP_FROM") or "modelyard@localhost"
     mail["To"] = ", ".join(to)
@@ -85,7 +89,8 @@ def _email(to: list[str], message: dict[str, Any], timeout: float) -> Outcome:
             if os.environ.get("MODELYARD_SMTP_STARTTLS", "").lower() in ("1", "true", "yes"):
                 import ssl
 
-                smtp.starttls(context=ssl.create_default_context())
+                cafile = os.environ.get("MODELYARD_SMTP_CA_FILE") or None
+                smtp.starttls(context=ssl.create_default_context(cafile=cafile))
             user = os.environ.get("MODELYARD_SMTP_USER")
             if user:
                 smtp.login(user, os.environ.get("MODELYARD_SMTP_PASSWORD", ""))
