@@ -5,7 +5,7 @@ notifications (see docs/alerts.md).
 ``notify_on_resolve``, ``description``) or ``--condition JSON --action JSON ...``; ``list``,
 ``get``, ``update`` (``--enable/--disable``, ``--cooldown``, ``--spec``), ``delete``, ``evaluate``
 (judge the new windows now), ``history``, ``notifications``, ``deliver`` (send what is queued).
-``--tracking-uri`` is the tracking database the rules live in.
+``--tracking-uri`` is the tracking database the rules live in, or a server URL.
 """
 
 from __future__ import annotations

@@ -1,8 +1,10 @@
 """The Python API of alerts, on a tracking database URI (SQLite or PostgreSQL).
 
-Every function takes ``tracking_uri`` (default: the current tracking URI, which must be a
-database; against a server use its REST API, ``/api/2.0/modelyard/alerts/...``) and returns
-plain dicts, the same shapes as the REST API (secrets never included).
+Every function takes ``tracking_uri`` (default: the current tracking URI): a database URI
+(SQLite or PostgreSQL) works on the database; a server URL (``http(s)://``) calls the server's
+REST API, ``/api/2.0/modelyard/alerts/...`` (then monitors, endpoints and deliveries are the
+server's: ``monitors_root`` and ``serving_home`` do not apply). Answers are plain dicts, the
+same shapes as the REST API (secrets never included).
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import threading
 from typing import Any
 
 from modelyard.mlops.alerts.engine import Context
+from modelyard.mlops.alerts.rest_client import AlertsRest
 from modelyard.mlops.alerts.service import (
     AlertService,
     event_to_dict,
@@ -40,6 +43,13 @@ def _db_uri(tracking_uri: str | None) -> str:
     return absolute_tracking_uri(tracking_uri or get_tracking_uri())
 
 
+def _rest(tracking_uri: str | None) -> AlertsRest | None:
+    from modelyard.client.fluent import get_tracking_uri
+
+    uri = tracking_uri or get_tracking_uri()
+    return AlertsRest(uri) if uri.startswith(("http://", "https://")) else None
+
+
 def service_for(
     tracking_uri: str | None = None,
     *,
@@ -66,6 +76,18 @@ def create_alert(
     monitors_root: str | None = None,
 ) -> dict[str, Any]:
     """Create a rule (see :mod:`modelyard.mlops.alerts.spec` for conditions and actions)."""
+    rest = _rest(tracking_uri)
+    if rest is not None:
+        body = {
+            "name": name,
+            "condition": condition,
+            "actions": actions,
+            "cooldown_seconds": cooldown_seconds,
+            "enabled": enabled,
+            "notify_on_resolve": notify_on_resolve,
+            "description": description,
+        }
+        return dict(rest.call("POST", "create", body)["alert"])
     service = service_for(tracking_uri, monitors_root=monitors_root)
     rule = service.create(
         name,
@@ -81,12 +103,19 @@ def create_alert(
 
 def get_alert(alert: str, *, tracking_uri: str | None = None) -> dict[str, Any]:
     """A rule by id or name, with its state (``OK``, ``TRIGGERED``, ``RESOLVED``)."""
+    rest = _rest(tracking_uri)
+    if rest is not None:
+        return dict(rest.call("GET", "get", {"alert": alert})["alert"])
     return rule_to_dict(service_for(tracking_uri).resolve(alert))
 
 
 def list_alerts(
     monitor: str | None = None, *, max_results: int = 100, tracking_uri: str | None = None
 ) -> list[dict[str, Any]]:
+    rest = _rest(tracking_uri)
+    if rest is not None:
+        body = {"monitor": monitor, "max_results": max_results}
+        return list(rest.call("GET", "list", body)["alerts"])
     return [rule_to_dict(r) for r in service_for(tracking_uri).list_rules(monitor, max_results)]
 
 
@@ -99,12 +128,19 @@ def update_alert(
 ) -> dict[str, Any]:
     """Change ``name``, ``condition`` (the rule starts again from OK), ``actions``,
     ``cooldown_seconds``, ``enabled``, ``notify_on_resolve`` or ``description``."""
+    rest = _rest(tracking_uri)
+    if rest is not None:
+        return dict(rest.call("POST", "update", {"alert": alert, **fields})["alert"])
     service = service_for(tracking_uri, monitors_root=monitors_root)
     return rule_to_dict(service.update(alert, **fields))
 
 
 def delete_alert(alert: str, *, tracking_uri: str | None = None) -> None:
     """Delete a rule with its history and notifications."""
+    rest = _rest(tracking_uri)
+    if rest is not None:
+        rest.call("POST", "delete", {"alert": alert})
+        return
     service_for(tracking_uri).delete(alert)
 
 
@@ -112,6 +148,10 @@ def get_alert_history(
     alert: str, *, max_results: int = 100, tracking_uri: str | None = None
 ) -> list[dict[str, Any]]:
     """The rule's state changes, newest first, with their evidence."""
+    rest = _rest(tracking_uri)
+    if rest is not None:
+        body = {"alert": alert, "max_results": max_results}
+        return list(rest.call("GET", "history", body)["events"])
     return [event_to_dict(e) for e in service_for(tracking_uri).history(alert, max_results)]
 
 
@@ -123,6 +163,10 @@ def list_notifications(
     tracking_uri: str | None = None,
 ) -> list[dict[str, Any]]:
     """Notifications (channel messages and job runs) with status, attempts, result, error."""
+    rest = _rest(tracking_uri)
+    if rest is not None:
+        body = {"alert": alert, "status": status, "max_results": max_results}
+        return list(rest.call("GET", "notifications", body)["notifications"])
     service = service_for(tracking_uri)
     return [notification_to_dict(n) for n in service.notifications(alert, status, max_results)]
 
@@ -139,7 +183,11 @@ def evaluate_alerts(
     """Evaluate one rule, the rules of ``monitor``, or every enabled rule, on the windows that
     are new since the last evaluation (idempotent per window). The notifications are queued;
     with ``deliver`` a background thread of this process sends them (the server's dispatcher
-    sends whatever is left)."""
+    sends whatever is left). On a server the server evaluates and delivers."""
+    rest = _rest(tracking_uri)
+    if rest is not None:
+        body = {"monitor": monitor, "alert": alert}
+        return list(rest.call("POST", "evaluate", body)["evaluations"])
     service = service_for(tracking_uri, monitors_root=monitors_root, serving_home=serving_home)
     out = service.evaluate(alert, monitor)
     if deliver and any(r.get("notifications") for r in out):
@@ -149,8 +197,20 @@ def evaluate_alerts(
 
 def deliver_notifications(*, tracking_uri: str | None = None, timeout: float = 60.0) -> int:
     """Send the pending notifications now (retries included) until none is pending or
-    ``timeout`` passes; returns how many are still pending."""
+    ``timeout`` passes; returns how many are still pending. On a server its dispatcher
+    sends them: this waits up to ``timeout`` for none to be pending."""
+    import time
+
     from modelyard.mlops.alerts.dispatcher import Dispatcher
+
+    rest = _rest(tracking_uri)
+    if rest is not None:
+        deadline = time.monotonic() + timeout
+        while True:
+            pending = len(list_notifications(status="PENDING", tracking_uri=tracking_uri))
+            if pending == 0 or time.monotonic() > deadline:
+                return pending
+            time.sleep(0.2)
 
     service = service_for(tracking_uri)
     return Dispatcher(service.store, service.ctx.db_uri).drain(timeout)
