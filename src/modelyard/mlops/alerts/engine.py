@@ -107,12 +107,15 @@ def _loop_guard(store: AlertStore, rule: AlertRule, ctx: Context, now: int) -> s
             continue
         if now - last.created_time < rule.cooldown_seconds * 1000:
             return f"job run {last.result} started by this alert is within the cool-down"
-        try:
-            from modelyard.jobs import JobsClient
+        from modelyard.errors import ResourceDoesNotExist
+        from modelyard.jobs import JobsClient
 
+        try:
             state = JobsClient(ctx.db_uri).get_run(int(last.result or 0))["state"]
-        except Exception:  # the run was deleted: it cannot loop any more
+        except ResourceDoesNotExist:  # the run (or its job) was deleted: it cannot loop
             return None
+        except Exception as exc:  # unknown state: do not risk a second run
+            return f"the state of job run {last.result} cannot be read ({exc})"
         if state.get("life_cycle_state") in _ACTIVE:
             return (
                 f"job run {last.result} started by this alert is still "
