@@ -123,7 +123,7 @@ def test_crud_refresh_through_the_server_and_delivery(server, receiver) -> None:
 
 
 def test_bad_requests(server) -> None:  # type: ignore[no-untyped-def]
-    c, _ = server
+    c, _dest = server
     r = c.post(f"{API}/create", json={"name": "x"})
     assert r.status_code == 400 and "'condition'" in r.json()["message"]
     r = c.post(
@@ -141,6 +141,37 @@ def test_bad_requests(server) -> None:  # type: ignore[no-untyped-def]
     assert r.status_code == 403 and r.json()["error_code"] == "PERMISSION_DENIED"
     r = c.post(f"{API}/create", json={"name": "x", "condition": {"type": "drift", "monitor": "m"}})
     assert r.status_code == 404 and "condition.monitor" in r.json()["message"]
+    folder = _dest / "t"
+    folder.mkdir()
+    day_frame(0).to_parquet(folder / "d0.parquet")
+    _ok(
+        c.post(
+            f"{MON}/create",
+            json={
+                "name": "nobase",
+                "table": str(folder),
+                "timestamp_col": "ts",
+                "prediction_col": "prediction",
+            },
+        )
+    )
+    r = c.post(
+        f"{API}/create", json={"name": "x", "condition": {"type": "drift", "monitor": "nobase"}}
+    )
+    assert r.status_code == 400 and "has no baseline" in r.json()["message"]
+    r = c.post(
+        f"{API}/create",
+        json={
+            "name": "x",
+            "condition": {
+                "type": "drift",
+                "monitor": "nobase",
+                "drift_type": "consecutive",
+                "granularity": "1 hour",
+            },
+        },
+    )
+    assert r.status_code == 400 and "'condition.granularity' '1 hour'" in r.json()["message"]
     r = c.get(f"{API}/notifications", params={"status": "LOST"})
     assert r.status_code == 400 and "status" in r.json()["message"]
     assert "Traceback" not in r.text

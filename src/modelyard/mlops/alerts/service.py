@@ -79,11 +79,22 @@ class AlertService:
             from modelyard.monitoring import get_monitor
 
             try:
-                get_monitor(condition["monitor"], root=self.ctx.monitors_root)
+                mon = get_monitor(condition["monitor"], root=self.ctx.monitors_root)
             except ResourceDoesNotExist:
                 raise ResourceDoesNotExist(
                     f"Monitor {condition['monitor']!r} ('condition.monitor') does not exist."
                 ) from None
+            if condition.get("drift_type") == "baseline" and not mon.has_baseline:
+                raise InvalidParameterValue(
+                    f"Monitor {mon.name!r} has no baseline: 'condition.drift_type' 'baseline' "
+                    "would never fire (use 'consecutive', or give the monitor a baseline)."
+                )
+            gran = condition.get("granularity")
+            if gran is not None and mon.profile != "snapshot" and gran not in mon.granularities:
+                raise InvalidParameterValue(
+                    f"'condition.granularity' {gran!r} is not a granularity of monitor "
+                    f"{mon.name!r} ({', '.join(mon.granularities)})."
+                )
         for i, action in enumerate(actions):
             if action["type"] == "job":
                 from modelyard.jobs import JobsClient
