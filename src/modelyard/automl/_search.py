@@ -18,6 +18,7 @@ from typing import Any
 
 from modelyard.automl import estimators as est
 from modelyard.automl._params import SupervisedParams
+from modelyard.errors import InvalidParameterValue
 from modelyard.automl.metrics import (
     classification_metrics,
     metric_spec,
@@ -81,8 +82,8 @@ class _OutOfTime(Exception):
     pass
 
 
-class TrialFailed(Exception):
-    """A trial's configuration could not be trained (the cause is chained)."""
+class TrialFailed(InvalidParameterValue):
+    """The first trial could not be trained, so no trial can (the cause is chained)."""
 
 
 class _Features:
@@ -121,20 +122,41 @@ class _Features:
         return self._full[scale]
 
 
+def _xgboost_deadline(deadline: float) -> Any:
+    import xgboost as xgb
+
+    class _Deadline(xgb.callback.TrainingCallback):  # type: ignore[misc]
+        def after_iteration(self, model: Any, epoch: int, evals_log: Any) -> bool:
+            if time.monotonic() > deadline:
+                raise _OutOfTime
+            return False
+
+    return _Deadline()
+
+
 def _fit(model: Any, X: Any, y: Any, weight: Any, deadline: float | None = None) -> Any:
-    """Fit ``model``; a LightGBM model stops with :class:`_OutOfTime` at ``deadline``, between
-    two boosting rounds, so a slow trial is cut rather than awaited."""
+    """Fit ``model``; a LightGBM or XGBoost model stops with :class:`_OutOfTime` at
+    ``deadline``, between two boosting rounds, so a slow trial is cut rather than awaited
+    (scikit-learn's estimators are only checked between folds)."""
     kwargs: dict[str, Any] = {} if weight is None else {"sample_weight": weight}
-    if deadline is not None and type(model).__module__.startswith("lightgbm"):
+    module = type(model).__module__
+    xgb_cut = deadline is not None and module.startswith("xgboost")
+    if deadline is not None and module.startswith("lightgbm"):
 
         def stop_at_deadline(env: Any) -> None:
             if time.monotonic() > deadline:
                 raise _OutOfTime
 
         kwargs["callbacks"] = [stop_at_deadline]
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        return model.fit(X, y, **kwargs)
+    if xgb_cut:
+        model.set_params(callbacks=[_xgboost_deadline(deadline or 0.0)])
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return model.fit(X, y, **kwargs)
+    finally:
+        if xgb_cut:  # the logged model carries no callback
+            model.set_params(callbacks=None)
 
 
 def _predict(model: Any, X: Any, n_classes: int) -> Any:
@@ -357,6 +379,7 @@ def run_search(
     deadline: float,
     progress: bool = True,
     on_failure: Callable[[int, str, dict[str, Any], BaseException], None] | None = None,
+    hard_deadline: float | None = None,
 ) -> SearchOutcome:
     """Search until ``max_trials``, the ``deadline`` (monotonic clock) or no improvement for
     a while; call ``on_trial`` with every completed trial (the ensemble last, if any) and
@@ -365,7 +388,10 @@ def run_search(
     When the first trial fails (nothing has been trained yet: the cause is almost always the
     data, and every later trial would fail the same way), the search stops at once with
     :class:`TrialFailed` chaining that error. After a success, failed configurations are
-    logged and the search goes on, up to :data:`MAX_CONSECUTIVE_FAILURES` in a row."""
+    logged and the search goes on, up to :data:`MAX_CONSECUTIVE_FAILURES` in a row.
+
+    Later trials are cut at ``deadline``; the first one (without it there is no model) only at
+    ``hard_deadline``, the end of the whole budget, which raises a clear error."""
     import optuna
     from tqdm.auto import tqdm
 
@@ -409,12 +435,26 @@ def run_search(
             trial = study.ask()
             family = trial.suggest_categorical("family", families)
             config = est.suggest_params(trial, family, params.problem_type)
+            first = not trials
             try:
                 result = _run_trial(
-                    len(trials), family, config, ev, feats, deadline, can_abort=bool(trials)
+                    len(trials),
+                    family,
+                    config,
+                    ev,
+                    feats,
+                    (hard_deadline or float("inf")) if first else deadline,
+                    can_abort=not first or hard_deadline is not None,
                 )
             except _OutOfTime:
                 study.tell(trial, state=optuna.trial.TrialState.FAIL)
+                if first:
+                    raise InvalidParameterValue(
+                        f"Parameter 'timeout_minutes': the first trial "
+                        f"({est.describe(family, params.problem_type)}) did not finish within "
+                        f"the budget of {params.timeout_seconds / 60:.2f} minutes on this data; "
+                        "give a larger budget"
+                    ) from None
                 stop_reason = "timeout"
                 break
             except Exception as exc:  # a configuration can fail; the search goes on
@@ -425,9 +465,10 @@ def run_search(
                 if on_failure is not None:
                     on_failure(len(trials) + failed - 1, family, config, exc)
                 if not trials:
+                    name = est.describe(family, params.problem_type)
                     raise TrialFailed(
-                        f"AutoML stopped: the first trial ({est.describe(family, params.problem_type)}"
-                        f") failed with {type(exc).__name__}: {exc}"
+                        f"Parameter 'dataset': AutoML stopped because the first trial ({name}) "
+                        f"failed with {type(exc).__name__}: {exc}"
                     ) from exc
                 continue
             consecutive_failures = 0

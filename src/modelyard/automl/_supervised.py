@@ -287,6 +287,7 @@ def run_supervised(dataset: Any, problem_type: str, **kwargs: Any) -> AutoMLSumm
             deadline=deadline,
             progress=progress,
             on_failure=_log_failed_trial,
+            hard_deadline=hard_deadline - 1.0,
         )
         trials = [infos[t.number] for t in outcome.trials]
         best = infos[outcome.best.number]
@@ -332,6 +333,12 @@ def run_supervised(dataset: Any, problem_type: str, **kwargs: Any) -> AutoMLSumm
         modelyard.log_artifact(nb["data_exploration"], "notebooks")
         if nb["best"]:
             modelyard.log_artifact(nb["best"], "notebooks")
+        modelyard.set_tags(
+            {
+                "automl.budget_seconds": f"{p.timeout_seconds:.1f}",
+                "automl.elapsed_seconds": f"{time.monotonic() - started:.1f}",
+            }
+        )
         parent_id = parent.info.run_id
     if registered_model_name:
         modelyard.register_model(best.model_path, registered_model_name)
