@@ -18,13 +18,13 @@ from typing import Any
 
 from modelyard.automl import estimators as est
 from modelyard.automl._params import SupervisedParams
-from modelyard.errors import InvalidParameterValue
 from modelyard.automl.metrics import (
     classification_metrics,
     metric_spec,
     regression_metrics,
     tune_threshold,
 )
+from modelyard.errors import InvalidParameterValue
 
 __all__ = ["SearchData", "SearchOutcome", "TrialFailed", "TrialResult", "run_search"]
 
@@ -125,7 +125,7 @@ class _Features:
 def _xgboost_deadline(deadline: float) -> Any:
     import xgboost as xgb
 
-    class _Deadline(xgb.callback.TrainingCallback):  # type: ignore[misc]
+    class _Deadline(xgb.callback.TrainingCallback):
         def after_iteration(self, model: Any, epoch: int, evals_log: Any) -> bool:
             if time.monotonic() > deadline:
                 raise _OutOfTime
