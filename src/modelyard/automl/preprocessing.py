@@ -28,6 +28,7 @@ __all__ = ["MISSING", "AutoFeaturizer", "ColumnPlan", "detect_column_types"]
 MISSING = "__missing__"
 LOW_CARDINALITY = 32
 NUMERIC_CATEGORY_MAX = 10
+MAX_GUESSED_CLASSES = 50
 _PARSE_SAMPLE = 200
 
 
@@ -194,6 +195,10 @@ class AutoFeaturizer(_TransformerMixin, _BaseEstimator):
     categoricals: one-hot (rare levels grouped); high-cardinality categoricals: cross-fitted
     target encoding plus frequency encoding; datetimes: calendar features; text: length,
     word count and a TF-IDF/SVD embedding.
+
+    ``problem_type`` (``"classification"`` or ``"regression"``) decides how the target encoder
+    reads ``y``; without it, a target with at most 50 integer values is taken for classes.
+    The target encoder's inner folds are stratified only for classes of at least 5 rows each.
     """
 
     def __init__(
@@ -322,11 +327,12 @@ class AutoFeaturizer(_TransformerMixin, _BaseEstimator):
         if y is not None and self.problem_type != "regression":
             from sklearn.utils.multiclass import type_of_target
 
-            if self.problem_type == "classification" or type_of_target(y) in (
-                "binary",
-                "multiclass",
+            _, counts = np.unique(np.asarray(y), return_counts=True)
+            # without a problem type, integer-valued targets with many values (prices, counts)
+            # are a regression, not hundreds of classes
+            if self.problem_type == "classification" or (
+                type_of_target(y) in ("binary", "multiclass") and len(counts) <= MAX_GUESSED_CLASSES
             ):
-                _, counts = np.unique(np.asarray(y), return_counts=True)
                 n_classes, min_count = len(counts), int(counts.min())
         self.transformer_ = self._build(n_classes, min_count)
         out = self.transformer_.fit_transform(frame, y)
