@@ -262,7 +262,7 @@ def test_cli_classify(tmp_path):
     )
     assert result.exit_code == 0, result.output
     assert "val_accuracy_score" in result.output
-    assert "best model: models:/" in result.output
+    assert "best model: runs:/" in result.output
 
 
 @pytest.mark.spark

@@ -64,5 +64,5 @@ def test_registry_and_mlops_on_postgresql(script, tmp_path, make_pg_database):
 def test_section4_automl(tmp_path):
     """The course's AutoML call as written (timeout_minutes=30, max_trials=20) on SQLite."""
     out = _run("section4_automl.py", tmp_path, f"sqlite:///{tmp_path / 'ex.db'}", timeout=40 * 60)
-    assert "Best model URI: models:/m-" in out
+    assert "Best model URI: runs:/" in out
     assert "Best F1 score: " in out

@@ -27,6 +27,7 @@ def classify(
     pos_label: Any = None,
     time_col: str | None = None,
     split_col: str | None = None,
+    sample_weight_col: str | None = None,
     max_trials: int | None = None,
     timeout_minutes: float | None = None,
     seed: int | None = 0,
@@ -34,11 +35,13 @@ def classify(
     ensemble: bool = True,
     progress: bool = True,
 ) -> AutoMLSummary:
-    """Train and tune classifiers; every trial is a tracked run with a pyfunc model.
+    """Train and tune classifiers; every trial is a tracked run whose model is an sklearn
+    ``Pipeline`` (sklearn flavor + pyfunc; an ensemble is a pyfunc model).
 
     ``primary_metric``: f1 (default), log_loss, precision, accuracy, roc_auc.
-    ``timeout_minutes`` defaults to 120; ``max_trials`` caps the number of trials.
-    ``data_dir`` is accepted for compatibility (the data copy goes to ``experiment_dir``).
+    ``timeout_minutes`` defaults to 120 and bounds the whole call; ``max_trials`` caps the
+    number of trials. ``data_dir``: where the copy of the training data goes (default
+    ``experiment_dir``). ``sample_weight_col``: a column of non-negative row weights.
     """
     from modelyard.automl._supervised import run_supervised
 
@@ -47,7 +50,8 @@ def classify(
         "classification",
         target_col=target_col,
         primary_metric=primary_metric,
-        experiment_dir=experiment_dir or data_dir,
+        experiment_dir=experiment_dir,
+        data_dir=data_dir,
         experiment_name=experiment_name,
         exclude_cols=exclude_cols,
         exclude_frameworks=exclude_frameworks,
@@ -55,6 +59,7 @@ def classify(
         pos_label=pos_label,
         time_col=time_col,
         split_col=split_col,
+        sample_weight_col=sample_weight_col,
         max_trials=max_trials,
         timeout_minutes=timeout_minutes,
         seed=seed,
@@ -77,6 +82,7 @@ def regress(
     imputers: dict[str, Any] | None = None,
     time_col: str | None = None,
     split_col: str | None = None,
+    sample_weight_col: str | None = None,
     max_trials: int | None = None,
     timeout_minutes: float | None = None,
     seed: int | None = 0,
@@ -92,7 +98,8 @@ def regress(
         "regression",
         target_col=target_col,
         primary_metric=primary_metric,
-        experiment_dir=experiment_dir or data_dir,
+        experiment_dir=experiment_dir,
+        data_dir=data_dir,
         experiment_name=experiment_name,
         exclude_cols=exclude_cols,
         exclude_frameworks=exclude_frameworks,
@@ -100,6 +107,7 @@ def regress(
         pos_label=None,
         time_col=time_col,
         split_col=split_col,
+        sample_weight_col=sample_weight_col,
         max_trials=max_trials,
         timeout_minutes=timeout_minutes,
         seed=seed,

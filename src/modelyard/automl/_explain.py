@@ -7,13 +7,20 @@ Artifacts of the best trial run: ``explain/feature_importance.csv``,
 from __future__ import annotations
 
 import tempfile
+import time
 from pathlib import Path
 from typing import Any
 
 __all__ = ["explain_best"]
 
 
-def _permutation_importance(predictor: Any, X: Any, y: Any, problem_type: str, seed: int) -> Any:
+class _OutOfTime(Exception):
+    pass
+
+
+def _permutation_importance(
+    predictor: Any, X: Any, y: Any, problem_type: str, seed: int, deadline: float
+) -> Any:
     import numpy as np
     import pandas as pd
 
@@ -29,6 +36,8 @@ def _permutation_importance(predictor: Any, X: Any, y: Any, problem_type: str, s
     base = score(X)
     rows = []
     for col in X.columns:
+        if time.monotonic() > deadline:
+            raise _OutOfTime("the time budget ran out during permutation importance")
         drops = []
         for _ in range(3):
             shuffled = X.copy()
@@ -45,6 +54,7 @@ def _shap(pipeline: Any, X: Any, problem_type: str) -> tuple[Any, list[str]]:
     import shap
 
     featurizer, model = pipeline.named_steps["featurizer"], pipeline.named_steps["model"]
+    model = getattr(model, "estimator", model)  # a classifier's label-decoding wrapper
     Xt = featurizer.transform(X)
     names = [str(n) for n in featurizer.get_feature_names_out()]
     try:
@@ -65,8 +75,17 @@ def _shap(pipeline: Any, X: Any, problem_type: str) -> tuple[Any, list[str]]:
 
 
 def explain_best(
-    result: Any, predictor: Any, data: Any, cols: list[str], problem_type: str, run_id: str
+    result: Any,
+    predictor: Any,
+    data: Any,
+    cols: list[str],
+    problem_type: str,
+    run_id: str,
+    deadline: float = float("inf"),
 ) -> None:
+    """Log the explanations; stop (raising) when the monotonic ``deadline`` passes: the
+    permutation importance checks it per column, and SHAP is skipped when the importance took
+    longer than the time left."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -81,9 +100,12 @@ def explain_best(
     X, y = X.iloc[:300], y[:300]
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp)
-        imp = _permutation_importance(predictor, X[cols], y, problem_type, 0)
+        t0 = time.monotonic()
+        imp = _permutation_importance(predictor, X[cols], y, problem_type, 0, deadline)
         imp.to_csv(out / "feature_importance.csv", index=False)
         client.log_artifact(run_id, str(out / "feature_importance.csv"), "explain")
+        if time.monotonic() + (time.monotonic() - t0) > deadline:
+            raise _OutOfTime("no time left in the budget for SHAP values")
         values, names = _shap(result.pipelines[0], X.iloc[:100], problem_type)
         pd.DataFrame(values, columns=names).to_csv(out / "shap_values.csv", index=False)
         client.log_artifact(run_id, str(out / "shap_values.csv"), "explain")

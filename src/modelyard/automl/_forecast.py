@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from modelyard.automl._paths import default_output_dir
-from modelyard.automl._summary import AutoMLSummary, TrialInfo
+from modelyard.automl._summary import AutoMLSummary, TrialInfo, format_minutes
 from modelyard.errors import InvalidParameterValue
 
 __all__ = ["FREQUENCIES", "run_forecast"]
@@ -188,15 +188,22 @@ def run_forecast(
                 example = wrapper.future_frame()
                 info = pyfunc.log_model(name="model", python_model=wrapper, input_example=example)
             fitted[run.info.run_id] = wrapper
+            seconds = time.monotonic() - t0
             trials.append(
                 TrialInfo(
                     mlflow_run_id=run.info.run_id,
-                    model_path=info.model_uri,
+                    model_path=f"runs:/{run.info.run_id}/model",
                     metrics=metrics,
-                    params={"model": model_name, "season_length": season},
+                    params={"model": model_name, "season_length": str(season)},
                     model_description=model_name,
-                    duration=time.monotonic() - t0,
+                    duration=format_minutes(seconds),
+                    preprocessors=f"series resampled to frequency {freq!r}",
+                    evaluation_metric_score=metrics.get(f"val_{spec.key}"),
+                    evaluation_metric=f"val_{spec.key}",
+                    artifact_uri=run.info.artifact_uri,
                     framework="statsforecast",
+                    duration_seconds=seconds,
+                    model_uri=info.model_uri,
                 )
             )
         key = f"val_{spec.key}"

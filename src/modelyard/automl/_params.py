@@ -39,6 +39,7 @@ class SupervisedParams:
     pos_label: Any = None
     time_col: str | None = None
     split_col: str | None = None
+    sample_weight_col: str | None = None
     imputers: dict[str, Any] = field(default_factory=dict)
     seed: int = 0
     ensemble: bool = True
@@ -88,6 +89,24 @@ def check_column(df: Any, col: str | None, name: str) -> None:
         raise InvalidParameterValue(
             f"Parameter {name!r}: column {col!r} is not in the dataset "
             f"(columns: {list(map(str, df.columns))[:20]})"
+        )
+
+
+def _check_weights(s: Any, name: str, target_col: str) -> None:
+    import numpy as np
+    import pandas as pd
+
+    if name == target_col:
+        raise InvalidParameterValue("Parameter 'sample_weight_col' must not be 'target_col'")
+    if not pd.api.types.is_numeric_dtype(s) or pd.api.types.is_bool_dtype(s):
+        raise InvalidParameterValue(
+            f"Parameter 'sample_weight_col': column {name!r} must be numeric, has dtype {s.dtype}"
+        )
+    values = s.to_numpy(dtype=float, na_value=np.nan)
+    if not np.all(np.isfinite(values)) or (values < 0).any() or not (values > 0).any():
+        raise InvalidParameterValue(
+            f"Parameter 'sample_weight_col': column {name!r} must hold finite, non-negative "
+            "weights (no missing values), at least one of them positive"
         )
 
 
@@ -146,6 +165,7 @@ def validate_supervised(
     imputers: Any,
     seed: Any,
     ensemble: bool,
+    sample_weight_col: Any = None,
 ) -> SupervisedParams:
     """Check every argument against the data; raise before any work."""
     from modelyard.automl.metrics import metric_spec
@@ -170,6 +190,9 @@ def validate_supervised(
         raise InvalidParameterValue("Parameter 'exclude_frameworks' excludes every framework")
     check_column(df, time_col, "time_col")
     check_column(df, split_col, "split_col")
+    check_column(df, sample_weight_col, "sample_weight_col")
+    if sample_weight_col is not None:
+        _check_weights(df[sample_weight_col], sample_weight_col, target_col)
     if split_col is not None:
         values = set(df[split_col].dropna().astype(str).str.lower().unique())
         bad = sorted(values - {"train", "validate", "test"})
@@ -205,6 +228,14 @@ def validate_supervised(
                 f"Parameter 'target_col': column {target_col!r} has a single class "
                 f"({classes[0]!r}); classification needs at least two"
             )
+        counts = y.value_counts()
+        lone = counts[counts < 2]
+        if len(lone):
+            raise InvalidParameterValue(
+                f"Parameter 'target_col': class(es) {lone.index.tolist()[:10]!r} of "
+                f"{target_col!r} have a single row; a class needs at least 2 rows to be learned "
+                "and evaluated (drop those rows or merge the class into another)"
+            )
         if pos_label is not None and pos_label not in set(classes.tolist()):
             raise InvalidParameterValue(
                 f"Parameter 'pos_label': {pos_label!r} is not a value of {target_col!r}"
@@ -234,6 +265,7 @@ def validate_supervised(
         pos_label=pos_label,
         time_col=time_col,
         split_col=split_col,
+        sample_weight_col=sample_weight_col,
         imputers=dict(imputers),
         seed=check_seed(seed),
         ensemble=bool(ensemble),

@@ -1,8 +1,9 @@
 """The fitted predictor inside every supervised AutoML model.
 
-A :class:`SupervisedPredictor` holds one or more fitted pipelines (featurizer + estimator) with
-weights, the original class labels and, for binary problems, the tuned decision threshold. It
-predicts on raw input frames. It does not depend on the model format; the pyfunc wrapper in
+A :class:`SupervisedPredictor` holds one or more fitted pipelines (featurizer + estimator; a
+classifier's last step predicts the original labels) with weights, the original class labels
+and, for binary problems, the tuned decision threshold. It predicts on raw input frames; an
+ensemble of several pipelines is what the pyfunc wrapper serves. It does not depend on the model format; the pyfunc wrapper in
 :mod:`modelyard.automl.pyfunc_model` delegates to it.
 """
 
@@ -42,12 +43,12 @@ class SupervisedPredictor:
     def _full_proba(self, model: Any, X: Any) -> Any:
         import numpy as np
 
-        proba = model.predict_proba(X)
+        proba = np.asarray(model.predict_proba(X), dtype=float)
         seen = list(getattr(model, "classes_", range(proba.shape[1])))
-        if len(seen) == len(self.classes):
-            return proba
+        if seen == list(self.classes) or seen == list(range(len(self.classes))):
+            return proba  # members label their columns with the classes, in this order
         out = np.zeros((proba.shape[0], len(self.classes)))
-        out[:, seen] = proba
+        out[:, [self.classes.index(c) for c in seen]] = proba
         return out
 
     def predict_proba(self, data: Any) -> Any:

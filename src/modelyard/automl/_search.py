@@ -24,11 +24,13 @@ from modelyard.automl.metrics import (
     regression_metrics,
     tune_threshold,
 )
+from modelyard.errors import InvalidParameterValue
 
-__all__ = ["SearchData", "SearchOutcome", "TrialResult", "run_search"]
+__all__ = ["SearchData", "SearchOutcome", "TrialFailed", "TrialResult", "run_search"]
 
 _log = logging.getLogger("modelyard.automl")
 PATIENCE = 60
+MAX_CONSECUTIVE_FAILURES = 20
 
 
 @dataclass
@@ -42,6 +44,8 @@ class SearchData:
     classes: list[Any] = field(default_factory=list)
     pos_index: int | None = None
     sample_weight: Any = None
+    labels: list[Any] = field(default_factory=list)
+    """The original class labels, in the order of the encoded classes ``0..k-1``."""
 
 
 @dataclass
@@ -71,10 +75,15 @@ class SearchOutcome:
     trials: list[TrialResult]
     best: TrialResult
     stop_reason: str
+    failed: int = 0
 
 
 class _OutOfTime(Exception):
     pass
+
+
+class TrialFailed(InvalidParameterValue):
+    """The first trial could not be trained, so no trial can (the cause is chained)."""
 
 
 class _Features:
@@ -88,7 +97,12 @@ class _Features:
     def _featurizer(self, scale: bool) -> Any:
         from modelyard.automl.preprocessing import AutoFeaturizer
 
-        return AutoFeaturizer(self.plan, scale=scale, random_state=self.seed)
+        return AutoFeaturizer(
+            self.plan,
+            scale=scale,
+            random_state=self.seed,
+            problem_type="classification" if self.data.classes else "regression",
+        )
 
     def fold(self, scale: bool, i: int) -> tuple[Any, Any]:
         cache = self._folds.setdefault(scale, [])
@@ -108,12 +122,41 @@ class _Features:
         return self._full[scale]
 
 
-def _fit(model: Any, X: Any, y: Any, weight: Any) -> Any:
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        if weight is None:
-            return model.fit(X, y)
-        return model.fit(X, y, sample_weight=weight)
+def _xgboost_deadline(deadline: float) -> Any:
+    import xgboost as xgb
+
+    class _Deadline(xgb.callback.TrainingCallback):
+        def after_iteration(self, model: Any, epoch: int, evals_log: Any) -> bool:
+            if time.monotonic() > deadline:
+                raise _OutOfTime
+            return False
+
+    return _Deadline()
+
+
+def _fit(model: Any, X: Any, y: Any, weight: Any, deadline: float | None = None) -> Any:
+    """Fit ``model``; a LightGBM or XGBoost model stops with :class:`_OutOfTime` at
+    ``deadline``, between two boosting rounds, so a slow trial is cut rather than awaited
+    (scikit-learn's estimators are only checked between folds)."""
+    kwargs: dict[str, Any] = {} if weight is None else {"sample_weight": weight}
+    module = type(model).__module__
+    xgb_cut = deadline is not None and module.startswith("xgboost")
+    if deadline is not None and module.startswith("lightgbm"):
+
+        def stop_at_deadline(env: Any) -> None:
+            if time.monotonic() > deadline:
+                raise _OutOfTime
+
+        kwargs["callbacks"] = [stop_at_deadline]
+    if xgb_cut:
+        model.set_params(callbacks=[_xgboost_deadline(deadline or 0.0)])
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return model.fit(X, y, **kwargs)
+    finally:
+        if xgb_cut:  # the logged model carries no callback
+            model.set_params(callbacks=None)
 
 
 def _predict(model: Any, X: Any, n_classes: int) -> Any:
@@ -220,36 +263,43 @@ def _run_trial(
     shape = (len(d.y_train), ev.n_classes) if ev.clf else (len(d.y_train),)
     oof = np.zeros(shape)
     w = d.sample_weight
+    cut = deadline if can_abort else None
     for i, (tr, va) in enumerate(feats.folds):
         if can_abort and time.monotonic() > deadline:
             raise _OutOfTime
         Xtr, Xva = feats.fold(scale, i)
         model = est.make_estimator(family, params, p.problem_type, p.seed, ev.n_classes)
-        _fit(model, Xtr, d.y_train[tr], None if w is None else w[tr])
+        _fit(model, Xtr, d.y_train[tr], None if w is None else w[tr], cut)
         oof[va] = _predict(model, Xva, ev.n_classes)
     if can_abort and time.monotonic() > deadline:
         raise _OutOfTime
     featurizer, Xtr, Xval, Xtest = feats.full(scale)
     model = est.make_estimator(family, params, p.problem_type, p.seed, ev.n_classes)
-    _fit(model, Xtr, d.y_train, w)
+    _fit(model, Xtr, d.y_train, w, cut)
     preds = {
         "train": _predict(model, Xtr, ev.n_classes),
         "val": _predict(model, Xval, ev.n_classes) if len(d.y_val) else None,
         "test": _predict(model, Xtest, ev.n_classes) if len(d.y_test) else None,
     }
-    pipeline = Pipeline([("featurizer", featurizer), ("model", model)])
-    return ev.finish(
+    result = ev.finish(
         number,
         family,
         params,
         oof,
-        [pipeline],
+        [],
         [1.0],
         preds,
         started,
         est.describe(family, p.problem_type),
         est.FAMILY_FRAMEWORK[family],
     )
+    if ev.clf:  # the pipeline predicts the original labels, with the tuned threshold
+        from modelyard.automl._transformers import DecodedClassifier
+
+        labels = d.labels or list(d.classes)
+        model = DecodedClassifier(model, labels, result.threshold, d.pos_index)
+    result.pipelines = [Pipeline([("featurizer", featurizer), ("model", model)])]
+    return result
 
 
 def _ensemble(trials: list[TrialResult], ev: _Evaluator, number: int) -> TrialResult | None:
@@ -328,9 +378,20 @@ def run_search(
     *,
     deadline: float,
     progress: bool = True,
+    on_failure: Callable[[int, str, dict[str, Any], BaseException], None] | None = None,
+    hard_deadline: float | None = None,
 ) -> SearchOutcome:
     """Search until ``max_trials``, the ``deadline`` (monotonic clock) or no improvement for
-    a while; call ``on_trial`` with every completed trial (the ensemble last, if any)."""
+    a while; call ``on_trial`` with every completed trial (the ensemble last, if any) and
+    ``on_failure`` with every trial that raised.
+
+    When the first trial fails (nothing has been trained yet: the cause is almost always the
+    data, and every later trial would fail the same way), the search stops at once with
+    :class:`TrialFailed` chaining that error. After a success, failed configurations are
+    logged and the search goes on, up to :data:`MAX_CONSECUTIVE_FAILURES` in a row.
+
+    Later trials are cut at ``deadline``; the first one (without it there is no model) only at
+    ``hard_deadline``, the end of the whole budget, which raises a clear error."""
     import optuna
     from tqdm.auto import tqdm
 
@@ -347,6 +408,7 @@ def run_search(
     trials: list[TrialResult] = []
     best: TrialResult | None = None
     since_best = 0
+    failed = consecutive_failures = 0
     stop_reason = "max_trials"
     bar = tqdm(
         total=params.max_trials,
@@ -364,24 +426,52 @@ def run_search(
                 if time.monotonic() + 0.5 * typical >= deadline:
                     stop_reason = "timeout"
                     break
+            if consecutive_failures >= MAX_CONSECUTIVE_FAILURES:
+                stop_reason = f"{consecutive_failures} trials failed in a row"
+                break
             if since_best >= PATIENCE and params.max_trials is None:
                 stop_reason = f"no improvement in {PATIENCE} trials"
                 break
             trial = study.ask()
             family = trial.suggest_categorical("family", families)
             config = est.suggest_params(trial, family, params.problem_type)
+            first = not trials
             try:
                 result = _run_trial(
-                    len(trials), family, config, ev, feats, deadline, can_abort=bool(trials)
+                    len(trials),
+                    family,
+                    config,
+                    ev,
+                    feats,
+                    (hard_deadline or float("inf")) if first else deadline,
+                    can_abort=not first or hard_deadline is not None,
                 )
             except _OutOfTime:
                 study.tell(trial, state=optuna.trial.TrialState.FAIL)
+                if first:
+                    raise InvalidParameterValue(
+                        f"Parameter 'timeout_minutes': the first trial "
+                        f"({est.describe(family, params.problem_type)}) did not finish within "
+                        f"the budget of {params.timeout_seconds / 60:.2f} minutes on this data; "
+                        "give a larger budget"
+                    ) from None
                 stop_reason = "timeout"
                 break
             except Exception as exc:  # a configuration can fail; the search goes on
                 _log.warning("AutoML trial %s (%s) failed: %s", trial.number, family, exc)
                 study.tell(trial, state=optuna.trial.TrialState.FAIL)
+                failed += 1
+                consecutive_failures += 1
+                if on_failure is not None:
+                    on_failure(len(trials) + failed - 1, family, config, exc)
+                if not trials:
+                    name = est.describe(family, params.problem_type)
+                    raise TrialFailed(
+                        f"Parameter 'dataset': AutoML stopped because the first trial ({name}) "
+                        f"failed with {type(exc).__name__}: {exc}"
+                    ) from exc
                 continue
+            consecutive_failures = 0
             study.tell(trial, result.cv_score)
             trials.append(result)
             on_trial(result)
@@ -390,8 +480,9 @@ def run_search(
             else:
                 since_best += 1
             bar.update(1)
+            val_key = f"val_{ev.spec.key}"
             bar.set_postfix(
-                best=f"{best.cv_metric:.4f}",
+                best_val=f"{best.metrics.get(val_key, best.cv_metric):.4f}",
                 model=best.description,
                 left=f"{max(0.0, deadline - time.monotonic()):.0f}s",
             )
@@ -407,7 +498,7 @@ def run_search(
             trials.append(ens)
             on_trial(ens)
             best = ens
-    return SearchOutcome(trials=trials, best=best, stop_reason=stop_reason)
+    return SearchOutcome(trials=trials, best=best, stop_reason=stop_reason, failed=failed)
 
 
 def _beats(ens: TrialResult, best: TrialResult, ev: _Evaluator) -> bool:

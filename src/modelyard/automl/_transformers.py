@@ -8,18 +8,19 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["DatetimeFeatures", "FrequencyEncoder", "TextFeatures"]
+__all__ = ["DatetimeFeatures", "DecodedClassifier", "FrequencyEncoder", "TextFeatures"]
 
 
-def _bases() -> tuple[Any, Any]:
-    from sklearn.base import BaseEstimator, TransformerMixin
+def _bases() -> tuple[Any, Any, Any]:
+    from sklearn.base import BaseEstimator, ClassifierMixin, TransformerMixin
 
-    return BaseEstimator, TransformerMixin
+    return BaseEstimator, TransformerMixin, ClassifierMixin
 
 
 _BaseEstimator: Any
 _TransformerMixin: Any
-_BaseEstimator, _TransformerMixin = _bases()
+_ClassifierMixin: Any
+_BaseEstimator, _TransformerMixin, _ClassifierMixin = _bases()
 
 _DATE_PARTS = ("year", "month", "day", "dayofweek", "dayofyear", "hour")
 
@@ -151,3 +152,74 @@ class TextFeatures(_TransformerMixin, _BaseEstimator):
         if self.svd_ is not None:
             names += [f"{self.column_}_svd{i}" for i in range(self.svd_.n_components)]
         return np.asarray(names, dtype=object)
+
+
+class DecodedClassifier(_ClassifierMixin, _BaseEstimator):
+    """The last step of an AutoML classification pipeline: a fitted estimator trained on class
+    indices ``0..k-1``, seen from outside with the original labels.
+
+    ``classes_`` are the original labels; ``predict_proba`` has one column per label in that
+    order (classes absent from the estimator's training data get probability 0); ``predict``
+    returns labels, applying the tuned decision ``threshold`` to the probability of the
+    positive class ``pos_index`` of a binary problem. ``fit`` (re)trains ``estimator`` on
+    labels given in the original values.
+    """
+
+    def __init__(
+        self,
+        estimator: Any = None,
+        classes: Any = None,
+        threshold: float | None = None,
+        pos_index: int | None = None,
+    ) -> None:
+        self.estimator = estimator
+        self.classes = classes
+        self.threshold = threshold
+        self.pos_index = pos_index
+
+    @property
+    def classes_(self) -> Any:
+        import numpy as np
+
+        labels = np.asarray(self.classes)
+        # string labels as objects, as scikit-learn's own classifiers hold them
+        return labels.astype(object) if labels.dtype.kind in "US" else labels
+
+    def __sklearn_is_fitted__(self) -> bool:
+        return hasattr(self.estimator, "classes_") or hasattr(self.estimator, "n_features_in_")
+
+    def fit(self, X: Any, y: Any, sample_weight: Any = None) -> DecodedClassifier:
+        import numpy as np
+
+        if self.classes is None:
+            self.classes = sorted(np.unique(np.asarray(y)).tolist())
+        lookup = {c: i for i, c in enumerate(self.classes)}
+        codes = np.asarray([lookup[v] for v in np.asarray(y).tolist()], dtype=int)
+        if sample_weight is None:
+            self.estimator.fit(X, codes)
+        else:
+            self.estimator.fit(X, codes, sample_weight=sample_weight)
+        return self
+
+    def predict_proba(self, X: Any) -> Any:
+        import numpy as np
+
+        proba = np.asarray(self.estimator.predict_proba(X), dtype=float)
+        n = len(self.classes)
+        seen = [int(c) for c in getattr(self.estimator, "classes_", range(proba.shape[1]))]
+        if seen == list(range(n)):
+            return proba
+        out = np.zeros((proba.shape[0], n))
+        out[:, seen] = proba
+        return out
+
+    def predict(self, X: Any) -> Any:
+        import numpy as np
+
+        proba = self.predict_proba(X)
+        if len(self.classes) == 2 and self.threshold is not None and self.pos_index is not None:
+            pos = self.pos_index
+            idx = np.where(proba[:, pos] >= self.threshold, pos, 1 - pos)
+        else:
+            idx = np.argmax(proba, axis=1)
+        return self.classes_[idx]

@@ -28,6 +28,7 @@ __all__ = ["MISSING", "AutoFeaturizer", "ColumnPlan", "detect_column_types"]
 MISSING = "__missing__"
 LOW_CARDINALITY = 32
 NUMERIC_CATEGORY_MAX = 10
+MAX_GUESSED_CLASSES = 50
 _PARSE_SAMPLE = 200
 
 
@@ -194,12 +195,23 @@ class AutoFeaturizer(_TransformerMixin, _BaseEstimator):
     categoricals: one-hot (rare levels grouped); high-cardinality categoricals: cross-fitted
     target encoding plus frequency encoding; datetimes: calendar features; text: length,
     word count and a TF-IDF/SVD embedding.
+
+    ``problem_type`` (``"classification"`` or ``"regression"``) decides how the target encoder
+    reads ``y``; without it, a target with at most 50 integer values is taken for classes.
+    The target encoder's inner folds are stratified only for classes of at least 5 rows each.
     """
 
-    def __init__(self, plan: ColumnPlan, scale: bool = False, random_state: int = 0):
+    def __init__(
+        self,
+        plan: ColumnPlan,
+        scale: bool = False,
+        random_state: int = 0,
+        problem_type: str | None = None,
+    ):
         self.plan = plan
         self.scale = scale
         self.random_state = random_state
+        self.problem_type = problem_type
 
     def _coerce(self, X: Any) -> Any:
         import pandas as pd
@@ -233,7 +245,7 @@ class AutoFeaturizer(_TransformerMixin, _BaseEstimator):
             out[c] = frame[c].astype(object).where(frame[c].notna(), "").map(str)
         return pd.DataFrame(out, index=frame.index)
 
-    def _build(self, n_classes: int) -> Any:
+    def _build(self, n_classes: int, min_class_count: int = 0) -> Any:
         from sklearn.compose import ColumnTransformer
         from sklearn.impute import SimpleImputer
         from sklearn.pipeline import make_pipeline
@@ -274,8 +286,14 @@ class AutoFeaturizer(_TransformerMixin, _BaseEstimator):
         if plan.categorical_high:
             from sklearn.model_selection import KFold, StratifiedKFold
 
-            splitter = StratifiedKFold if n_classes else KFold
-            target = TargetEncoder(cv=splitter(5, shuffle=True, random_state=self.random_state))
+            # stratified inner folds only for a classification whose every class can fill
+            # them; a regression target is never stratified (nor seen as classes)
+            stratify = n_classes > 0 and min_class_count >= 5
+            splitter = StratifiedKFold if stratify else KFold
+            target = TargetEncoder(
+                target_type="auto" if n_classes else "continuous",
+                cv=splitter(5, shuffle=True, random_state=self.random_state),
+            )
             parts.append(("target", self._maybe_scaled(target), plan.categorical_high))
             parts.append(
                 ("frequency", self._maybe_scaled(FrequencyEncoder()), plan.categorical_high)
@@ -305,13 +323,18 @@ class AutoFeaturizer(_TransformerMixin, _BaseEstimator):
         import numpy as np
 
         frame = self._coerce(X)
-        n_classes = 0
-        if y is not None:
+        n_classes = min_count = 0
+        if y is not None and self.problem_type != "regression":
             from sklearn.utils.multiclass import type_of_target
 
-            if type_of_target(y) in ("binary", "multiclass"):
-                n_classes = len(np.unique(y))
-        self.transformer_ = self._build(n_classes)
+            _, counts = np.unique(np.asarray(y), return_counts=True)
+            # without a problem type, integer-valued targets with many values (prices, counts)
+            # are a regression, not hundreds of classes
+            if self.problem_type == "classification" or (
+                type_of_target(y) in ("binary", "multiclass") and len(counts) <= MAX_GUESSED_CLASSES
+            ):
+                n_classes, min_count = len(counts), int(counts.min())
+        self.transformer_ = self._build(n_classes, min_count)
         out = self.transformer_.fit_transform(frame, y)
         self.n_features_out_ = out.shape[1]
         return np.asarray(out, dtype="float64")
