@@ -25,12 +25,11 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from modelyard.errors import (
     InvalidParameterValue,
-    ModelyardError,
     PermissionDenied,
     Unauthenticated,
 )
 from modelyard.server.auth.rules import FILTERS, RULES, Need, Rule, rule_key
-from modelyard.server.auth.session import COOKIE_NAME, CSRF_HEADER, csrf_token, parse_session
+from modelyard.server.auth.session import CSRF_HEADER, cookie_value, csrf_token, session_user
 from modelyard.server.errors import error_response
 from modelyard.server.routing import read_body
 from modelyard.services.auth import PERMISSIONS, AuthService, Permission
@@ -109,7 +108,7 @@ class AuthMiddleware:
             user = await anyio.to_thread.run_sync(self._check, scope, rule, args, params)
             scope[SCOPE_USER] = user
         except Exception as exc:  # every refusal is a JSON error body
-            await _error(exc)(scope, receive, send)
+            await _error(exc, scope)(scope, receive, send)
             return
         if (rule.filter and not user.is_admin) or rule.hook:
             await self._call_and_rewrite(scope, receive, send, user, rule, args)
@@ -190,7 +189,7 @@ class AuthMiddleware:
                     return user
                 return self.service.authenticate_basic(username, password, address)
             raise Unauthenticated("Malformed Authorization header: use Basic or Bearer.")
-        session = _cookie(cookie, COOKIE_NAME)
+        session = cookie_value(cookie)
         if session:
             user = self._session_user(session)
             if scope["method"] not in _SAFE_METHODS and csrf != csrf_token(
@@ -205,9 +204,8 @@ class AuthMiddleware:
         )
 
     def _session_user(self, session: str) -> User:
-        parsed = parse_session(self.session_key, session, now_ms())
-        user = self.store.find_user_by_id(parsed[0]) if parsed else None
-        if user is None or parsed is None or user.version != parsed[1]:
+        user = session_user(self.store, self.session_key, session, now_ms())
+        if user is None:
             raise Unauthenticated("Your session has expired; log in again.")
         return user
 
@@ -397,18 +395,12 @@ def _basic(credentials: str) -> tuple[str, str]:
     return username, password
 
 
-def _cookie(header: str, name: str) -> str:
-    for part in header.split(";"):
-        key, _, value = part.strip().partition("=")
-        if key == name:
-            return value.strip()
-    return ""
-
-
-def _error(exc: BaseException) -> Callable[[Scope, Receive, Send], Awaitable[None]]:
+def _error(exc: BaseException, scope: Scope) -> Callable[[Scope, Receive, Send], Awaitable[None]]:
     response = error_response(exc)
-    if isinstance(exc, Unauthenticated):
+    # the basic-auth challenge, except to the web UI's own calls (marked X-Requested-With), for
+    # which a browser would otherwise pop its native password prompt over the login page
+    if isinstance(exc, Unauthenticated) and not any(
+        name == b"x-requested-with" for name, _ in scope["headers"]
+    ):
         response.headers["WWW-Authenticate"] = 'Basic realm="mlflow"'
-    elif not isinstance(exc, ModelyardError):
-        pass
     return response
