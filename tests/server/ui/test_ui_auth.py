@@ -188,7 +188,9 @@ def test_admin_creates_user_who_sees_only_what_they_may(auth_url: str, page: Bro
     ]
     # grant READ on the shared experiment on ana's permissions page
     b.eval("location.hash = '#/admin/users/ana'")
-    b.wait("document.querySelector('form.grant-form') && document.querySelector('#grant-choices option')")
+    b.wait(
+        "document.querySelector('form.grant-form') && document.querySelector('#grant-choices option')"
+    )
     b.fill("[name=grant-resource]", shared_id)
     b.eval("document.querySelector('[name=grant-permission]').value = 'READ'")
     b.eval("document.querySelector('form.grant-form').requestSubmit()")
