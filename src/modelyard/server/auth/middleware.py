@@ -153,9 +153,10 @@ class AuthMiddleware:
 
         async def send_with_challenge(message: Message) -> None:
             if refused and message["type"] == "http.response.start":
-                response = _error(refused[0], scope)  # the challenge header of a 401, if any
-                extra = [(k, v) for k, v in response.raw_headers if k == b"www-authenticate"]
-                if extra:
+                if isinstance(refused[0], Unauthenticated) and not any(
+                    name == b"x-requested-with" for name, _ in scope["headers"]
+                ):  # the basic-auth challenge of a 401 (see _error)
+                    extra = [(b"www-authenticate", b'Basic realm="mlflow"')]
                     message = {**message, "headers": [*message.get("headers", []), *extra]}
             await send(message)
 
