@@ -273,6 +273,32 @@ def test_session_cookie_login_and_csrf(world: World) -> None:
     c.cookies.clear()
 
 
+def test_session_route_tells_the_ui_who_is_signed_in(world: World) -> None:
+    c = world.client
+    c.cookies.clear()
+    assert ok(c.get("/auth/session")) == {"auth_enabled": True}  # anonymous: nothing else
+    r = ok(c.post("/auth/login", json={"username": "nobody", "password": "nobody-password"}))
+    session = ok(c.get("/auth/session"))
+    assert session["user"]["username"] == "nobody" and not session["user"]["is_admin"]
+    assert session["csrf_token"] == r["csrf_token"]  # the UI gets it back after a reload
+    cookie = c.cookies["modelyard_session"]
+    user_id, version, expiry, mac = cookie.split(".")
+    forged = f"{user_id}.{version}.{int(expiry) + 1}.{mac}"
+    c.cookies.clear()
+    c.cookies.set("modelyard_session", forged)
+    assert ok(c.get("/auth/session")) == {"auth_enabled": True}
+    assert c.get(f"{API}/users/current").status_code == 401
+    c.cookies.clear()
+
+
+def test_the_ui_gets_no_basic_auth_challenge(world: World) -> None:
+    c = world.client
+    plain = c.get(f"{API}/users/current")
+    assert plain.status_code == 401 and plain.headers["www-authenticate"].startswith("Basic")
+    ui = c.get(f"{API}/users/current", headers={"X-Requested-With": "modelyard-ui"})
+    assert ui.status_code == 401 and "www-authenticate" not in ui.headers
+
+
 def test_failed_logins_are_rate_limited(world: World) -> None:
     c = world.client
     for _ in range(10):

@@ -28,6 +28,7 @@ PUBLIC = {
     ("GET", "/static-files/{path:path}"),
     ("POST", "/auth/login"),
     ("POST", "/auth/logout"),
+    ("GET", "/auth/session"),
     ("GET", "/favicon.ico"),
 }
 M = "/2.0/mlflow"

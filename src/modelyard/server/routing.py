@@ -40,7 +40,12 @@ if TYPE_CHECKING:
     from modelyard.services.registry import RegistryService
     from modelyard.services.tracking import TrackingService
 
-__all__ = ["Call", "Dispatcher", "Endpoint", "Handler", "read_body"]
+__all__ = ["SCOPE_PRECHECK", "Call", "Dispatcher", "Endpoint", "Handler", "read_body"]
+
+#: A callable a middleware leaves in the scope (the auth check): the dispatcher runs it in the
+#: handler's own worker-thread hop, before the arguments are parsed and the handler runs; what it
+#: raises is the answer. Set only on requests whose route matched.
+SCOPE_PRECHECK = "modelyard.precheck"
 
 Handler = Callable[["Call"], Any] | Callable[["Call"], Awaitable[Any]]
 
@@ -227,10 +232,22 @@ class Dispatcher:
             self.on_request(method, template, response.status_code, time.perf_counter() - started)
 
     async def _handle(self, ep: Endpoint, request: Request, params: dict[str, str]) -> Response:
-        if ep.body != "json" or request.method in ("GET", "HEAD"):
+        precheck: Callable[[], None] | None = request.scope.pop(SCOPE_PRECHECK, None)
+        body: bytes | None = None
+        if ep.body == "json" and request.method not in ("GET", "HEAD"):
+            body = await read_body(request, self.ctx.config.max_request_bytes)
+        if self._is_async[ep.handler]:
+            if precheck is not None:
+                await run_in_threadpool(precheck)
+            return _to_response(await ep.handler(self._call(request, params, body)))
+        # The check, the parsing, the handler and the JSON encoding of its answer all run in one
+        # worker-thread hop, so a large search result never blocks the event loop.
+        return await run_in_threadpool(self._call_sync, ep.handler, request, params, body, precheck)
+
+    def _call(self, request: Request, params: dict[str, str], body: bytes | None) -> Call:
+        if body is None:
             args = WireArgs.from_query(request.query_params.multi_items())
         else:
-            body = await read_body(request, self.ctx.config.max_request_bytes)
             ctype = request.headers.get("content-type")
             if ctype is not None:
                 mime = ctype.split(";", 1)[0].strip().lower()
@@ -242,19 +259,22 @@ class Dispatcher:
             elif body.strip():
                 raise InvalidParameterValue("Bad request: Content-Type must be 'application/json'.")
             args = WireArgs.from_json(parse_json_body(body))
-        call = Call(request, args, params, self.ctx)
-        if self._is_async[ep.handler]:
-            return _to_response(await ep.handler(call))
-        # The handler and the JSON encoding of its answer both run in the worker thread, so a
-        # large search result never blocks the event loop.
-        return await run_in_threadpool(_call_sync, ep.handler, call)
+        return Call(request, args, params, self.ctx)
+
+    def _call_sync(
+        self,
+        handler: Handler,
+        request: Request,
+        params: dict[str, str],
+        body: bytes | None,
+        precheck: Callable[[], None] | None,
+    ) -> Response:
+        if precheck is not None:
+            precheck()
+        return _to_response(handler(self._call(request, params, body)))
 
 
 def _to_response(result: Any) -> Response:
     if isinstance(result, Response):
         return result
     return json_response({} if result is None else result)
-
-
-def _call_sync(handler: Handler, call: Call) -> Response:
-    return _to_response(handler(call))

@@ -4,10 +4,14 @@
   ``scrypt$n$r$p$salt$hash``), compared in constant time.
 * Personal access tokens: ``myt_<random>``; only the sha256 of the secret is stored, so a token is
   shown once, when it is created. Optional expiry; revocation is one row update.
-* Credential checks are cached without weakening them: a verified (username, password) pair is
-  remembered by a keyed digest together with the user's ``version``; every request still reads
-  the user row, so a changed password, a removed admin flag or a deleted user takes effect at
-  once on every worker. Tokens need no KDF: one indexed lookup of the sha256.
+* Credential and permission checks are cached without weakening them. Every request reads the
+  store's *generation* first (one tiny query: a counter bumped in the same transaction as any
+  change that can withdraw access, see :meth:`AuthStore.generation`); an answer cached under the
+  same generation is reused (basic auth, tokens, sessions, grants), so a changed password, a
+  revoked token, a removed admin flag, a deleted user or a changed grant takes effect on the very
+  next request of every worker and every server sharing the database. When the generation moved,
+  a verified (username, password) pair still skips scrypt if the user row's ``version`` is the
+  one it was verified against; tokens need no KDF (one indexed lookup of the sha256).
 * Permissions are MLflow's: READ, USE, EDIT, MANAGE, NO_PERMISSIONS (serving endpoints:
   CAN_QUERY, CAN_MANAGE). Effective permission: admin -> MANAGE; a grant of the user on the
   resource; else the server's default permission. Runs use their experiment's, model versions
@@ -190,7 +194,38 @@ class AuthService:
         self.limiter = limiter or LoginLimiter()
         self._cache_key = secrets.token_bytes(32)
         self._verified: dict[tuple[str, bytes], int] = {}
+        # answers valid while the store's generation is the one they were computed under:
+        # key -> (generation, answer, expiry_ms or None)
+        self._answers: dict[tuple[object, ...], tuple[int, object, int | None]] = {}
         self._lock = threading.Lock()
+
+    # ------------------------------------------------------------ the per-generation cache
+    def generation(self) -> int | None:
+        """Read once per request, before any other lookup (see the module docstring)."""
+        return self.store.generation()
+
+    def _cached(self, key: tuple[object, ...], generation: int | None) -> object | None:
+        if generation is None:
+            return None
+        hit = self._answers.get(key)
+        if hit is None or hit[0] != generation:
+            return None
+        if hit[2] is not None and hit[2] <= now_ms():
+            return None
+        return hit[1]
+
+    def _remember(
+        self,
+        key: tuple[object, ...],
+        generation: int | None,
+        answer: object,
+        expiry_ms: int | None = None,
+    ) -> None:
+        if generation is None:
+            return
+        if len(self._answers) > 50_000:  # bounded memory: start again
+            self._answers.clear()
+        self._answers[key] = (generation, answer, expiry_ms)
 
     # ------------------------------------------------------------ bootstrap
     def bootstrap(self, admin_username: str, admin_password: str | None) -> User | None:
@@ -211,14 +246,22 @@ class AuthService:
         msg = username.encode("utf-8") + b"\x00" + password.encode("utf-8")
         return hmac.new(self._cache_key, msg, hashlib.sha256).digest()
 
-    def authenticate_basic(self, username: str, password: str, address: str = "") -> User:
-        """The user, or ``Unauthenticated``; ``RequestLimitExceeded`` after too many failures."""
+    def authenticate_basic(
+        self, username: str, password: str, address: str = "", generation: int | None = None
+    ) -> User:
+        """The user, or ``Unauthenticated``; ``RequestLimitExceeded`` after too many failures.
+        ``generation``: the store's, read at the start of the request (enables the cache)."""
         keys = (f"user:{username}", f"addr:{address}")
         self.limiter.check(*keys)
+        digest = self._digest(username, password)
+        cached = self._cached(("basic", digest), generation)
+        if isinstance(cached, User):
+            return cached  # verified under this very generation: nothing changed since
         user = self.store.find_user(username) if len(username) <= MAX_USERNAME_LENGTH else None
-        key = (username, self._digest(username, password))
+        key = (username, digest)
         if user is not None and self._verified.get(key) == user.version:
-            return user  # verified before, and nothing changed since (version)
+            self._remember(("basic", digest), generation, user)
+            return user  # verified before, and the user row is unchanged since (version)
         ok = user is not None and verify_password(
             password[:MAX_PASSWORD_LENGTH], user.password_hash
         )
@@ -230,11 +273,18 @@ class AuthService:
             if len(self._verified) > 10_000:
                 self._verified.clear()
             self._verified[key] = user.version
+        self._remember(("basic", digest), generation, user)
         self.limiter.succeeded(*keys)
         self.audit("login_success", username=username, address=address)
         return user
 
-    def authenticate_token(self, secret: str, address: str = "") -> User:
+    def authenticate_token(
+        self, secret: str, address: str = "", generation: int | None = None
+    ) -> User:
+        digest = hmac.new(self._cache_key, secret.encode("utf-8"), hashlib.sha256).digest()
+        cached = self._cached(("token", digest), generation)  # unexpired, same generation
+        if isinstance(cached, User):
+            return cached
         found = (
             self.store.find_token(hash_token(secret)) if secret.startswith(TOKEN_PREFIX) else None
         )
@@ -247,7 +297,17 @@ class AuthService:
             raise _unauthenticated("This access token was revoked.")
         if token.expiry_time is not None and token.expiry_time <= now_ms():
             raise _unauthenticated("This access token has expired.")
+        self._remember(("token", digest), generation, user, token.expiry_time)
         return user
+
+    def remember_session(self, cookie: str, generation: int | None, user: User) -> None:
+        """Cache the user of a verified session cookie (its signature and expiry are checked by
+        the caller on every request)."""
+        self._remember(("session", cookie), generation, user)
+
+    def cached_session(self, cookie: str, generation: int | None) -> User | None:
+        cached = self._cached(("session", cookie), generation)
+        return cached if isinstance(cached, User) else None
 
     # ------------------------------------------------------------ users
     def create_user(
@@ -331,24 +391,46 @@ class AuthService:
         return token
 
     # ------------------------------------------------------------ permissions
-    def permission(self, user: User, resource_type: str, resource_id: str | None) -> Permission:
+    def permission(
+        self,
+        user: User,
+        resource_type: str,
+        resource_id: str | None,
+        generation: int | None = None,
+    ) -> Permission:
         if user.is_admin:
             return _MANAGE
         if resource_id is None:
             return PERMISSIONS["NO_PERMISSIONS"]
+        key = ("grant", user.id, resource_type, resource_id)
+        cached = self._cached(key, generation)
+        if isinstance(cached, Permission):
+            return cached
         name = self.store.get_grant(user.id, resource_type, resource_id)
         if name is None:
-            return self._default_for(resource_type)
-        return permission_named(name, resource_type)
+            permission = self._default_for(resource_type)
+        else:
+            permission = permission_named(name, resource_type)
+        self._remember(key, generation, permission)
+        return permission
 
-    def run_permission(self, user: User, run_id: str) -> Permission | None:
-        """The permission on a run (its experiment's), one lookup; None for an unknown run."""
+    def run_permission(
+        self, user: User, run_id: str, generation: int | None = None
+    ) -> Permission | None:
+        """The permission on a run (its experiment's), one lookup; None for an unknown run.
+        A run never changes experiment, so under one generation the answer stays right."""
         if user.is_admin:
             return _MANAGE
+        key = ("run", user.id, run_id)
+        cached = self._cached(key, generation)
+        if isinstance(cached, Permission):
+            return cached
         experiment, grant = self.store.grant_via_run(user.id, run_id)
         if experiment is None:
-            return None
-        return self.default if grant is None else permission_named(grant)
+            return None  # not cached: the run may be created later
+        permission = self.default if grant is None else permission_named(grant)
+        self._remember(key, generation, permission)
+        return permission
 
     def _default_for(self, resource_type: str) -> Permission:
         if resource_type == "endpoint":  # the default READ never lets anyone score

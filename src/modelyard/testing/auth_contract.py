@@ -62,6 +62,42 @@ class AuthStoreContract:
         auth_store.delete_user("bob")
         assert auth_store.find_token("abc") is None
 
+    def test_generation_moves_with_every_change_that_can_withdraw_access(
+        self, auth_store: AuthStore
+    ) -> None:
+        user = auth_store.create_user("gen", "h", False, 1)
+        token = auth_store.create_token(user.id, "gen-token", None, 5, None)
+        seen = [auth_store.generation()]
+        assert auth_store.generation() == seen[0]  # reading does not move it
+
+        def moved() -> None:
+            now = auth_store.generation()
+            assert now is not None and now not in seen
+            seen.append(now)
+
+        auth_store.update_user("gen", password_hash="h2")
+        moved()
+        auth_store.update_user("gen", is_admin=True)
+        moved()
+        auth_store.revoke_token(user.id, token.id)
+        moved()
+        auth_store.create_grant(user.id, "experiment", "1", "READ")
+        moved()
+        auth_store.update_grant(user.id, "experiment", "1", "EDIT")
+        moved()
+        auth_store.put_grant(user.id, "experiment", "1", "READ")
+        moved()
+        auth_store.put_grant(user.id, "registered_model", "m", "MANAGE")
+        moved()
+        auth_store.rename_resource("registered_model", "m", "m2")
+        moved()
+        auth_store.delete_resource("registered_model", "m2")
+        moved()
+        auth_store.delete_grant(user.id, "experiment", "1")
+        moved()
+        auth_store.delete_user("gen")
+        moved()
+
     def test_run_lookups(self, auth_store: AuthStore) -> None:
         assert auth_store.experiment_of_run("no-such-run") is None
         assert auth_store.grant_via_run(1, "no-such-run") == (None, None)

@@ -25,14 +25,19 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from modelyard.errors import (
     InvalidParameterValue,
-    ModelyardError,
     PermissionDenied,
     Unauthenticated,
 )
 from modelyard.server.auth.rules import FILTERS, RULES, Need, Rule, rule_key
-from modelyard.server.auth.session import COOKIE_NAME, CSRF_HEADER, csrf_token, parse_session
+from modelyard.server.auth.session import (
+    CSRF_HEADER,
+    cookie_value,
+    csrf_token,
+    parse_session,
+    session_user,
+)
 from modelyard.server.errors import error_response
-from modelyard.server.routing import read_body
+from modelyard.server.routing import SCOPE_PRECHECK, read_body
 from modelyard.services.auth import PERMISSIONS, AuthService, Permission
 from modelyard.store.auth.base import User
 from modelyard.utils.time import now_ms
@@ -98,26 +103,72 @@ class AuthMiddleware:
         scope[SCOPE_SERVICE] = self.service
         scope[SCOPE_SESSION_KEY] = self.session_key
         try:
-            rule, params, body_kind = self._rule(scope)
+            rule, params, body_kind, matched = self._rule(scope)
             if rule.access == "public":
                 await self.app(scope, receive, send)
                 return
             args: WireArgs | None = None
             if rule.needs or rule.hook:  # the body is read within the server's size limit
                 args, receive = await self._args(scope, receive, body_kind)
+            if (
+                matched
+                and self.app is self.dispatcher  # the dispatcher runs SCOPE_PRECHECK
+                and not rule.filter
+                and not rule.hook
+                and (args is not None or body_kind != "json" or scope["method"] in ("GET", "HEAD"))
+            ):
+                # the common case: the check runs in the dispatcher's own worker-thread hop,
+                # before the handler (a body, if any, was read above: an anonymous caller makes
+                # the server read no more than it does today)
+                await self._deferred(scope, receive, send, rule, args, params)
+                return
             # one worker-thread hop for the credential check and the permission check
             user = await anyio.to_thread.run_sync(self._check, scope, rule, args, params)
             scope[SCOPE_USER] = user
         except Exception as exc:  # every refusal is a JSON error body
-            await _error(exc)(scope, receive, send)
+            await _error(exc, scope)(scope, receive, send)
             return
         if (rule.filter and not user.is_admin) or rule.hook:
             await self._call_and_rewrite(scope, receive, send, user, rule, args)
         else:
             await self.app(scope, receive, send)
 
+    async def _deferred(
+        self,
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+        rule: Rule,
+        args: WireArgs | None,
+        params: dict[str, str],
+    ) -> None:
+        refused: list[BaseException] = []
+
+        def precheck() -> None:
+            try:
+                scope[SCOPE_USER] = self._check(scope, rule, args, params)
+            except Exception as exc:
+                refused.append(exc)
+                raise
+
+        async def send_with_challenge(message: Message) -> None:
+            if refused and message["type"] == "http.response.start":
+                if isinstance(refused[0], Unauthenticated) and not any(
+                    name == b"x-requested-with" for name, _ in scope["headers"]
+                ):  # the basic-auth challenge of a 401 (see _error)
+                    extra = [(b"www-authenticate", b'Basic realm="mlflow"')]
+                    message = {**message, "headers": [*message.get("headers", []), *extra]}
+            await send(message)
+
+        scope[SCOPE_PRECHECK] = precheck
+        await self.app(scope, receive, send_with_challenge)
+        if not refused and SCOPE_USER not in scope and SCOPE_PRECHECK in scope:
+            # the dispatcher answered without running the check (a body it refused): fine,
+            # no handler ran; never leave the callable behind
+            del scope[SCOPE_PRECHECK]
+
     # ------------------------------------------------------------ route and arguments
-    def _rule(self, scope: Scope) -> tuple[Rule, dict[str, str], str]:
+    def _rule(self, scope: Scope) -> tuple[Rule, dict[str, str], str, bool]:
         path: str = scope["path"]
         prefix = self.dispatcher.static_prefix
         if prefix:
@@ -125,9 +176,9 @@ class AuthMiddleware:
         route, params = self.dispatcher._match(path)
         method = scope["method"]
         if route is None or method not in route.by_method:
-            return _AUTHENTICATED, {}, "query"  # the dispatcher answers 404 / 405
+            return _AUTHENTICATED, {}, "query", False  # the dispatcher answers 404 / 405
         rule = RULES.get(rule_key(method, route.template), _UNLISTED)
-        return rule, params, route.by_method[method].body
+        return rule, params, route.by_method[method].body, True
 
     async def _args(
         self, scope: Scope, receive: Receive, body_kind: str
@@ -154,18 +205,19 @@ class AuthMiddleware:
     def _check(
         self, scope: Scope, rule: Rule, args: WireArgs | None, params: dict[str, str]
     ) -> User:
-        user = self._authenticate(scope)
+        generation = self.service.generation()  # first: what is cached under it is current
+        user = self._authenticate(scope, generation)
         if isinstance(args, _BadBody):
             raise args.error
         if rule.access == "admin" and not user.is_admin:
             raise PermissionDenied("Permission denied: only admins may call this route.")
         if rule.access == "resource" and not user.is_admin:
             assert args is not None
-            self._authorize(user, rule, args, params)
+            self._authorize(user, rule, args, params, generation)
         return user
 
     # ------------------------------------------------------------ authentication
-    def _authenticate(self, scope: Scope) -> User:
+    def _authenticate(self, scope: Scope, generation: int | None) -> User:
         authorization = cookie = csrf = ""
         for name, value in scope["headers"]:
             if name == b"authorization":
@@ -180,19 +232,19 @@ class AuthMiddleware:
             scheme, _, credentials = authorization.strip().partition(" ")
             credentials = credentials.strip()
             if scheme.lower() == "bearer" and credentials:
-                return self.service.authenticate_token(credentials, address)
+                return self.service.authenticate_token(credentials, address, generation)
             if scheme.lower() == "basic" and credentials:
                 username, password = _basic(credentials)
                 if password.startswith("myt_"):  # a token as the password of basic auth
-                    user = self.service.authenticate_token(password, address)
+                    user = self.service.authenticate_token(password, address, generation)
                     if user.username != username:
                         raise Unauthenticated("Invalid username or access token.")
                     return user
-                return self.service.authenticate_basic(username, password, address)
+                return self.service.authenticate_basic(username, password, address, generation)
             raise Unauthenticated("Malformed Authorization header: use Basic or Bearer.")
-        session = _cookie(cookie, COOKIE_NAME)
+        session = cookie_value(cookie)
         if session:
-            user = self._session_user(session)
+            user = self._session_user(session, generation)
             if scope["method"] not in _SAFE_METHODS and csrf != csrf_token(
                 self.session_key, session
             ):
@@ -204,15 +256,26 @@ class AuthMiddleware:
             "(MLFLOW_TRACKING_TOKEN)."
         )
 
-    def _session_user(self, session: str) -> User:
-        parsed = parse_session(self.session_key, session, now_ms())
-        user = self.store.find_user_by_id(parsed[0]) if parsed else None
-        if user is None or parsed is None or user.version != parsed[1]:
+    def _session_user(self, session: str, generation: int | None) -> User:
+        if parse_session(self.session_key, session, now_ms()) is None:  # signature, expiry
             raise Unauthenticated("Your session has expired; log in again.")
+        user = self.service.cached_session(session, generation)
+        if user is None:
+            user = session_user(self.store, self.session_key, session, now_ms())
+            if user is None:
+                raise Unauthenticated("Your session has expired; log in again.")
+            self.service.remember_session(session, generation, user)
         return user
 
     # ------------------------------------------------------------ authorization
-    def _authorize(self, user: User, rule: Rule, args: WireArgs, params: dict[str, str]) -> None:
+    def _authorize(
+        self,
+        user: User,
+        rule: Rule,
+        args: WireArgs,
+        params: dict[str, str],
+        generation: int | None = None,
+    ) -> None:
         for need in rule.needs:
             values = _values(need, args, params)
             if not values:
@@ -225,35 +288,41 @@ class AuthMiddleware:
                         f"Missing value for required parameter '{need.fields[0].split(':')[-1]}'."
                     )
             for value in values:
-                permission = self._permission(user, need.kind, value, args)
+                permission = self._permission(user, need.kind, value, args, generation)
                 if not permission.allows(need.action):
                     raise PermissionDenied(
                         f"Permission denied: {need.action} on {_label(need.kind)} '{value}' "
                         f"needs more than {permission.name}."
                     )
 
-    def _permission(self, user: User, kind: str, value: str, args: WireArgs) -> Permission:
+    def _permission(
+        self, user: User, kind: str, value: str, args: WireArgs, generation: int | None = None
+    ) -> Permission:
         service, store = self.service, self.store
         if kind in ("experiment", "registered_model"):
-            return service.permission(user, kind, value)
+            return service.permission(user, kind, value, generation)
         if kind == "run":
-            permission = service.run_permission(user, value)
+            permission = service.run_permission(user, value, generation)
             return _PASS if permission is None else permission
         if kind == "logged_model":
             experiment = store.experiment_of_logged_model(value)
             return (
-                _PASS if experiment is None else service.permission(user, "experiment", experiment)
+                _PASS
+                if experiment is None
+                else service.permission(user, "experiment", experiment, generation)
             )
         if kind == "experiment_name":
             experiment = store.experiment_by_name(value)
             return (
-                _PASS if experiment is None else service.permission(user, "experiment", experiment)
+                _PASS
+                if experiment is None
+                else service.permission(user, "experiment", experiment, generation)
             )
         if kind == "artifact_path":
             segments = [s for s in value.split("/") if s not in ("", ".")]
             if not segments or ".." in segments or not segments[0].isdigit():
                 return _NONE  # outside any experiment's directory: admins only
-            return service.permission(user, "experiment", segments[0])
+            return service.permission(user, "experiment", segments[0], generation)
         if kind == "granted":
             resource_type = args.get_raw("resource_type")
             if resource_type not in ("experiment", "registered_model", "endpoint"):
@@ -261,7 +330,7 @@ class AuthMiddleware:
                     f"Invalid resource type '{resource_type}'. Valid resource types are: "
                     "('experiment', 'registered_model', 'endpoint')"
                 )
-            return service.permission(user, str(resource_type), value)
+            return service.permission(user, str(resource_type), value, generation)
         return _NONE
 
     # ------------------------------------------------------------ filters and hooks
@@ -397,18 +466,12 @@ def _basic(credentials: str) -> tuple[str, str]:
     return username, password
 
 
-def _cookie(header: str, name: str) -> str:
-    for part in header.split(";"):
-        key, _, value = part.strip().partition("=")
-        if key == name:
-            return value.strip()
-    return ""
-
-
-def _error(exc: BaseException) -> Callable[[Scope, Receive, Send], Awaitable[None]]:
+def _error(exc: BaseException, scope: Scope) -> Callable[[Scope, Receive, Send], Awaitable[None]]:
     response = error_response(exc)
-    if isinstance(exc, Unauthenticated):
+    # the basic-auth challenge, except to the web UI's own calls (marked X-Requested-With), for
+    # which a browser would otherwise pop its native password prompt over the login page
+    if isinstance(exc, Unauthenticated) and not any(
+        name == b"x-requested-with" for name, _ in scope["headers"]
+    ):
         response.headers["WWW-Authenticate"] = 'Basic realm="mlflow"'
-    elif not isinstance(exc, ModelyardError):
-        pass
     return response

@@ -81,6 +81,7 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/static-files/{path:path}"): PUBLIC,
     ("POST", "/auth/login"): PUBLIC,
     ("POST", "/auth/logout"): PUBLIC,
+    ("GET", "/auth/session"): PUBLIC,  # answers auth_enabled, and the user of a valid cookie
     ("GET", "/favicon.ico"): PUBLIC,
     # ---------------------------------------------------------------- admin only
     ("GET", "/metrics"): ADMIN,

@@ -10,8 +10,20 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from typing import TYPE_CHECKING
 
-__all__ = ["COOKIE_NAME", "CSRF_HEADER", "csrf_token", "parse_session", "sign_session"]
+if TYPE_CHECKING:
+    from modelyard.store.auth.base import AuthStore, User
+
+__all__ = [
+    "COOKIE_NAME",
+    "CSRF_HEADER",
+    "cookie_value",
+    "csrf_token",
+    "parse_session",
+    "session_user",
+    "sign_session",
+]
 
 COOKIE_NAME = "modelyard_session"
 CSRF_HEADER = "x-csrf-token"
@@ -42,3 +54,23 @@ def parse_session(key: bytes, value: str, now_ms: int) -> tuple[int, int] | None
 
 def csrf_token(key: bytes, cookie: str) -> str:
     return _mac(key, "csrf:" + cookie)[:40]
+
+
+def session_user(store: AuthStore, key: bytes, value: str, now_ms: int) -> User | None:
+    """The user of a valid session cookie whose user row is unchanged since it was issued."""
+    parsed = parse_session(key, value, now_ms)
+    if parsed is None:
+        return None
+    user = store.find_user_by_id(parsed[0])
+    if user is None or user.version != parsed[1]:
+        return None
+    return user
+
+
+def cookie_value(header: str, name: str = COOKIE_NAME) -> str:
+    """The value of cookie ``name`` in a ``Cookie`` header ('' when absent)."""
+    for part in header.split(";"):
+        key, _, value = part.strip().partition("=")
+        if key == name:
+            return value.strip()
+    return ""

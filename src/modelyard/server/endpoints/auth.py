@@ -7,7 +7,8 @@ delete}``, ``/api/2.0/mlflow/experiments/permissions/{create,get,update,delete}`
 ``/api/3.0/mlflow/users/permissions/{grant,revoke,get,list}`` plus ``users/current/permissions``.
 modelyard routes: ``/api/2.0/mlflow/users/tokens/{create,list,revoke}`` (personal access
 tokens; the secret is in the answer of ``create`` only), ``/api/2.0/mlflow/users/audit/list``
-(admins) and ``POST /auth/login`` / ``POST /auth/logout`` (session cookie for the web UI).
+(admins), ``POST /auth/login`` / ``POST /auth/logout`` (session cookie for the web UI) and
+``GET /auth/session`` (the UI's start: is auth on, who is signed in, the session's CSRF token).
 
 Who may call each route is decided by the auth middleware's route table; the handlers add the
 rules that depend on the target (admin or the user themself). With auth off every route here
@@ -25,7 +26,9 @@ from modelyard.server.auth.middleware import SCOPE_SERVICE, SCOPE_USER
 from modelyard.server.auth.session import (
     COOKIE_NAME,
     SESSION_SECONDS,
+    cookie_value,
     csrf_token,
+    session_user,
     sign_session,
 )
 from modelyard.server.errors import json_response
@@ -305,6 +308,19 @@ def login(call: Call) -> Response:
     return response
 
 
+def session(call: Call) -> dict[str, Any]:
+    """Public: ``auth_enabled``; with a valid session cookie also its user and CSRF token."""
+    service = call.request.scope.get(SCOPE_SERVICE)
+    if service is None:
+        return {"auth_enabled": False}
+    key: bytes = call.request.scope["modelyard.session_key"]
+    cookie = cookie_value(call.request.headers.get("cookie", ""))
+    user = session_user(service.store, key, cookie, now_ms()) if cookie else None
+    if user is None:
+        return {"auth_enabled": True}
+    return {"auth_enabled": True, "user": _user_json(user), "csrf_token": csrf_token(key, cookie)}
+
+
 def logout(call: Call) -> Response:
     _service(call)
     response = json_response({})
@@ -348,4 +364,5 @@ ENDPOINTS: list[Endpoint] = [
     Endpoint("GET", f"{_U}/current/permissions", current_permissions, version="3.0"),
     Endpoint("POST", "/auth/login", login, absolute=True),
     Endpoint("POST", "/auth/logout", logout, absolute=True),
+    Endpoint("GET", "/auth/session", session, absolute=True),
 ]

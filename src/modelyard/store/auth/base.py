@@ -154,6 +154,12 @@ class AuthStore(ABC):
         """Newest first; ``before_id`` pages backwards."""
 
     @abstractmethod
+    def generation(self) -> int | None:
+        """A counter bumped, in the same transaction, by every change that can withdraw access
+        (a user updated or deleted, a token revoked, a grant created, changed, moved or removed);
+        read on every request, so it must be cheap. None when it cannot be read (no caching)."""
+
+    @abstractmethod
     def setting(self, key: str, default: str) -> str:
         """The stored value of ``key``; stores ``default`` first when absent (first one wins)."""
 

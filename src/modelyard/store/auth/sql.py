@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, String, cast, delete, func, insert, select, update
+from sqlalchemy import Connection, Integer, String, Text, cast, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from modelyard.errors import ResourceAlreadyExists, ResourceDoesNotExist
@@ -20,6 +20,9 @@ _tokens = schema.auth_tokens
 _grants = schema.auth_permissions
 _audit = schema.auth_audit
 _settings = schema.auth_settings
+_GENERATION = "generation"
+# a literal statement (no bind parameter: the same text on sqlite3 and psycopg)
+_READ_GENERATION = "SELECT value FROM auth_settings WHERE key = 'generation'"
 
 
 def _user(row: Any) -> User:
@@ -52,6 +55,36 @@ class SqlAuthStore(AuthStore):
         self.db_uri = db_uri
         self.engine = make_engine(db_uri)
         ensure_schema(self.engine)
+        self.setting(_GENERATION, "0")
+
+    # ------------------------------------------------------------ generation
+    def generation(self) -> int | None:
+        # the raw DB-API connection of the pool: this runs on every authenticated request, and
+        # skips the Connection wrapper's cost (~6x here); a new read sees every committed bump
+        connection = self.engine.raw_connection()
+        try:
+            cursor = connection.cursor()
+            try:
+                cursor.execute(_READ_GENERATION)
+                row = cursor.fetchone()
+            finally:
+                cursor.close()
+        finally:
+            connection.close()
+        try:
+            return None if row is None else int(row[0])
+        except (TypeError, ValueError):
+            return None
+
+    @staticmethod
+    def _bump(conn: Connection) -> None:
+        """Within a write transaction: the generation + 1 (see :meth:`generation`)."""
+        value = cast(cast(_settings.c.value, Integer) + 1, Text)
+        done = conn.execute(
+            update(_settings).where(_settings.c.key == _GENERATION).values(value=value)
+        ).rowcount
+        if not done:  # the row was removed by hand: start again (an unreadable one reads None)
+            conn.execute(insert(_settings).values(key=_GENERATION, value="1"))
 
     # ------------------------------------------------------------ users
     def create_user(self, username: str, password_hash: str, is_admin: bool, now: int) -> User:
@@ -107,6 +140,7 @@ class SqlAuthStore(AuthStore):
         with write_tx(self.engine) as conn:
             self._user_row(conn, username)
             conn.execute(update(_users).where(_users.c.username == username).values(**values))
+            self._bump(conn)
             return _user(self._user_row(conn, username))
 
     def delete_user(self, username: str) -> None:
@@ -115,6 +149,7 @@ class SqlAuthStore(AuthStore):
             conn.execute(delete(_tokens).where(_tokens.c.user_id == row.id))
             conn.execute(delete(_grants).where(_grants.c.user_id == row.id))
             conn.execute(delete(_users).where(_users.c.id == row.id))
+            self._bump(conn)
 
     # ------------------------------------------------------------ tokens
     def create_token(
@@ -165,6 +200,7 @@ class SqlAuthStore(AuthStore):
         with write_tx(self.engine) as conn:
             if conn.execute(update(_tokens).where(where).values(revoked=True)).rowcount == 0:
                 raise ResourceDoesNotExist(f"Token {token_id} not found.")
+            self._bump(conn)
             return _token(conn.execute(select(_tokens).where(where)).one())
 
     # ------------------------------------------------------------ grants
@@ -212,6 +248,7 @@ class SqlAuthStore(AuthStore):
                         permission=permission,
                     )
                 )
+                self._bump(conn)
         except IntegrityError:
             raise ResourceAlreadyExists(
                 f"Permission on {resource_type} '{resource_id}' already exists for this user."
@@ -222,6 +259,7 @@ class SqlAuthStore(AuthStore):
     ) -> None:
         where = self._grant_where(user_id, resource_type, resource_id)
         with write_tx(self.engine) as conn:
+            self._bump(conn)
             if conn.execute(update(_grants).where(where).values(permission=permission)).rowcount:
                 return
             conn.execute(
@@ -239,6 +277,7 @@ class SqlAuthStore(AuthStore):
         where = self._grant_where(user_id, resource_type, resource_id)
         with write_tx(self.engine) as conn:
             if conn.execute(update(_grants).where(where).values(permission=permission)).rowcount:
+                self._bump(conn)
                 return
         raise ResourceDoesNotExist(
             f"No permission on {resource_type} '{resource_id}' for this user."
@@ -248,6 +287,7 @@ class SqlAuthStore(AuthStore):
         where = self._grant_where(user_id, resource_type, resource_id)
         with write_tx(self.engine) as conn:
             if conn.execute(delete(_grants).where(where)).rowcount:
+                self._bump(conn)
                 return
         raise ResourceDoesNotExist(
             f"No permission on {resource_type} '{resource_id}' for this user."
@@ -257,11 +297,13 @@ class SqlAuthStore(AuthStore):
         where = (_grants.c.resource_type == resource_type) & (_grants.c.resource_id == old_id)
         with write_tx(self.engine) as conn:
             conn.execute(update(_grants).where(where).values(resource_id=new_id))
+            self._bump(conn)
 
     def delete_resource(self, resource_type: str, resource_id: str) -> None:
         where = (_grants.c.resource_type == resource_type) & (_grants.c.resource_id == resource_id)
         with write_tx(self.engine) as conn:
             conn.execute(delete(_grants).where(where))
+            self._bump(conn)
 
     # ------------------------------------------------------------ audit, settings
     def add_audit(

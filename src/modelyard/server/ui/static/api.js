@@ -1,7 +1,23 @@
 // JSON API calls (relative URLs, so the UI works under a static prefix), readable errors, and
 // the connection watch: a request that cannot reach the server raises the "server unreachable"
 // banner (see app.js), which polls /health and clears itself when the server is back.
+// With auth on, every state-changing call carries the session's CSRF token (X-CSRF-Token) and a
+// 401 sends the UI back to its login page (onUnauthenticated).
 const BASE = "ajax-api/2.0/mlflow/";
+
+/** Headers of every UI call (a plain GET through fetch() included). */
+export const UI_HEADERS = { "X-Requested-With": "modelyard-ui" };
+let csrfToken = "";
+/** The CSRF token of the current session ("" when signed out or auth is off). */
+export function setCsrfToken(token) {
+  csrfToken = token || "";
+}
+const unauthListeners = new Set();
+/** fn(error) is called when the server answers 401 (no session, or it ended). */
+export function onUnauthenticated(fn) {
+  unauthListeners.add(fn);
+  return () => unauthListeners.delete(fn);
+}
 
 export class ApiError extends Error {
   constructor(code, message, status) {
@@ -46,13 +62,15 @@ function query(params) {
   return [...qs].length ? "?" + qs : "";
 }
 
-export async function request(method, path, params, { base = BASE } = {}) {
+export async function request(method, path, params, { base = BASE, noAuthRedirect = false } = {}) {
   let url = base + path;
-  const init = { method, headers: { Accept: "application/json" } };
+  // X-Requested-With: the server then omits its basic-auth challenge (no browser password prompt)
+  const init = { method, headers: { Accept: "application/json", ...UI_HEADERS } };
   if (method === "GET") {
     url += query(params);
   } else {
     init.headers["Content-Type"] = "application/json";
+    if (csrfToken) init.headers["X-CSRF-Token"] = csrfToken;
     init.body = JSON.stringify(params || {});
   }
   let resp;
@@ -72,7 +90,9 @@ export async function request(method, path, params, { base = BASE } = {}) {
     if (!resp.ok) throw new ApiError(`HTTP_${resp.status}`, text.slice(0, 300), resp.status);
   }
   if (!resp.ok) {
-    throw new ApiError(body.error_code || `HTTP_${resp.status}`, body.message || resp.statusText, resp.status);
+    const err = new ApiError(body.error_code || `HTTP_${resp.status}`, body.message || resp.statusText, resp.status);
+    if (resp.status === 401 && !noAuthRedirect) for (const fn of unauthListeners) fn(err);
+    throw err;
   }
   return body;
 }
@@ -81,6 +101,14 @@ export const get = (path, params) => request("GET", path, params);
 export const post = (path, body) => request("POST", path, body);
 export const patch = (path, body) => request("PATCH", path, body);
 export const del = (path, body) => request("DELETE", path, body);
+
+// The session (absolute routes, outside ajax-api): GET auth/session answers auth_enabled and,
+// with a valid cookie, {user, csrf_token}; login answers the same and sets the cookie.
+export const authSession = () => request("GET", "auth/session", {}, { base: "" });
+export const authLogin = (username, password) => request("POST", "auth/login", { username, password }, { base: "", noAuthRedirect: true });
+export const authLogout = () => request("POST", "auth/logout", {}, { base: "" });
+/** The MLflow 3.x per-user grant routes (ajax-api/3.0). */
+export const v3 = (method, path, params) => request(method, path, params, { base: "ajax-api/3.0/mlflow/" });
 
 /** URL of one run artifact file: through the artifact proxy when the run stores there. */
 export function artifactUrl(rootUri, runId, path) {
@@ -92,7 +120,7 @@ export function artifactUrl(rootUri, runId, path) {
 
 /** A text file through the artifact proxy or /get-artifact; null when missing. */
 export async function fetchText(url) {
-  const resp = await fetch(url);
+  const resp = await fetch(url, { headers: UI_HEADERS });
   if (resp.status === 404) return null;
   const text = await resp.text();
   if (!resp.ok) {

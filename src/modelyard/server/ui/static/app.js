@@ -1,7 +1,11 @@
 // Hash router with a title per route, the page frame (one error pattern for a page that fails),
 // and the "server unreachable" banner. A page is `async (root, ...params, ctx)`; `ctx.alive()`
 // turns false once the user navigated away, `ctx.refresh()` renders the current route again.
-import { onConnection, waitForServer } from "./api.js";
+// With auth on (GET auth/session says so): the login page until signed in (and again when a call
+// answers 401), the "who am I" menu in the header, the token page, and for admins the users,
+// permissions and audit pages. With auth off none of these exist.
+import { onConnection, onUnauthenticated, waitForServer } from "./api.js";
+import { renderWhoami } from "./components/whoami.js";
 import { errorBox, h, mount, setTitle } from "./dom.js";
 import { experimentsPage } from "./pages/experiments.js";
 import { experimentPage } from "./pages/runs_table.js";
@@ -11,6 +15,10 @@ import { modelsPage, modelPage } from "./pages/models.js";
 import { modelVersionPage } from "./pages/model_version.js";
 import { loggedModelPage } from "./pages/logged_model.js";
 import { monitorPage, monitorsPage } from "./pages/monitors.js";
+import { loginPage } from "./pages/login.js";
+import { tokensPage } from "./pages/tokens.js";
+import { auditPage, userPermissionsPage, usersPage } from "./pages/admin.js";
+import { clearSession, loadSession, session } from "./session.js";
 
 export const routes = [
   [/^\/?$/, experimentsPage, "experiments", "Experiments"],
@@ -25,13 +33,59 @@ export const routes = [
   [/^\/monitors\/([^/]+)$/, monitorPage, "monitors", "Monitor"],
 ];
 
+/** Routes that exist only with auth on (the admin ones only for admins). */
+const authRoutes = [
+  [/^\/tokens$/, tokensPage, "", "Access tokens"],
+];
+const adminRoutes = [
+  [/^\/admin\/users$/, usersPage, "", "Users"],
+  [/^\/admin\/users\/([^/]+)$/, userPermissionsPage, "", "Permissions"],
+  [/^\/admin\/audit$/, auditPage, "", "Audit log"],
+];
+
+function activeRoutes() {
+  if (!session.enabled || !session.user) return routes;
+  return [...routes, ...authRoutes, ...(session.user.is_admin ? adminRoutes : [])];
+}
+
 let generation = 0;
+let started = false;
+const whoami = h("div", { class: "whoami" });
+
+/** Ask the server who is signed in, then show the login page or the route. */
+async function start() {
+  const gen = ++generation;
+  try {
+    await loadSession();
+  } catch (err) {
+    if (gen === generation) mount(document.getElementById("main"), h("div", { class: "page" }, errorBox(err, start)));
+    return;
+  }
+  if (gen !== generation) return;
+  started = true;
+  renderWhoami(whoami, signedOut);
+  if (session.enabled && !session.user) return showLogin();
+  render();
+}
+
+function showLogin() {
+  ++generation;
+  renderWhoami(whoami, signedOut);
+  loginPage(document.getElementById("main"), () => { renderWhoami(whoami, signedOut); render(); });
+}
+
+function signedOut() {
+  clearSession();
+  showLogin();
+}
 
 async function render() {
+  if (!started) return start();
+  if (session.enabled && !session.user) return showLogin();
   const main = document.getElementById("main");
   const path = location.hash.replace(/^#/, "").split("?")[0];
   const gen = ++generation;
-  for (const [re, page, nav, title] of routes) {
+  for (const [re, page, nav, title] of activeRoutes()) {
     const m = re.exec(path);
     if (!m) continue;
     for (const a of document.querySelectorAll("[data-nav]")) {
@@ -61,7 +115,13 @@ onConnection((online) => {
   if (!online) waitForServer().then(() => render());
 });
 
+// A call answered 401: the session ended (expired, password changed, user deleted): sign in again.
+onUnauthenticated(() => {
+  if (session.enabled && session.user) signedOut();
+});
+
 const skip = h("button", { type: "button", class: "skip", onclick: () => document.getElementById("main").focus() }, "Skip to content");
 document.body.prepend(skip, banner);
+document.querySelector("header.top").append(whoami);
 window.addEventListener("hashchange", render);
-render();
+start();

@@ -1,7 +1,7 @@
 // One run: info, description (markdown), params, latest metrics, tags (add / remove), metric
 // charts (one uPlot chart per metric, each loading and failing alone), logged models with
 // "Register model", the artifact browser; rename, delete and restore.
-import { artifactUrl, get, post } from "../api.js";
+import { UI_HEADERS, artifactUrl, get, post } from "../api.js";
 import { actionButton, actions } from "../components/action.js";
 import { chartGrid } from "../components/chart.js";
 import { formDialog } from "../components/dialog.js";
@@ -187,7 +187,7 @@ async function showFile(target, file, url) {
   }
   if ((file.file_size || 0) > MAX_PREVIEW) return mount(target, title, empty(`Too large to preview (${fmtSize(file.file_size)}).`));
   mount(target, title, loading());
-  const resp = await fetch(url);
+  const resp = await fetch(url, { headers: UI_HEADERS });
   let text = await resp.text();
   if (!resp.ok) {
     let err = { code: `HTTP_${resp.status}`, detail: text.slice(0, 300) };
