@@ -13,10 +13,8 @@ import sys
 import textwrap
 from pathlib import Path
 
-__all__ = ["MLFLOW_PYTHON", "logged_keys", "run_keys"]
+__all__ = ["assert_same_keys", "logged_keys", "run_keys"]
 
-ROOT = Path(__file__).resolve().parents[3]
-MLFLOW_PYTHON = ROOT / ".venv-mlflow" / "bin" / "python"
 
 _DRIVER = """
 import json, sys, warnings
@@ -41,7 +39,9 @@ print("KEYS=" + json.dumps(out))
 """
 
 
-def run_keys(python: str | Path, module: str, setup: str, snippet: str, workdir: Path) -> list[dict]:
+def run_keys(
+    python: str | Path, module: str, setup: str, snippet: str, workdir: Path
+) -> list[dict]:
     workdir.mkdir(parents=True, exist_ok=True)
     script = _DRIVER.format(
         module=module,
@@ -49,9 +49,9 @@ def run_keys(python: str | Path, module: str, setup: str, snippet: str, workdir:
         setup=textwrap.dedent(setup),
         snippet=textwrap.dedent(snippet),
     )
-    env = {**os.environ, "MLFLOW_ENABLE_ASYNC_LOGGING": "false", "PYTHONWARNINGS": "ignore"}
-    env.pop("MLFLOW_TRACKING_URI", None)
-    env.pop("MODELYARD_TRACKING_URI", None)
+    env = {
+        k: v for k, v in os.environ.items() if not k.startswith(("MLFLOW_", "MODELYARD_", "PYTHON"))
+    }
     proc = subprocess.run(
         [str(python), "-c", script],
         cwd=workdir,
@@ -66,9 +66,23 @@ def run_keys(python: str | Path, module: str, setup: str, snippet: str, workdir:
     return runs
 
 
-def logged_keys(setup: str, snippet: str, workdir: Path) -> tuple[list[dict], list[dict]]:
+def logged_keys(
+    mlflow_python: Path, setup: str, snippet: str, workdir: Path
+) -> tuple[list[dict], list[dict]]:
     """``(mlflow_runs, modelyard_runs)`` for the same snippet, parents before children."""
-    theirs = run_keys(MLFLOW_PYTHON, "mlflow", setup, snippet, workdir / "mlflow")
+    theirs = run_keys(mlflow_python, "mlflow", setup, snippet, workdir / "mlflow")
     ours = run_keys(sys.executable, "modelyard", setup, snippet, workdir / "modelyard")
     key = lambda r: (r["parent"], r["params"])  # noqa: E731
     return sorted(theirs, key=key), sorted(ours, key=key)
+
+
+def assert_same_keys(mlflow_python: Path, setup: str, snippet: str, workdir: Path) -> list[dict]:
+    """Run the snippet on both sides; every run's param, metric and tag keys and status must be
+    the same (tags that only say who ran what, such as ``mlflow.source.git.commit``, included).
+    Returns modelyard's runs."""
+    theirs, ours = logged_keys(mlflow_python, setup, snippet, workdir)
+    assert len(theirs) == len(ours), (theirs, ours)
+    for mine, real in zip(ours, theirs, strict=True):
+        for part in ("params", "metrics", "tags", "status"):
+            assert mine[part] == real[part], (part, mine[part], real[part])
+    return ours
