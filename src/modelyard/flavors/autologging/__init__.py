@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib.util
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from modelyard.errors import InvalidParameterValue
@@ -50,7 +51,7 @@ def autolog(
         "silent": silent,
         "extra_tags": extra_tags,
     }
-    integrations = {
+    integrations: dict[str, Callable[..., Any]] = {
         "sklearn": sklearn.autolog,
         "xgboost": xgboost.autolog,
         "lightgbm": lightgbm.autolog,

@@ -140,14 +140,14 @@ def _train_hook(log_models: bool) -> _core.Hook:
         log_params(run_id, call_params)
         metrics = IterationMetrics(options, run_id)
         names = list(inspect.signature(train_fn).parameters)
-        args, kwargs = list(args), dict(kwargs)
+        call_args, kwargs = list(args), dict(kwargs)
         index = names.index("callbacks")
-        if len(args) > index:
-            args[index] = [*(args[index] or []), _callback(metrics)]
+        if len(call_args) > index:
+            call_args[index] = [*(call_args[index] or []), _callback(metrics)]
         else:
             kwargs["callbacks"] = [*(kwargs.get("callbacks") or []), _callback(metrics)]
-        train_set = args[1] if len(args) > 1 else kwargs.get("train_set")
-        booster = yield tuple(args), kwargs
+        train_set = call_args[1] if len(call_args) > 1 else kwargs.get("train_set")
+        booster = yield tuple(call_args), kwargs
         metrics.flush()
         history = metrics.history
         best = int(booster.best_iteration or 0)

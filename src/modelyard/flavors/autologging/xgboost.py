@@ -117,7 +117,7 @@ def _remember_example(original: Any, options: _core.Options) -> Any:
 def _callback(metrics: IterationMetrics) -> Any:
     import xgboost
 
-    class _Record(xgboost.callback.TrainingCallback):  # type: ignore[misc]
+    class _Record(xgboost.callback.TrainingCallback):
         def after_iteration(self, model: Any, epoch: int, evals_log: Any) -> bool:
             try:
                 values = {
