@@ -59,6 +59,7 @@ _ATTRS.update(
         "Client": "modelyard.client",
         "MlflowException": "modelyard.errors",
         "ModelyardError": "modelyard.errors",
+        "autolog": "modelyard.flavors.autologging",
     }
 )
 _SUBMODULES = frozenset(
@@ -103,3 +104,4 @@ def __dir__() -> list[str]:
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from modelyard.client import Client, MlflowClient  # noqa: F401
     from modelyard.client.fluent import *  # noqa: F403
+    from modelyard.flavors.autologging import autolog  # noqa: F401

@@ -1,5 +1,6 @@
 """``modelyard.sklearn``: ``import modelyard as mlflow; mlflow.sklearn.log_model(...)``."""
 
+from modelyard.flavors.autologging.sklearn import autolog
 from modelyard.flavors.sklearn import (
     SERIALIZATION_FORMAT_CLOUDPICKLE,
     SERIALIZATION_FORMAT_PICKLE,
@@ -10,6 +11,7 @@ from modelyard.flavors.sklearn import (
 )
 
 __all__ = [
+    "autolog",
     "SERIALIZATION_FORMAT_CLOUDPICKLE",
     "SERIALIZATION_FORMAT_PICKLE",
     "SERIALIZATION_FORMAT_SKOPS",

@@ -1,7 +1,11 @@
 """Generated notebooks (nbformat): data exploration and one re-training notebook per trial.
 
 The trial notebooks rebuild the model with the trial's exact parameters from the data file
-using modelyard's public AutoML building blocks and evaluate it on the same split.
+using modelyard's public AutoML building blocks and evaluate it on the same split. As in
+Databricks' generated notebooks, training runs under autologging
+(``mlflow.autolog(log_input_examples=True, silent=True)``, here ``modelyard.autolog``) inside a
+run of the AutoML experiment, so re-running a notebook records a new run with the model, its
+params and ``training_*`` metrics, plus the ``val_*``/``test_*`` metrics of the evaluation cell.
 :func:`execute_notebook` runs a notebook with a kernel bound to the current interpreter.
 """
 
@@ -74,10 +78,33 @@ def exploration_notebook(data_path: Path, target: str, problem_type: str) -> Any
     )
 
 
+def _tracking_target() -> tuple[str, str | None]:
+    """The tracking URI (absolute for SQLite files, no credentials) and the experiment of the
+    active run, for the notebook to log into the same place as the AutoML run."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    import modelyard
+
+    uri = modelyard.get_tracking_uri()
+    if uri.startswith("sqlite:///") and not uri.startswith("sqlite:////"):
+        uri = f"sqlite:///{Path(uri[len('sqlite:///') :]).resolve()}"
+    parts = urlsplit(uri)
+    if parts.scheme in ("http", "https") and ("@" in parts.netloc):
+        uri = urlunsplit(parts._replace(netloc=parts.netloc.rsplit("@", 1)[1]))
+    run = modelyard.active_run()
+    return uri, (run.info.experiment_id if run is not None else None)
+
+
 def _trial(data_path: Path, problem_type: str, p: Any, result: Any) -> Any:
     members = result.params.get("members") if result.family == "ensemble" else None
+    tracking_uri, experiment_id = _tracking_target()
     setup = (
         "import json\nimport numpy as np\nimport pandas as pd\n"
+        "import modelyard as mlflow\n"
+        f"mlflow.set_tracking_uri({tracking_uri!r})\n"
+        f"experiment_id = {experiment_id!r}\n"
+        "# Enable automatic logging of input samples, metrics, parameters, and models\n"
+        "mlflow.autolog(log_input_examples=True, silent=True)\n"
         "from sklearn.pipeline import Pipeline\n"
         "from modelyard.automl.estimators import make_estimator\n"
         "from modelyard.automl.metrics import classification_metrics, regression_metrics\n"
@@ -110,7 +137,9 @@ def _trial(data_path: Path, problem_type: str, p: Any, result: Any) -> Any:
         "model = Pipeline([\n"
         f"    ('featurizer', AutoFeaturizer(plan, scale={family == 'linear'}, random_state=seed)),\n"
         "    ('model', make_estimator(family, params, problem_type, seed, n_classes)),\n])\n"
-        "model.fit(train[cols], enc(train[target]))\nmodel"
+        f"with mlflow.start_run(experiment_id=experiment_id, run_name={family!r}) as mlflow_run:\n"
+        "    model.fit(train[cols], enc(train[target]))\n"
+        "model"
     )
     pos = "1" if problem_type == "classification" else "None"
     eval_cell = (
@@ -122,7 +151,10 @@ def _trial(data_path: Path, problem_type: str, p: Any, result: Any) -> Any:
         f"np.arange(len(classes)), pos_label={pos}, threshold=threshold)\n"
         "    else:\n"
         "        m = regression_metrics(y, model.predict(part[cols]))\n"
-        "    print(name, {k: round(v, 4) for k, v in m.items()})"
+        "    with mlflow.start_run(run_id=mlflow_run.info.run_id):\n"
+        "        mlflow.log_metrics({f'{name}_{k}': v for k, v in m.items()})\n"
+        "    print(name, {k: round(v, 4) for k, v in m.items()})\n"
+        "print('run_id', mlflow_run.info.run_id)"
     )
     return _nb(
         [

@@ -1,0 +1,119 @@
+"""Writing what autologging found: params, metrics and tags in MLflow's batch sizes, and the
+input example and signature of a logged model."""
+
+from __future__ import annotations
+
+import copy
+import math
+from collections.abc import Callable
+from typing import Any
+
+from modelyard.flavors.autologging._core import Options, report
+
+__all__ = [
+    "INPUT_EXAMPLE_ROWS",
+    "MAX_PARAM_VALUE",
+    "active_run_id",
+    "example_and_signature",
+    "first_rows",
+    "fn_params",
+    "log_metrics",
+    "log_params",
+    "set_tags",
+]
+
+INPUT_EXAMPLE_ROWS = 5
+MAX_PARAM_VALUE = 6000  # MLflow's autologging cuts longer param values to this length
+_PARAMS_PER_BATCH = 100
+_METRICS_PER_BATCH = 1000
+
+
+def _client() -> Any:
+    from modelyard.client import fluent
+
+    return fluent._client()
+
+
+def active_run_id() -> str:
+    from modelyard.client import fluent
+
+    run = fluent.active_run()
+    if run is None:
+        raise RuntimeError("no active run to autolog into")
+    return run.info.run_id
+
+
+def log_params(run_id: str, params: dict[str, Any]) -> None:
+    from modelyard.entities import Param
+
+    items = [Param(str(k), str(v)[:MAX_PARAM_VALUE]) for k, v in params.items()]
+    for start in range(0, len(items), _PARAMS_PER_BATCH):
+        _client().log_batch(run_id, params=items[start : start + _PARAMS_PER_BATCH])
+
+
+def log_metrics(
+    run_id: str, metrics: dict[str, Any], step: int = 0, model_id: str | None = None
+) -> None:
+    from modelyard.entities import Metric
+    from modelyard.utils.time import now_ms
+
+    ts = now_ms()
+    points = []
+    for key, value in metrics.items():
+        number = float(value)
+        points.append(Metric(str(key), number, ts, int(step), model_id=model_id))
+    for start in range(0, len(points), _METRICS_PER_BATCH):
+        _client().log_batch(run_id, metrics=points[start : start + _METRICS_PER_BATCH])
+
+
+def set_tags(run_id: str, tags: dict[str, Any]) -> None:
+    from modelyard.entities import RunTag
+
+    _client().log_batch(run_id, tags=[RunTag(str(k), str(v)) for k, v in tags.items()])
+
+
+def first_rows(data: Any, rows: int = INPUT_EXAMPLE_ROWS) -> Any:
+    """A copy of the first rows of a training set (training must not change the example)."""
+    return copy.deepcopy(data[:rows])
+
+
+def example_and_signature(
+    options: Options, example: Any, predict: Callable[[Any], Any]
+) -> tuple[Any, Any]:
+    """``(input_example, signature)`` for ``log_model`` as the options ask: the signature is
+    inferred from the first rows and the model's output on them."""
+    from modelyard.models.signature import infer_signature
+
+    signature: Any = False
+    if options.get("log_model_signatures", True) and example is not None:
+        try:
+            signature = infer_signature(example, predict(copy.deepcopy(example)))
+        except Exception as exc:
+            report(options, "Failed to infer the model signature: %s", exc)
+            signature = None
+    input_example = example if options.get("log_input_examples", False) else None
+    if signature is None and input_example is None:
+        signature = False
+    return input_example, signature
+
+
+def fn_params(
+    fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any], unlogged: set[str]
+) -> dict[str, Any]:
+    """The arguments of a call to ``fn`` by name, defaults included, minus ``unlogged``."""
+    import inspect
+
+    params = [p for p in inspect.signature(fn).parameters.values() if p.name != "self"]
+    values: dict[str, Any] = {p.name: v for p, v in zip(params, args, strict=False)}
+    values.update(kwargs)
+    for p in params[len(args) :]:
+        if p.name not in kwargs and p.default is not inspect.Parameter.empty:
+            values[p.name] = p.default
+    return {k: v for k, v in values.items() if k not in unlogged}
+
+
+def finite(value: Any) -> bool:
+    try:
+        return math.isfinite(float(value))
+    except (TypeError, ValueError):
+        return False
