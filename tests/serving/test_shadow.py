@@ -349,3 +349,30 @@ def test_shadow_hot_reload(labelled, gateway, setup, registry):
         time.sleep(0.5)
     for rec in new.itertuples():
         assert json.loads(rec.response) == {"predictions": [FLIPPED[seen[rec.request_id]]]}
+
+
+def test_streamed_body_is_logged_and_copied(labelled, gateway, setup, registry):
+    """A chunked request body (no Content-Length) reaches the inference log and the shadow."""
+
+    def chunks():
+        yield b'{"dataframe_records": '
+        yield json.dumps([ROWS[0]]).encode() + b"}"
+
+    r = httpx.post(
+        f"{gateway.url}/serving-endpoints/shd/invocations",
+        content=chunks(),
+        headers={**_auth(setup["token"]), "Content-Type": "application/json"},
+        timeout=120,
+    )
+    assert r.status_code == 200, r.text
+    rid = r.headers["X-Request-Id"]
+    frame = _wait_for_rows(
+        registry.home, lambda f: int((f["request_id"] == rid).sum()) == 2, "both rows"
+    )
+    rows = frame[frame["request_id"] == rid]
+    live = rows[~rows["shadow"]].iloc[0]
+    assert json.loads(live["request"]) == {"dataframe_records": [ROWS[0]]}
+    assert json.loads(live["response"]) == r.json()
+    shadow = rows[rows["shadow"]].iloc[0]
+    assert shadow["status_code"] == 200
+    assert len(json.loads(shadow["response"])["predictions"]) == 1

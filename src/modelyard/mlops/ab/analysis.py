@@ -383,7 +383,7 @@ def _control(
     def busiest(cands: list[VariantStats]) -> str | None:
         return max(cands, key=lambda v: v.requests).variant if cands else None
 
-    if control is not None:
+    if control is not None and variants:  # no rows at all: "not enough data", not an error
         picked = [v for v in variants if control in (v.variant, v.served_model)]
         if not picked:
             known = sorted({v.served_model for v in variants})
@@ -392,6 +392,8 @@ def _control(
                 f"(served models: {', '.join(known) or 'none'})."
             )
         return busiest(picked)
+    if control is not None:
+        return None
     live = [v for v in variants if not v.shadow]
     if config is not None:
         served = [
