@@ -172,7 +172,8 @@ _home_option = click.option(
 
 
 def _parse_served(specs: tuple[str, ...]) -> list[dict[str, Any]]:
-    """``name:version=3:70`` / ``name:stage=Production:30`` / ``name:alias=champion`` or JSON."""
+    """``name:version=3:70`` / ``name:stage=Production:30`` / ``name:alias=champion`` /
+    ``name:stage=Staging:shadow`` or JSON."""
     out: list[dict[str, Any]] = []
     for spec in specs:
         if spec.lstrip().startswith("{"):
@@ -181,13 +182,22 @@ def _parse_served(specs: tuple[str, ...]) -> list[dict[str, Any]]:
         parts = spec.split(":")
         if len(parts) not in (2, 3) or "=" not in parts[1]:
             raise click.BadParameter(
-                f"{spec!r}: use MODEL:version=N[:PCT], MODEL:stage=S[:PCT] or MODEL:alias=A[:PCT]"
+                f"{spec!r}: use MODEL:version=N[:PCT], MODEL:stage=S[:PCT], MODEL:alias=A[:PCT] "
+                "(PCT may be 'shadow')"
             )
         kind, _, value = parts[1].partition("=")
         key = {"version": "model_version", "stage": "stage", "alias": "alias"}.get(kind)
         if key is None:
             raise click.BadParameter(f"{spec!r}: unknown selector {kind!r}")
-        pct = int(parts[2]) if len(parts) == 3 else 100
+        if len(parts) == 3 and parts[2] == "shadow":
+            out.append({"model_name": parts[0], key: value, "shadow": True})
+            continue
+        try:
+            pct = int(parts[2]) if len(parts) == 3 else 100
+        except ValueError:
+            raise click.BadParameter(
+                f"{spec!r}: the traffic share must be a whole number or 'shadow'"
+            ) from None
         out.append({"model_name": parts[0], key: value, "traffic_percentage": pct})
     return out
 
@@ -205,7 +215,8 @@ def endpoints_group() -> None:
     "served",
     multiple=True,
     required=True,
-    help="MODEL:stage=Production[:PCT], MODEL:version=3[:PCT], MODEL:alias=A[:PCT] or JSON.",
+    help="MODEL:stage=Production[:PCT], MODEL:version=3[:PCT], MODEL:alias=A[:PCT] or JSON; "
+    "PCT 'shadow' makes a shadow model (a copy of every request, answers only logged).",
 )
 @click.option(
     "--workload-size",
@@ -301,6 +312,65 @@ def _get(name: str, serving_home: str | None) -> None:
     click.echo(json.dumps(ep, indent=2))
 
 
+@endpoints_group.command("ab-report")
+@click.argument("name")
+@click.option(
+    "--metric",
+    default=None,
+    help="accuracy, error_rate, latency_ms, mae or rmse (default: accuracy or rmse).",
+)
+@click.option("--since", default=None, help="ISO time or a duration back from now (7d, 2h).")
+@click.option(
+    "--min-samples", type=int, default=100, show_default=True, help="Units needed per variant."
+)
+@click.option("--alpha", type=float, default=0.05, show_default=True)
+@click.option("--control", default=None, help="Served model (or variant) to compare against.")
+@click.option(
+    "--test",
+    "test_name",
+    type=click.Choice(["ztest", "chi2", "welch", "mannwhitney"]),
+    default=None,
+    help="Default: ztest for rates, mannwhitney for latency, welch for errors.",
+)
+@click.option("--monitor", default=None, help="Take the labels from this monitor.")
+@click.option("--monitors-root", envvar="MODELYARD_MONITORS_ROOT", default=None)
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@_home_option
+def _ab_report(
+    name: str,
+    metric: str | None,
+    since: str | None,
+    min_samples: int,
+    alpha: float,
+    control: str | None,
+    test_name: str | None,
+    monitor: str | None,
+    monitors_root: str | None,
+    as_json: bool,
+    serving_home: str | None,
+) -> None:
+    """A/B and shadow analysis of an endpoint's inference table: per variant counts, latency,
+    errors, predictions and quality; a significance test against the control; the winner."""
+    from modelyard.mlops.ab import analyze_endpoint
+
+    result = analyze_endpoint(
+        name,
+        metric=metric,
+        since=since,
+        min_samples=min_samples,
+        alpha=alpha,
+        control=control,
+        test=test_name,
+        monitor=monitor,
+        monitors_root=monitors_root,
+        home=serving_home,
+    )
+    if as_json:
+        click.echo(json.dumps(result.to_dict(), indent=2, default=str))
+    else:
+        click.echo(str(result))
+
+
 @endpoints_group.command("delete")
 @click.argument("name")
 @_home_option
@@ -338,6 +408,13 @@ def _delete(name: str, serving_home: str | None) -> None:
     envvar="MODELYARD_SERVING_MAX_BODY_BYTES",
     show_default=True,
 )
+@click.option(
+    "--shadow-queue-size",
+    type=int,
+    default=1000,
+    show_default=True,
+    help="Request copies each worker holds for shadow models; more are dropped (counted).",
+)
 @_home_option
 @tracking_uri_option
 def _serve(
@@ -349,6 +426,7 @@ def _serve(
     disable_auth: bool,
     auth_db: str | None,
     max_body_bytes: int,
+    shadow_queue_size: int,
     serving_home: str | None,
     tracking_uri: str | None,
 ) -> None:
@@ -366,6 +444,7 @@ def _serve(
         max_body_bytes=max_body_bytes,
         home=serving_home,
         auth_db_uri=auth_db,
+        shadow_queue_size=shadow_queue_size,
     )
 
 

@@ -71,13 +71,10 @@ def load_frame(mon: Monitor, *, columns_only: bool = False) -> Any:
 
 
 def _join_labels(mon: Monitor, frame: Any) -> Any:
-    import pandas as pd
-
-    files = sorted(glob.glob(os.path.join(mon.directory, "labels", "*.parquet")))
-    if not files:
+    labels = mon.labels()
+    if labels.empty:
         return frame
-    labels = pd.concat([pd.read_parquet(f) for f in files], ignore_index=True)
-    latest = labels.drop_duplicates("request_id", keep="last").set_index("request_id")["label"]
+    latest = labels.set_index("request_id")["label"]
     ids = frame[mon.request_id_col].astype(str)
     joined = ids.map(latest)
     if mon.label_col in frame.columns:

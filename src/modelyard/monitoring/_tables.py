@@ -63,13 +63,16 @@ def _request_rows(body: Any) -> list[dict[str, Any]]:
 
 def flatten_serving(table: Any, prediction_col: str) -> Any:
     """One row per scored record: ``request_id`` (``<id>:<i>`` when a request held several
-    records), ``timestamp``, ``model_version``, the request's features and the prediction."""
+    records), ``timestamp``, ``model_version``, the request's features and the prediction.
+    Failed requests and shadow answers (``shadow`` true) are left out."""
     import pandas as pd
 
     raw = table.to_pandas()
     rows: list[dict[str, Any]] = []
     for rec in raw.itertuples(index=False):
         if getattr(rec, "status_code", 200) not in (200, None):
+            continue
+        if getattr(rec, "shadow", None) is True:  # a shadow model's copy: not served traffic
             continue
         try:
             body = json.loads(rec.request) if isinstance(rec.request, str) else {}

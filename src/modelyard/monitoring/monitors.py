@@ -135,6 +135,18 @@ class Monitor:
             )
         return path
 
+    def labels(self) -> Any:
+        """The ground-truth labels logged with :func:`log_labels`: a DataFrame
+        ``request_id, label`` with the latest label per request id (empty when none)."""
+        import pandas as pd
+
+        files = sorted(glob.glob(os.path.join(self.directory, "labels", "*.parquet")))
+        if not files:
+            return pd.DataFrame({"request_id": pd.Series(dtype=str), "label": []})
+        frame = pd.concat([pd.read_parquet(f) for f in files], ignore_index=True)
+        latest = frame.drop_duplicates("request_id", keep="last")
+        return latest[["request_id", "label"]].reset_index(drop=True)
+
     def baseline(self) -> Profile | None:
         path = os.path.join(self.directory, "baseline.json")
         if not os.path.isfile(path):

@@ -40,6 +40,9 @@ class ServedModel:
     alias: str | None = None
     traffic_percentage: int = 100
     name: str = ""
+    #: a shadow model gets a copy of every request (off the request path); its answers go to
+    #: the inference table flagged ``shadow`` and are never returned. Its traffic share is 0.
+    shadow: bool = False
 
     @classmethod
     def parse(cls, raw: dict[str, Any] | ServedModel) -> ServedModel:
@@ -47,7 +50,15 @@ class ServedModel:
             raw = asdict(raw)
         if not isinstance(raw, dict):
             raise InvalidParameterValue("Each served model must be an object (a dict)")
-        known = {"model_name", "model_version", "stage", "alias", "traffic_percentage", "name"}
+        known = {
+            "model_name",
+            "model_version",
+            "stage",
+            "alias",
+            "traffic_percentage",
+            "name",
+            "shadow",
+        }
         unknown = set(raw) - known
         if unknown:
             raise InvalidParameterValue(
@@ -67,10 +78,20 @@ class ServedModel:
             from modelyard.entities import Stage
 
             stage = Stage.canonical(stage)
-        pct = raw.get("traffic_percentage", 100)
+        shadow = raw.get("shadow", False)
+        if not isinstance(shadow, bool):
+            raise InvalidParameterValue(
+                f"Field 'shadow' of {model_name!r} must be true or false, got {shadow!r}"
+            )
+        pct = raw.get("traffic_percentage", 0 if shadow else 100)
         if isinstance(pct, bool) or not isinstance(pct, int | float) or not 0 <= pct <= 100:
             raise InvalidParameterValue(
                 f"Field 'traffic_percentage' of {model_name!r} must be a number from 0 to 100"
+            )
+        if shadow and pct != 0:
+            raise InvalidParameterValue(
+                f"Field 'traffic_percentage' of shadow served model {model_name!r} must be 0 "
+                f"(got {pct}): a shadow model gets a copy of every request, not a share"
             )
         version = raw.get("model_version")
         served = cls(
@@ -79,6 +100,7 @@ class ServedModel:
             stage=stage,
             alias=raw.get("alias"),
             traffic_percentage=int(pct),
+            shadow=shadow,
         )
         served.name = raw.get("name") or f"{model_name}-{served.target}"
         return served
@@ -113,6 +135,11 @@ class EndpointConfig:
         names = [m.name for m in models]
         if len(set(names)) != len(names):
             raise InvalidParameterValue(f"Served model names must be unique, got {names}")
+        if all(m.shadow for m in models):
+            raise InvalidParameterValue(
+                "'served_models' needs at least one model that is not 'shadow' (the one that "
+                "answers)"
+            )
         total = sum(m.traffic_percentage for m in models)
         if total != 100:
             raise InvalidParameterValue(

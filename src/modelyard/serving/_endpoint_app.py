@@ -5,8 +5,12 @@ Routes: ``POST /serving-endpoints/<name>/invocations`` (MLflow scoring protocol,
 personal access tokens and basic credentials are accepted too, for users with CAN_QUERY or
 CAN_MANAGE on the endpoint, or admins),
 ``GET /serving-endpoints/<name>/status`` (what every worker serves, and load failures),
-``GET /ping``, ``/health``, ``/version``, ``/metrics``. Responses of an invocation carry
-``X-Modelyard-Served-Model`` and ``X-Modelyard-Model-Version``: the model that answered.
+``GET /ping``, ``/health``, ``/version``, ``/metrics``, plus the routes of the feature modules
+in :data:`ROUTE_MODULES` (composed by name, like the tracking server's endpoint modules: the
+A/B analysis lives in a layer above serving). Responses of an invocation carry
+``X-Modelyard-Served-Model`` and ``X-Modelyard-Model-Version``: the model that answered. A copy of
+every invocation goes to the endpoint's shadow models, if any (``_shadow``), after the answer
+is ready; shadow answers are logged (``shadow=True``) and never returned.
 """
 
 from __future__ import annotations
@@ -14,11 +18,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import gc
+import importlib
 import os
 import time
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import asdict, dataclass
+from pathlib import Path
 from typing import Any
 
 import orjson
@@ -30,10 +36,22 @@ from starlette.routing import Route
 from modelyard.serving._inference_log import InferenceLogger
 from modelyard.serving._invoke import Outcome, error_response, json_exception_handlers, score
 from modelyard.serving._metrics import Metrics
-from modelyard.serving._runtime import Reloader
+from modelyard.serving._runtime import EndpointRuntime, Reloader
+from modelyard.serving._runtime import Route as ServedRoute
+from modelyard.serving._shadow import ShadowCopy, ShadowDispatcher
 from modelyard.serving._store import ServingStore, hash_token
 
-__all__ = ["GATEWAY_CONFIG_ENV", "GatewayConfig", "create_endpoint_app", "endpoint_app_from_env"]
+__all__ = [
+    "GATEWAY_CONFIG_ENV",
+    "ROUTE_MODULES",
+    "AppContext",
+    "GatewayConfig",
+    "create_endpoint_app",
+    "endpoint_app_from_env",
+]
+
+#: feature modules whose ``endpoint_routes(ctx: AppContext)`` add routes to this server
+ROUTE_MODULES: tuple[str, ...] = ("modelyard.mlops.ab.rest",)
 
 GATEWAY_CONFIG_ENV = "MODELYARD_GATEWAY_CONFIG"
 _TOKEN_TTL_S = 2.0
@@ -49,6 +67,7 @@ class GatewayConfig:
     max_body_bytes: int = 100 * 1024 * 1024
     timeout_s: float | None = 60.0
     auth_db_uri: str | None = None
+    shadow_queue_size: int = 1000
 
     def to_json(self) -> str:
         return orjson.dumps(asdict(self)).decode()
@@ -136,12 +155,26 @@ class _TokenCache:
         return None
 
 
+@dataclass(frozen=True, slots=True)
+class AppContext:
+    """What a feature route module gets from the endpoint server."""
+
+    home: Path
+    #: ``await authorize(request, endpoint)``: ``None`` when allowed, else the error response
+    authorize: Callable[[Request, str], Awaitable[Response | None]]
+    #: ``await flush(endpoint)``: this worker's buffered inference rows written to the table
+    flush: Callable[[str], Awaitable[None]]
+    #: the endpoint's stored config row, or ``None``
+    get_endpoint: Callable[[str], dict[str, Any] | None]
+
+
 def create_endpoint_app(config: GatewayConfig) -> Starlette:
     store = ServingStore(config.home)
     metrics = Metrics()
     reloader = Reloader(store, config.endpoints, metrics, config.poll_interval_s)
     tokens = _TokenCache(store, config.auth_db_uri)
     loggers: dict[str, InferenceLogger] = {}
+    shadows: dict[str, ShadowDispatcher] = {}
     version_body = _version().encode()
 
     def logger_for(name: str) -> InferenceLogger:
@@ -149,6 +182,46 @@ def create_endpoint_app(config: GatewayConfig) -> Starlette:
         if lg is None:
             lg = loggers[name] = InferenceLogger(store.home / "inference" / name)
         return lg
+
+    def shadow_for(ep: EndpointRuntime) -> ShadowDispatcher:
+        sd = shadows.get(ep.name)
+        if sd is None or sd.endpoint is not ep:
+            if sd is not None:  # the endpoint was deleted and created again
+                asyncio.get_running_loop().create_task(sd.aclose(0.0))
+            drop_labels = {"endpoint": ep.name}
+
+            def on_answer(
+                route: ServedRoute, copy: ShadowCopy, outcome: Outcome, seconds: float
+            ) -> None:
+                labels = {
+                    "endpoint": ep.name,
+                    "served_model": route.served.name,
+                    "version": route.version,
+                    "status": str(outcome.status),
+                }
+                metrics.inc("modelyard_shadow_requests_total", labels)
+                if ep.config.inference_logging:
+                    logger_for(ep.name).log(
+                        copy.request_id,
+                        ep.name,
+                        route.served.name,
+                        route.served.model_name,
+                        route.version,
+                        outcome.status,
+                        seconds * 1000.0,
+                        "",  # the request is on the live row with the same request_id
+                        outcome.body[:_MAX_LOGGED_CHARS].decode("utf-8", "replace"),
+                        shadow=True,
+                    )
+
+            sd = shadows[ep.name] = ShadowDispatcher(
+                ep,
+                on_answer,
+                max_queue=config.shadow_queue_size,
+                timeout_s=config.timeout_s,
+                on_drop=lambda: metrics.inc("modelyard_shadow_dropped_total", drop_labels),
+            )
+        return sd
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
@@ -158,6 +231,8 @@ def create_endpoint_app(config: GatewayConfig) -> Starlette:
         try:
             yield
         finally:
+            for sd in shadows.values():
+                await sd.aclose()
             await reloader.stop()
             for lg in loggers.values():
                 await asyncio.to_thread(lg.close)
@@ -211,6 +286,9 @@ def create_endpoint_app(config: GatewayConfig) -> Starlette:
                 _logged_request(request, outcome),
                 outcome.body[:_MAX_LOGGED_CHARS].decode("utf-8", "replace"),
             )
+        body = getattr(request, "_body", None)
+        if table.shadows and body is not None and outcome.status != 413:
+            shadow_for(ep).offer(ShadowCopy(request_id, body, request.headers.get("content-type")))
         return outcome.response(
             {
                 "X-Modelyard-Served-Model": route.served.name,
@@ -249,6 +327,19 @@ def create_endpoint_app(config: GatewayConfig) -> Starlette:
     async def metrics_route(_request: Request) -> Response:
         return PlainTextResponse(metrics.render(), media_type="text/plain; version=0.0.4")
 
+    async def authorize(request: Request, name: str) -> Response | None:
+        if await asyncio.to_thread(store.get_endpoint, name) is None:
+            return error_response(
+                404, "RESOURCE_DOES_NOT_EXIST", f"Serving endpoint {name!r} does not exist."
+            )
+        return await tokens.check(request, name) if config.auth else None
+
+    async def flush(name: str) -> None:
+        lg = loggers.get(name)
+        if lg is not None:
+            await asyncio.to_thread(lg.flush)
+
+    context = AppContext(store.home, authorize, flush, store.get_endpoint)
     routes = [
         Route("/ping", ping, methods=["GET"]),
         Route("/health", ping, methods=["GET"]),
@@ -257,6 +348,8 @@ def create_endpoint_app(config: GatewayConfig) -> Starlette:
         Route("/serving-endpoints/{name}/invocations", invocations, methods=["POST"]),
         Route("/serving-endpoints/{name}/status", status, methods=["GET"]),
     ]
+    for module in ROUTE_MODULES:
+        routes += importlib.import_module(module).endpoint_routes(context)
     from starlette.middleware import Middleware
 
     from modelyard.server.security import SecurityHeadersMiddleware

@@ -7,7 +7,10 @@ the worker stops. A failed write is logged and retried with the next flush (rows
 ``max_buffer_rows``; past that the oldest rows are dropped and the drop is counted).
 
 Columns: ``request_id, timestamp (UTC), endpoint, served_model, model_name, model_version,
-status_code, latency_ms, request (JSON text), response (JSON text)``.
+status_code, latency_ms, request (JSON text), response (JSON text), shadow``. ``shadow`` is true for
+the answer of a shadow served model (a copy of the request, same ``request_id``; never returned
+to the caller). Tables written before that column existed gain it on the next append (schema
+merge); their rows read as ``shadow=False``.
 """
 
 from __future__ import annotations
@@ -36,6 +39,7 @@ INFERENCE_COLUMNS = (
     "latency_ms",
     "request",
     "response",
+    "shadow",
 )
 
 
@@ -54,6 +58,7 @@ def _schema() -> Any:
             ("latency_ms", pa.float64()),
             ("request", pa.string()),
             ("response", pa.string()),
+            ("shadow", pa.bool_()),
         ]
     )
 
@@ -91,6 +96,8 @@ class InferenceLogger:
         latency_ms: float,
         request: str,
         response: str,
+        *,
+        shadow: bool = False,
     ) -> None:
         row = (
             request_id,
@@ -103,6 +110,7 @@ class InferenceLogger:
             latency_ms,
             request,
             response,
+            shadow,
         )
         with self._lock:
             self._rows.append(row)
@@ -143,7 +151,7 @@ class InferenceLogger:
             schema=schema,
         )
         Path(self.table_path).mkdir(parents=True, exist_ok=True)
-        write_deltalake(self.table_path, table, mode="append")
+        write_deltalake(self.table_path, table, mode="append", schema_mode="merge")
 
     def close(self) -> None:
         """Stop the writer thread and write what is left. A failed append (another process
@@ -161,10 +169,15 @@ class InferenceLogger:
 
 def read_inference_table(table_path: str | Path) -> Any:
     """The inference table as a pandas DataFrame (empty, with the columns, if nothing was
-    logged yet)."""
+    logged yet). Rows from before the ``shadow`` column read as ``shadow=False``."""
     from deltalake import DeltaTable
 
     path = Path(table_path)
     if not (path / "_delta_log").is_dir():
         return _schema().empty_table().to_pandas()
-    return DeltaTable(str(path)).to_pandas()
+    frame = DeltaTable(str(path)).to_pandas()
+    if "shadow" not in frame.columns:
+        frame["shadow"] = False
+    else:
+        frame["shadow"] = frame["shadow"].eq(True)
+    return frame

@@ -131,6 +131,9 @@ async def score(
         body = await read_body(request, max_body_bytes)
     except PayloadTooLarge:
         return _too_large(max_body_bytes)
+    # Starlette's own body cache, also for a streamed (chunked) body: the inference log and the
+    # shadow copies read the request from it after scoring
+    request._body = body
     return await score_body(
         body, request.headers.get("content-type"), batcher, timeout_s, request_id
     )

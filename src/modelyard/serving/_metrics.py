@@ -40,6 +40,7 @@ class Metrics:
         self._latency: dict[_Labels, _Histogram] = {}
         self._batch_rows: dict[_Labels, _Histogram] = {}
         self._gauges: dict[tuple[str, _Labels], float] = {}
+        self._counters: dict[tuple[str, _Labels], int] = {}
         self._worker = str(os.getpid())
 
     def observe_request(self, labels: dict[str, str], status: int, seconds: float) -> None:
@@ -60,6 +61,12 @@ class Metrics:
                 hist = self._batch_rows[key] = _Histogram(_BATCH_BUCKETS)
             hist.observe(rows)
 
+    def inc(self, name: str, labels: dict[str, str], by: int = 1) -> None:
+        """Add to a plain counter (rendered as ``# TYPE <name> counter``)."""
+        key = (name, tuple(sorted(labels.items())))
+        with self._lock:
+            self._counters[key] = self._counters.get(key, 0) + by
+
     def set_gauge(self, name: str, labels: dict[str, str], value: float) -> None:
         with self._lock:
             self._gauges[(name, tuple(sorted(labels.items())))] = value
@@ -79,6 +86,11 @@ class Metrics:
             self._render_hist(
                 lines, "modelyard_predict_batch_rows", "Rows per predict call.", self._batch_rows
             )
+            for name in sorted({name for name, _ in self._counters}):
+                lines.append(f"# TYPE {name} counter")
+                for (cname, key), n in sorted(self._counters.items()):
+                    if cname == name:
+                        lines.append(f"{name}{self._fmt(key)} {n}")
             names = sorted({name for name, _ in self._gauges})
             for name in names:
                 lines.append(f"# TYPE {name} gauge")

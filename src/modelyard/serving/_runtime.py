@@ -8,7 +8,9 @@ they started with, new ones see the new table. No request is dropped during a re
 The :class:`Reloader` polls the serving store (endpoint configs) and the registry (stage and
 alias targets) every ``poll_interval_s``. When a served model now points at a different version,
 the new version is loaded in a background thread; only when that succeeded is the table
-swapped. A version that fails to load is reported in the endpoint state (``/status``) and the
+swapped. Shadow served models are loaded the same way and kept in the table's ``shadows``
+(they take no traffic share; ``_shadow.ShadowDispatcher`` feeds them copies). A version that
+fails to load is reported in the endpoint state (``/status``) and the
 log, the old version keeps serving, and the broken version is not retried until the target
 moves again. Retired models are closed after a grace period.
 """
@@ -48,6 +50,8 @@ class Route:
 class _Table:
     routes: tuple[Route, ...]
     cumulative: tuple[int, ...]
+    #: shadow routes: each gets a copy of every request, off the request path
+    shadows: tuple[Route, ...] = ()
 
     def pick(self) -> Route:
         if len(self.routes) == 1:
@@ -58,13 +62,17 @@ class _Table:
 
 
 def _table(routes: list[Route]) -> _Table:
-    live = [r for r in routes if r.served.traffic_percentage > 0]
+    live = [r for r in routes if r.served.traffic_percentage > 0 and not r.served.shadow]
     cum: list[int] = []
     acc = 0
     for r in live:
         acc += r.served.traffic_percentage
         cum.append(acc)
-    return _Table(tuple(live), tuple(cum))
+    return _Table(tuple(live), tuple(cum), tuple(r for r in routes if r.served.shadow))
+
+
+def _all_routes(table: _Table | None) -> tuple[Route, ...]:
+    return (*table.routes, *table.shadows) if table is not None else ()
 
 
 @dataclass(slots=True)
@@ -75,9 +83,10 @@ class EndpointRuntime:
     errors: dict[str, str] = field(default_factory=dict)  # served model name -> last failure
     failed: dict[str, str] = field(default_factory=dict)  # served model name -> bad version
     config_stamp: int = 0
+    shadow_dropped: int = 0  # request copies a full shadow queue could not take
 
     def state(self) -> dict[str, Any]:
-        routes = self.table.routes if self.table else ()
+        routes = (*self.table.routes, *self.table.shadows) if self.table else ()
         return {
             "ready": self.table is not None,
             "served_models": [
@@ -87,11 +96,13 @@ class EndpointRuntime:
                     "target": r.served.target,
                     "model_version": r.version,
                     "traffic_percentage": r.served.traffic_percentage,
+                    "shadow": r.served.shadow,
                     "loaded_at": r.loaded_at_ms,
                 }
                 for r in routes
             ],
             "errors": dict(self.errors),
+            "shadow_dropped": self.shadow_dropped,
         }
 
 
@@ -129,7 +140,7 @@ class Reloader:
         if self._task is not None:
             self._task.cancel()
         for ep in self.endpoints.values():
-            for r in ep.table.routes if ep.table else ():
+            for r in _all_routes(ep.table):
                 await r.batcher.aclose()
         await asyncio.to_thread(self.store.drop_worker_state, self.worker)
 
@@ -146,7 +157,7 @@ class Reloader:
         wanted = {r["name"]: r for r in rows if self.names is None or r["name"] in self.names}
         for gone in set(self.endpoints) - set(wanted):
             dropped = self.endpoints.pop(gone)
-            self._retire(dropped.table.routes if dropped.table else ())
+            self._retire(_all_routes(dropped.table))
         for name, row in wanted.items():
             ep: EndpointRuntime | None = self.endpoints.get(name)
             if ep is None or ep.config_stamp != row["last_updated_timestamp"]:
@@ -159,7 +170,7 @@ class Reloader:
             await self._sync(ep)
 
     async def _sync(self, ep: EndpointRuntime) -> None:
-        current = {r.served.name: r for r in (ep.table.routes if ep.table else ())}
+        current = {r.served.name: r for r in _all_routes(ep.table)}
         routes: list[Route] = []
         changed = ep.table is None or len(current) != len(ep.config.served_models)
         for served in ep.config.served_models:
@@ -175,7 +186,10 @@ class Reloader:
                 continue
             old = current.get(served.name)
             if old is not None and old.version == version:
-                if old.served != served:  # only the traffic share changed: keep the model
+                if old.served.shadow != served.shadow:  # same model, other batching mode
+                    old = self._route(ep, served, version, old.batcher.predictor)
+                    changed = True
+                elif old.served != served:  # only the traffic share changed: keep the model
                     old = Route(served, version, old.batcher, old.loaded_at_ms)
                     changed = True
                 routes.append(old)
@@ -204,8 +218,8 @@ class Reloader:
             routes.append(self._route(ep, served, version, predictor))
             changed = True
             _log.info("endpoint %s: serving %s (version %s)", ep.name, served.name, version)
-        if changed and routes:
-            new_table = _table(routes)
+        new_table = _table(routes) if changed else None
+        if new_table is not None and new_table.routes:  # something live answers
             kept = {id(r.batcher) for r in routes}
             retired = [r for r in current.values() if id(r.batcher) not in kept]
             ep.table = new_table  # the atomic swap
@@ -221,7 +235,10 @@ class Reloader:
     def _route(
         self, ep: EndpointRuntime, served: ServedModel, version: str, predictor: Any
     ) -> Route:
-        cfg = BatchConfig(**ep.config.batching)
+        options = dict(ep.config.batching)
+        if served.shadow:  # never on the event loop: a shadow must not delay live requests
+            options["inline"] = False
+        cfg = BatchConfig(**options)
         labels = {"endpoint": ep.name, "served_model": served.name}
 
         def on_batch(_requests: int, rows: int) -> None:

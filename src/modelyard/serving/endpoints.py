@@ -101,7 +101,9 @@ def create_endpoint(
     home: str | Path | None = None,
 ) -> Endpoint:
     """Create an endpoint. Each served model is ``{"model_name", one of "model_version" /
-    "stage" / "alias", "traffic_percentage"}``; the percentages add up to 100. With
+    "stage" / "alias", "traffic_percentage"}``; the percentages add up to 100. A served model
+    with ``"shadow": True`` (traffic share 0) gets a copy of every request instead: its answers
+    are logged to the inference table (``shadow`` column) and never returned. With
     ``validate`` each served model must resolve in the registry now.
     ``batching``: ``{"enabled", "max_batch_rows", "max_wait_ms", "inline"}`` (see
     ``modelyard.serving._batcher.BatchConfig``)."""
@@ -222,11 +224,14 @@ def serve_endpoints(
     home: str | Path | None = None,
     log_level: str = "info",
     auth_db_uri: str | None = None,
+    shadow_queue_size: int = 1000,
 ) -> None:
     """Serve ``names`` (default: every endpoint, including ones created later). Blocks.
 
     ``workers`` defaults to the largest workload size among the served endpoints
-    (small=1, medium=2, large=4)."""
+    (small=1, medium=2, large=4). ``shadow_queue_size``: request copies each worker holds for
+    an endpoint's shadow models; past that, copies are dropped (and counted), never waited
+    for."""
     from modelyard.serving._endpoint_app import GATEWAY_CONFIG_ENV, GatewayConfig
     from modelyard.serving._runner import run_uvicorn, tracking_env, workers_for
 
@@ -245,6 +250,7 @@ def serve_endpoints(
         max_body_bytes,
         timeout_s,
         auth_db_uri,
+        shadow_queue_size,
     )
     env = {GATEWAY_CONFIG_ENV: config.to_json(), **tracking_env()}
     run_uvicorn(
