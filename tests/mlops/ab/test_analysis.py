@@ -8,10 +8,10 @@ from datetime import timedelta
 
 import pandas as pd
 import pytest
+from tests.mlops.ab._gen import T0, classification_table, regression_table
 
 from modelyard.errors import InvalidParameterValue, ResourceDoesNotExist
 from modelyard.mlops.ab import analyze_endpoint
-from tests.mlops.ab._gen import T0, classification_table, regression_table
 
 
 def analyze(table, **options):

@@ -8,11 +8,11 @@ import json
 import pyarrow as pa
 import pytest
 from deltalake import write_deltalake
+from tests.mlops.ab._gen import classification_table
 
 import modelyard
 from modelyard.errors import InvalidParameterValue, InvalidState
 from modelyard.mlops.ab import EVIDENCE_TAG, analyze_endpoint, promote_winner
-from tests.mlops.ab._gen import classification_table
 
 
 @pytest.fixture

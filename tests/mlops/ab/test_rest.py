@@ -13,10 +13,10 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.testclient import TestClient
+from tests.mlops.ab._gen import classification_table
 
 from modelyard.mlops.ab.rest import endpoint_routes
 from modelyard.serving import endpoints
-from tests.mlops.ab._gen import classification_table
 
 
 @dataclass
