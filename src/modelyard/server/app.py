@@ -38,6 +38,7 @@ ENDPOINT_MODULES: tuple[str, ...] = (
     "modelyard.server.endpoints.jobs",
     "modelyard.monitoring.rest",  # a feature's endpoints, composed here by name
     "modelyard.server.endpoints.registry",
+    "modelyard.server.endpoints.promotion",
     "modelyard.server.endpoints.webhooks",
     "modelyard.server.endpoints.promptlab",
     "modelyard.server.endpoints.gateway",

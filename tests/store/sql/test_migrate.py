@@ -30,7 +30,7 @@ def _check_fresh_database(uri: str) -> None:
 
 
 def test_head_revision() -> None:
-    assert migrate.head_revision() == "0006"
+    assert migrate.head_revision() == "0007"
 
 
 def test_migrated_sqlite_matches_metadata(tmp_path: Path) -> None:
