@@ -87,7 +87,11 @@ def test_load_from_file(tmp_path: Path) -> None:
             "policy.stages.Staging[0].threshold",
         ),
         (
-            {"stages": {"Staging": [{"type": "metric_threshold", "metric": "a", "threshold": "x"}]}},
+            {
+                "stages": {
+                    "Staging": [{"type": "metric_threshold", "metric": "a", "threshold": "x"}]
+                }
+            },
             "must be a finite number",
         ),
         (

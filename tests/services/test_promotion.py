@@ -148,9 +148,7 @@ def test_dataset_selects_the_evaluation(local: World) -> None:
 
 def test_lower_is_better_threshold(local: World) -> None:
     v = local.version()
-    local.policy(
-        {"stages": {"Staging": [_threshold("log_loss", 0.3, greater_is_better=False)]}}
-    )
+    local.policy({"stages": {"Staging": [_threshold("log_loss", 0.3, greater_is_better=False)]}})
     local.evaluation(v, {"log_loss": 0.4})
     with pytest.raises(PromotionBlocked, match="log_loss = 0.4 > threshold 0.3"):
         local.service.transition_model_version_stage(local.name, v, "Staging", False)
@@ -205,8 +203,9 @@ def test_relative_drop(local: World) -> None:
         local.service.transition_model_version_stage(local.name, v2, "Production", False)
     local.evaluation(v2, {"rmse": 10.5})
     assert (
-        local.service.transition_model_version_stage(local.name, v2, "Production", False)
-        .current_stage
+        local.service.transition_model_version_stage(
+            local.name, v2, "Production", False
+        ).current_stage
         == "Production"
     )
 
