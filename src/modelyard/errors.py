@@ -13,6 +13,7 @@ place, :mod:`modelyard.wire.errors`, which every server and HTTP client of the p
     │   └── EndpointNotFound (ENDPOINT_NOT_FOUND)             unknown REST route
     ├── ResourceAlreadyExists (RESOURCE_ALREADY_EXISTS)       duplicate names
     ├── InvalidState (INVALID_STATE)                          operation not allowed in this state
+    ├── ResourceConflict (RESOURCE_CONFLICT)                  a concurrent change won the race
     ├── PermissionDenied (PERMISSION_DENIED)
     ├── Unauthenticated (UNAUTHENTICATED)
     ├── RequestLimitExceeded (REQUEST_LIMIT_EXCEEDED)         oversized payloads, rate limits
@@ -38,6 +39,7 @@ __all__ = [
     "RemoteError",
     "RequestLimitExceeded",
     "ResourceAlreadyExists",
+    "ResourceConflict",
     "ResourceDoesNotExist",
     "TemporarilyUnavailable",
     "Unauthenticated",
@@ -91,6 +93,10 @@ class InvalidState(ModelyardError):
     error_code = "INVALID_STATE"
 
 
+class ResourceConflict(ModelyardError):
+    error_code = "RESOURCE_CONFLICT"
+
+
 class PermissionDenied(ModelyardError, PermissionError):
     error_code = "PERMISSION_DENIED"
 
@@ -126,6 +132,7 @@ _CLASS_BY_CODE: dict[str, type[ModelyardError]] = {
         EndpointNotFound,
         ResourceAlreadyExists,
         InvalidState,
+        ResourceConflict,
         PermissionDenied,
         Unauthenticated,
         RequestLimitExceeded,

@@ -16,6 +16,7 @@ from modelyard.client import _artifacts
 from modelyard.client._async_logging import AsyncLogger
 from modelyard.client._batching import split_batches
 from modelyard.client._context import get_registry_uri, get_tracking_uri, get_user_id, resolve_uri
+from modelyard.client._promotion import PromotionClientMixin
 from modelyard.client._registry import RegistryClientMixin
 from modelyard.entities import (
     DatasetInput,
@@ -55,7 +56,7 @@ def _async_by_default() -> bool:
     return env_flag("MLFLOW_ENABLE_ASYNC_LOGGING")
 
 
-class MlflowClient(RegistryClientMixin):
+class MlflowClient(RegistryClientMixin, PromotionClientMixin):
     """Client of a tracking server / store and a model registry.
 
     ``tracking_uri`` defaults to the process-wide URI (``set_tracking_uri``, then

@@ -126,10 +126,19 @@ class RegistryClientMixin:
         self._registry.delete_model_version(name, version)
 
     def transition_model_version_stage(
-        self, name: str, version: str | int, stage: str, archive_existing_versions: bool = False
+        self,
+        name: str,
+        version: str | int,
+        stage: str,
+        archive_existing_versions: bool = False,
+        force: bool = False,
+        comment: str | None = None,
     ) -> ModelVersion:
+        """MLflow's call; the model's promotion gates run first (a failed gate raises
+        ``PromotionBlocked``/INVALID_STATE). ``force=True`` goes past them (recorded; a server
+        with auth allows it to MANAGE only)."""
         return self._registry.transition_model_version_stage(
-            name, version, stage, archive_existing_versions
+            name, version, stage, archive_existing_versions, force, comment
         )
 
     def get_model_version_download_uri(self, name: str, version: str | int) -> str:
@@ -180,8 +189,10 @@ class RegistryClientMixin:
         self._registry.delete_model_version_tag(name, v, key)  # type: ignore[arg-type]
 
     # ------------------------------------------------------------ aliases
-    def set_registered_model_alias(self, name: str, alias: str, version: str | int) -> None:
-        self._registry.set_registered_model_alias(name, alias, version)
+    def set_registered_model_alias(
+        self, name: str, alias: str, version: str | int, force: bool = False
+    ) -> None:
+        self._registry.set_registered_model_alias(name, alias, version, force)
 
     def delete_registered_model_alias(self, name: str, alias: str) -> None:
         self._registry.delete_registered_model_alias(name, alias)

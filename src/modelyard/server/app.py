@@ -39,6 +39,7 @@ ENDPOINT_MODULES: tuple[str, ...] = (
     "modelyard.monitoring.rest",  # a feature's endpoints, composed here by name
     "modelyard.mlops.alerts.rest",
     "modelyard.server.endpoints.registry",
+    "modelyard.server.endpoints.promotion",
     "modelyard.server.endpoints.webhooks",
     "modelyard.server.endpoints.promptlab",
     "modelyard.server.endpoints.gateway",

@@ -40,15 +40,20 @@ import posixpath
 import re
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, unquote_plus, urlsplit, urlunsplit
 
 from modelyard.entities import ModelVersion, PagedList, RegisteredModel, Stage, StageTransition
 from modelyard.errors import InvalidParameterValue, ResourceDoesNotExist
 from modelyard.query.paging import check_max_results
 from modelyard.services.validation import check_key, check_run_id
+from modelyard.store.artifacts.base import ArtifactRepository
 from modelyard.store.registry.base import RegistryStore
+from modelyard.store.registry.records import GateResultEntry, PolicyVersion, TransitionRequest
 from modelyard.store.tracking.base import TrackingStore
+
+if TYPE_CHECKING:
+    from modelyard.services.promotion import Promotion
 
 _log = logging.getLogger(__name__)
 
@@ -259,6 +264,14 @@ class RegistryService(RegistryStore):
         #: called as ``event_sink(event_name, data)`` after each change webhooks report
         #: (the server sets it to ``WebhookService.emit``); a failing sink never fails the call
         self.event_sink: Callable[[str, dict[str, Any]], Any] | None = None
+        #: opens the artifact repository of a version's files (the signature gate reads
+        #: ``MLmodel``); the server sets it to its own resolver (``mlflow-artifacts:`` URIs)
+        self.artifact_repository_for: Callable[[str], ArtifactRepository] = _default_repository
+
+    def _promotion(self) -> Promotion:
+        from modelyard.services.promotion import Promotion
+
+        return Promotion(self)
 
     def _emit(self, event: str, data: dict[str, Any]) -> None:
         sink = self.event_sink
@@ -409,12 +422,23 @@ class RegistryService(RegistryStore):
         self.store.delete_model_version(check_model_name(name), check_version(version))
 
     def transition_model_version_stage(
-        self, name: str, version: str | int, stage: str, archive_existing_versions: bool
+        self,
+        name: str,
+        version: str | int,
+        stage: str,
+        archive_existing_versions: bool,
+        force: bool = False,
+        comment: str | None = None,
+        *,
+        user: str | None = None,
     ) -> ModelVersion:
+        """Move a version to ``stage`` through the gates of the model's promotion policy (see
+        :mod:`modelyard.services.promotion`); ``force`` goes past failed gates (recorded)."""
         check_model_name(name)
         v = check_version(version)
         target = Stage.canonical(stage)
         archive = bool(archive_existing_versions)
+        comment = _check_optional_str(comment, "comment")
         if archive and target not in (Stage.STAGING, Stage.PRODUCTION):
             raise InvalidParameterValue(
                 f"Model version transition cannot archive existing model versions because "
@@ -422,7 +446,26 @@ class RegistryService(RegistryStore):
                 "Valid stages are ['Staging', 'Production']."
             )
         before = self.store.get_model_version(name, v) if self.event_sink is not None else None
-        mv = self.store.transition_model_version_stage(name, v, target, archive)
+        if self.store.enforces_policies:  # the server runs the gates
+            mv = self.store.transition_model_version_stage(
+                name, v, target, archive, force=bool(force), comment=comment
+            )
+        else:
+            mv = self._promotion().transition(
+                name,
+                v,
+                target,
+                archive,
+                force=bool(force),
+                user=user,
+                apply_plain=lambda: self.store.transition_model_version_stage(
+                    name, v, target, archive
+                ),
+            )
+        self.emit_transition(before, mv, archive)
+        return mv
+
+    def emit_transition(self, before: ModelVersion | None, mv: ModelVersion, archive: bool) -> None:
         self._emit(
             "model_version_stage.transitioned",
             {
@@ -433,7 +476,6 @@ class RegistryService(RegistryStore):
                 "archive_existing_versions": archive,
             },
         )
-        return mv
 
     def get_model_version_download_uri(self, name: str, version: str | int) -> str:
         return self.store.get_model_version_download_uri(
@@ -471,10 +513,21 @@ class RegistryService(RegistryStore):
         self._emit("model_version_tag.deleted", {"name": name, "version": str(v), "key": key})
 
     # ------------------------------------------------------------ aliases
-    def set_registered_model_alias(self, name: str, alias: str, version: str | int) -> None:
+    def set_registered_model_alias(
+        self,
+        name: str,
+        alias: str,
+        version: str | int,
+        force: bool = False,
+        *,
+        user: str | None = None,
+    ) -> None:
+        """Set or move an alias; a policy's ``aliases.<alias>`` gates run first (local store)."""
         check_model_name(name)
         check_alias(alias, for_set=True)
         v = check_version(version)
+        if not self.store.enforces_policies:
+            self._promotion().gated_alias(name, alias, v, force=bool(force), user=user)
         self.store.set_registered_model_alias(name, alias, v)
         self._emit("model_version_alias.created", {"name": name, "alias": alias, "version": str(v)})
 
@@ -495,6 +548,114 @@ class RegistryService(RegistryStore):
         check_model_name(name)
         v = None if version is None or version == "" else check_version(version)
         return self.store.get_model_history(name, v)
+
+    # ------------------------------------------------------------ promotion policies
+    def set_registered_model_policy(
+        self, name: str, document: Any, user_id: str | None = None
+    ) -> PolicyVersion:
+        """Store a new version of the model's policy (a dict, YAML text or a file path)."""
+        from modelyard.services.policies import load_policy_source
+
+        check_model_name(name)
+        return self.store.set_registered_model_policy(name, load_policy_source(document), user_id)
+
+    def get_registered_model_policy(
+        self, name: str, version: str | int | None = None
+    ) -> PolicyVersion | None:
+        check_model_name(name)
+        v = None if version is None or version == "" else _check_policy_version(version)
+        return self.store.get_registered_model_policy(name, v)
+
+    def list_registered_model_policies(self, name: str) -> list[PolicyVersion]:
+        return self.store.list_registered_model_policies(check_model_name(name))
+
+    def get_gate_results(
+        self, name: str, version: str | int | None = None
+    ) -> list[GateResultEntry]:
+        check_model_name(name)
+        v = None if version is None or version == "" else check_version(version)
+        return self.store.get_gate_results(name, v)
+
+    # ------------------------------------------------------------ transition requests
+    def create_transition_request(
+        self,
+        name: str,
+        version: str | int,
+        stage: str,
+        comment: str | None = None,
+        creator: str | None = None,
+        archive_existing_versions: bool = False,
+    ) -> TransitionRequest:
+        check_model_name(name)
+        v = check_version(version)
+        target = _request_stage(stage)
+        comment = _check_optional_str(comment, "comment")
+        request = self.store.create_transition_request(
+            name, v, target, comment, creator, bool(archive_existing_versions)
+        )
+        self._emit("transition_request.created", _request_event(request))
+        return request
+
+    def list_transition_requests(
+        self, name: str, version: str | int, states: Sequence[str] | None = ("PENDING",)
+    ) -> list[TransitionRequest]:
+        check_model_name(name)
+        return self.store.list_transition_requests(name, check_version(version), states)
+
+    def approve_transition_request(
+        self,
+        name: str,
+        version: str | int,
+        stage: str,
+        archive_existing_versions: bool = False,
+        comment: str | None = None,
+        *,
+        user: str | None = None,
+        is_admin: bool = True,
+    ) -> dict[str, Any]:
+        """Approve the pending request and apply the transition after the gates; returns
+        Databricks' ``{"activity": ...}`` (plus ``model_version`` when applied, ``gates``)."""
+        check_model_name(name)
+        v = check_version(version)
+        target = _request_stage(stage)
+        comment = _check_optional_str(comment, "comment")
+        if self.store.enforces_policies:
+            return self.store.approve_transition_request(
+                name, v, target, bool(archive_existing_versions), comment
+            )
+        return self._promotion().approve(
+            name, v, target, bool(archive_existing_versions), comment, user=user, is_admin=is_admin
+        )
+
+    def reject_transition_request(
+        self,
+        name: str,
+        version: str | int,
+        stage: str,
+        comment: str | None = None,
+        *,
+        user: str | None = None,
+    ) -> dict[str, Any]:
+        check_model_name(name)
+        v = check_version(version)
+        target = _request_stage(stage)
+        comment = _check_optional_str(comment, "comment")
+        if self.store.enforces_policies:
+            return self.store.reject_transition_request(name, v, target, comment)
+        return self._promotion().reject(name, v, target, comment, user=user)
+
+    def delete_transition_request(
+        self, name: str, version: str | int, stage: str, creator: str | None = None
+    ) -> None:
+        check_model_name(name)
+        v = check_version(version)
+        target = _request_stage(stage)
+        creator = _check_optional_str(creator, "creator") or None
+        self.store.delete_transition_request(name, v, target, creator)
+        self._emit(
+            "transition_request.cancelled",
+            {"name": name, "version": str(v), "to_stage": target, "user_id": creator},
+        )
 
     # ------------------------------------------------------------ sources and lineage
     def resolve_source(
@@ -642,6 +803,41 @@ class RegistryService(RegistryStore):
         if self.tracking is None:
             return
         add_model_version_tag(self.tracking, model_id, name, version)
+
+
+def _default_repository(uri: str) -> ArtifactRepository:
+    from modelyard.store.artifacts.registry import get_artifact_repository
+
+    return get_artifact_repository(uri)
+
+
+def _check_policy_version(version: object) -> int:
+    if isinstance(version, bool):
+        raise InvalidParameterValue(f"Parameter 'version' must be an integer, got '{version}'.")
+    try:
+        return int(str(version).strip())
+    except ValueError:
+        raise InvalidParameterValue(
+            f"Parameter 'version' must be an integer, got '{version}'."
+        ) from None
+
+
+def _request_stage(stage: object) -> str:
+    if not isinstance(stage, str) or not stage.strip():
+        raise InvalidParameterValue("Missing value for required parameter 'stage'.")
+    return Stage.canonical(stage)
+
+
+def _request_event(request: TransitionRequest) -> dict[str, Any]:
+    return {
+        "name": request.name,
+        "version": request.version,
+        "id": request.id,
+        "to_stage": request.to_stage,
+        "state": request.state,
+        "user_id": request.creator,
+        "comment": request.comment,
+    }
 
 
 def add_model_version_tag(tracking: TrackingStore, model_id: str, name: str, version: str) -> None:

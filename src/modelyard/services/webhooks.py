@@ -67,7 +67,15 @@ MLFLOW_EVENTS: tuple[str, ...] = (
     "budget_policy.exceeded",
 )
 #: modelyard's own events (on the wire in ``extra_events``, as MLflow's enums cannot hold them)
-EXTRA_EVENTS: tuple[str, ...] = ("model_version_stage.transitioned", "monitor.alert")
+EXTRA_EVENTS: tuple[str, ...] = (
+    "model_version_stage.transitioned",
+    "monitor.alert",
+    "model_version_gate.failed",
+    "transition_request.created",
+    "transition_request.approved",
+    "transition_request.rejected",
+    "transition_request.cancelled",
+)
 STATUSES = ("ACTIVE", "DISABLED")
 _NAME = re.compile(r"^(?=.{1,63}$)[a-z0-9]([a-z0-9._-]*[a-z0-9])?$", re.IGNORECASE)
 _MAX_PAGE = 1000
@@ -116,7 +124,36 @@ _EXAMPLES: dict[str, dict[str, Any]] = {
         "value": 2.0,
         "evidence": {"drifted_columns": ["monthly_charges", "tenure"]},
     },
+    "model_version_gate.failed": {
+        "name": "example_model",
+        "version": "2",
+        "target": "Production",
+        "policy_version": 1,
+        "failed_gates": [
+            {
+                "gate": "metric_threshold:accuracy_score",
+                "type": "metric_threshold",
+                "outcome": "FAILED",
+                "message": "accuracy_score = 0.81 < threshold 0.85 (evaluation run abcd1234)",
+                "evidence": {"evaluation_run_id": "abcd1234", "value": 0.81, "threshold": 0.85},
+            }
+        ],
+    },
+    "transition_request.created": {
+        "name": "example_model",
+        "version": "2",
+        "id": "0123456789abcdef",
+        "to_stage": "Production",
+        "state": "PENDING",
+        "user_id": "alice",
+        "comment": "ready for production",
+    },
 }
+for _action in ("approved", "rejected", "cancelled"):
+    _EXAMPLES[f"transition_request.{_action}"] = {
+        **_EXAMPLES["transition_request.created"],
+        "state": {"approved": "APPROVED", "rejected": "REJECTED"}.get(_action, "CANCELLED"),
+    }
 
 
 def example_payload(event: str) -> dict[str, Any]:

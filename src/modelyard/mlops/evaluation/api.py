@@ -207,6 +207,7 @@ def evaluate(
     from modelyard.client import MlflowClient, fluent
 
     client = MlflowClient()
+    eval_tags = _evaluation_tags(client, model, config)
     started = None
     if run_id is None:
         active = fluent.active_run()
@@ -216,6 +217,8 @@ def evaluate(
         else:
             run_id = active.info.run_id
     try:
+        for key, value in eval_tags.items():
+            client.set_tag(run_id, key, value)
         prefix = str(config.get("metric_prefix", "") or "")
         out = _Logger(client, run_id, prefix)
         if model_type == "classifier":
@@ -237,6 +240,51 @@ def evaluate(
         if started is not None:
             fluent.end_run()
     return EvaluationResult(metrics=metrics, artifacts=out.artifacts, run_id=run_id)
+
+
+#: tags tying an evaluation run to a registry version (read by the promotion gates)
+MODEL_VERSION_TAG = "modelyard.evaluation.model_version"
+DATASET_TAG = "modelyard.evaluation.dataset"
+
+
+def _evaluation_tags(client: Any, model: Any, config: dict[str, Any]) -> dict[str, str]:
+    """``modelyard.evaluation.model_version = <name>/<version>`` when the model is a registry
+    URI (``models:/name/3``, ``models:/name/Staging``, ``models:/name@alias``) or
+    ``evaluator_config["model_version"]`` names one; ``modelyard.evaluation.dataset`` from
+    ``evaluator_config["dataset_name"]``."""
+    tags: dict[str, str] = {}
+    given = config.get("model_version")
+    if given is not None:
+        if not isinstance(given, str) or "/" not in given:
+            raise InvalidParameterValue(
+                "evaluate(): evaluator_config['model_version'] must be '<name>/<version>'"
+            )
+        tags[MODEL_VERSION_TAG] = given
+    elif isinstance(model, str) and model.startswith("models:/"):
+        rest = model[len("models:/") :]
+        if "@" in rest and "/" not in rest:
+            name, alias = rest.rsplit("@", 1)
+            tags[MODEL_VERSION_TAG] = (
+                f"{name}/{client.get_model_version_by_alias(name, alias).version}"
+            )
+        elif rest.count("/") == 1:
+            name, ref = rest.split("/")
+            if ref.isdigit():
+                tags[MODEL_VERSION_TAG] = f"{name}/{int(ref)}"
+            else:
+                stages = None if ref.lower() == "latest" else [ref]
+                found = client.get_latest_versions(name, stages)
+                if found:
+                    newest = max(found, key=lambda mv: int(mv.version))
+                    tags[MODEL_VERSION_TAG] = f"{name}/{newest.version}"
+    dataset = config.get("dataset_name")
+    if dataset is not None:
+        if not isinstance(dataset, str) or not dataset.strip():
+            raise InvalidParameterValue(
+                "evaluate(): evaluator_config['dataset_name'] must be a non-empty string"
+            )
+        tags[DATASET_TAG] = dataset
+    return tags
 
 
 def _log_metrics(client: Any, run_id: str, metrics: dict[str, float]) -> None:

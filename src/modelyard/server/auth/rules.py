@@ -240,6 +240,16 @@ RULES: dict[tuple[str, str], Rule] = {
     ("POST", f"{_M}/model-versions/set-tag"): _MODEL_UPDATE,
     ("DELETE", f"{_M}/model-versions/delete-tag"): _MODEL_UPDATE,
     ("POST", f"{_M}/model-versions/transition-stage"): _MODEL_UPDATE,
+    # promotion (force past the gates: the handler also checks MANAGE)
+    ("POST", f"{_M}/transition-requests/create"): _MODEL_READ,
+    ("GET", f"{_M}/transition-requests/list"): _MODEL_READ,
+    ("DELETE", f"{_M}/transition-requests/delete"): _MODEL_READ,  # own request, or MANAGE
+    ("POST", f"{_M}/transition-requests/approve"): _r("registered_model", "name", "manage"),
+    ("POST", f"{_M}/transition-requests/reject"): _r("registered_model", "name", "manage"),
+    ("POST", f"{_M}/registered-models/policy/set"): _r("registered_model", "name", "manage"),
+    ("GET", f"{_M}/registered-models/policy/get"): _MODEL_READ,
+    ("GET", f"{_M}/registered-models/policy/list"): _MODEL_READ,
+    ("GET", f"{_M}/model-versions/gate-results"): _MODEL_READ,
     ("DELETE", f"{_M}/model-versions/delete"): _MODEL_DELETE,
     # ---------------------------------------------------------------- auth API
     ("POST", f"{_M}/users/create"): ADMIN,

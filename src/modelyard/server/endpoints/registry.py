@@ -7,6 +7,11 @@ server's artifact roots, so sources are checked against the run or logged model 
 (``runs:/``, ``models:/<model_id>``, ``mlflow-artifacts:``, local paths) and the logged model gets
 its ``mlflow.modelVersions`` tag, as MLflow's server does.
 
+Transitions (``transition-stage``) and alias assignments run the model's promotion gates
+(``services.promotion``); modelyard adds the optional fields ``force`` (MANAGE only when auth is
+on) and ``comment``. A blocked transition is INVALID_STATE (400) naming each gate; a lost race
+with another transition of the model is RESOURCE_CONFLICT (409).
+
 modelyard extension (not in MLflow): ``GET /api/2.0/mlflow/model-versions/history?name=N
 [&version=V]`` returns ``{"transitions": [{name, version, kind, from_value, to_value, user_id,
 timestamp}]}``, the audit trail of stage and alias changes, oldest first (``kind`` is ``stage``,
@@ -25,7 +30,8 @@ from typing import Any, BinaryIO
 from starlette.responses import StreamingResponse
 
 from modelyard.entities import StageTransition
-from modelyard.errors import ResourceDoesNotExist
+from modelyard.errors import PermissionDenied, ResourceDoesNotExist
+from modelyard.server.endpoints.promotion import caller, can_manage_model, gated_registry
 from modelyard.server.routing import Call, Endpoint
 from modelyard.services.registry import RegistryService
 from modelyard.store.artifacts.paths import safe_relative_path
@@ -149,7 +155,12 @@ def delete_registered_model_tag(call: Call) -> dict[str, Any]:
 # ---------------------------------------------------------------- aliases
 def set_registered_model_alias(call: Call) -> dict[str, Any]:
     a = call.args
-    call.registry.set_registered_model_alias(a.req_str("name"), a.req_str("alias"), _version(a))
+    name = a.req_str("name")
+    force = _check_force(call, name)
+    user, _ = caller(call)
+    gated_registry(call).set_registered_model_alias(
+        name, a.req_str("alias"), _version(a), force, user=user
+    )
     return {}
 
 
@@ -198,13 +209,30 @@ def delete_model_version(call: Call) -> dict[str, Any]:
     return {}
 
 
+def _check_force(call: Call, name: str) -> bool:
+    """``force`` (a modelyard field) goes past failed promotion gates: MANAGE only."""
+    force = call.args.bool("force", default=False)
+    if force and not can_manage_model(call, name):
+        raise PermissionDenied(
+            f"Permission denied: forcing a transition past the promotion gates of model "
+            f"'{name}' needs MANAGE."
+        )
+    return force
+
+
 def transition_model_version_stage(call: Call) -> dict[str, Any]:
     a = call.args
-    mv = call.registry.transition_model_version_stage(
-        a.req_str("name"),
+    name = a.req_str("name")
+    force = _check_force(call, name)
+    user, _ = caller(call)
+    mv = gated_registry(call).transition_model_version_stage(
+        name,
         _version(a),
         a.req_str("stage"),
         a.bool("archive_existing_versions", default=False),
+        force,
+        a.str("comment"),
+        user=user,
     )
     return {"model_version": model_version_to_json(mv)}
 

@@ -6,6 +6,10 @@ the registry can never disagree. Kinds:
 * ``stage``: ``from_value`` -> ``to_value`` are stage names (archives caused by
   ``archive_existing_versions`` are entries of their own).
 * ``alias_set``: the version gained alias ``to_value``.
+* ``gate``: a promotion gate ran for a transition attempt: ``from_value`` is the gate's name,
+  ``to_value`` its outcome (``PASSED``, ``FAILED``, ``FORCED``); the evidence is in
+  ``registry_gate_results`` under this entry's id (see ``_sql_promotion``).
+* ``forced``: the next ``stage`` entry was forced past failed gates (``to_value`` the stage).
 * ``alias_deleted``: the version lost alias ``from_value`` (moving an alias writes an
   ``alias_deleted`` entry for the old version and an ``alias_set`` entry for the new one;
   deleting a version writes ``alias_deleted`` for each of its aliases).
@@ -30,6 +34,8 @@ from modelyard.store.sql import schema
 __all__ = [
     "KIND_ALIAS_DELETED",
     "KIND_ALIAS_SET",
+    "KIND_FORCED",
+    "KIND_GATE",
     "KIND_STAGE",
     "current_user",
     "history",
@@ -39,6 +45,8 @@ __all__ = [
 KIND_STAGE = "stage"
 KIND_ALIAS_SET = "alias_set"
 KIND_ALIAS_DELETED = "alias_deleted"
+KIND_GATE = "gate"
+KIND_FORCED = "forced"
 
 _audit = schema.registry_audit
 
@@ -63,8 +71,10 @@ def record(
     from_value: str | None,
     to_value: str | None,
     timestamp: int,
-) -> None:
-    conn.execute(
+    user_id: str | None = None,
+) -> int:
+    """Write one entry (``user_id`` defaults to :func:`current_user`); returns its id."""
+    result = conn.execute(
         insert(_audit).values(
             model_pk=model_pk,
             name=name,
@@ -72,10 +82,12 @@ def record(
             kind=kind,
             from_value=from_value,
             to_value=to_value,
-            user_id=current_user(),
+            user_id=user_id or current_user(),
             timestamp=timestamp,
         )
     )
+    key = result.inserted_primary_key
+    return int(key[0]) if key else 0
 
 
 def history(conn: Connection, model_pk: int, version: int | None) -> list[StageTransition]:

@@ -18,12 +18,21 @@ from typing import Any
 from modelyard.entities import ModelVersion, PagedList, RegisteredModel, StageTransition
 from modelyard.store._http import HttpSession, get_session
 from modelyard.store.registry.base import RegistryStore
+from modelyard.store.registry.records import (
+    GateResultEntry,
+    PolicyVersion,
+    TransitionRequest,
+    gate_entry_from_json,
+    policy_from_json,
+    request_from_json,
+)
 from modelyard.wire import model_version_from_json, registered_model_from_json
 
 __all__ = ["RestRegistryStore", "stage_transition_from_json"]
 
 _RM = "/api/2.0/mlflow/registered-models"
 _MV = "/api/2.0/mlflow/model-versions"
+_TR = "/api/2.0/mlflow/transition-requests"
 
 
 def _tags(tags: Sequence[tuple[str, str]] | None) -> list[dict[str, str]]:
@@ -44,6 +53,8 @@ def stage_transition_from_json(d: dict[str, Any]) -> StageTransition:
 
 class RestRegistryStore(RegistryStore):
     """``RestRegistryStore("http://host:5000")``."""
+
+    enforces_policies = True  # the server runs the promotion gates
 
     def __init__(self, host_uri: str, session: HttpSession | None = None) -> None:
         self.host_uri = host_uri.rstrip("/")
@@ -156,13 +167,21 @@ class RestRegistryStore(RegistryStore):
         self._call("DELETE", f"{_MV}/delete", {"name": name, "version": str(version)})
 
     def transition_model_version_stage(
-        self, name: str, version: str | int, stage: str, archive_existing_versions: bool
+        self,
+        name: str,
+        version: str | int,
+        stage: str,
+        archive_existing_versions: bool,
+        force: bool = False,
+        comment: str | None = None,
     ) -> ModelVersion:
         body = {
             "name": name,
             "version": str(version),
             "stage": stage,
             "archive_existing_versions": bool(archive_existing_versions),
+            "force": True if force else None,
+            "comment": comment,
         }
         data = self._call("POST", f"{_MV}/transition-stage", body)
         return model_version_from_json(data["model_version"])
@@ -215,3 +234,76 @@ class RestRegistryStore(RegistryStore):
         params = {"name": name, "version": None if version is None else str(version)}
         data = self._call("GET", f"{_MV}/history", params)
         return [stage_transition_from_json(d) for d in data.get("transitions", ())]
+
+    # ------------------------------------------------------------ promotion (modelyard routes)
+    def set_registered_model_policy(
+        self, name: str, document: dict[str, Any], user_id: str | None = None
+    ) -> PolicyVersion:
+        data = self._call("POST", f"{_RM}/policy/set", {"name": name, "policy": document})
+        return policy_from_json(data["policy"])
+
+    def get_registered_model_policy(
+        self, name: str, version: int | None = None
+    ) -> PolicyVersion | None:
+        params = {"name": name, "version": None if version is None else str(version)}
+        data = self._call("GET", f"{_RM}/policy/get", params)
+        return policy_from_json(data["policy"]) if data.get("policy") else None
+
+    def list_registered_model_policies(self, name: str) -> list[PolicyVersion]:
+        data = self._call("GET", f"{_RM}/policy/list", {"name": name})
+        return [policy_from_json(d) for d in data.get("policies", ())]
+
+    def get_gate_results(self, name: str, version: int | None = None) -> list[GateResultEntry]:
+        params = {"name": name, "version": None if version is None else str(version)}
+        data = self._call("GET", f"{_MV}/gate-results", params)
+        return [gate_entry_from_json(d) for d in data.get("gate_results", ())]
+
+    def create_transition_request(
+        self,
+        name: str,
+        version: int,
+        stage: str,
+        comment: str | None,
+        creator: str | None,
+        archive_existing_versions: bool = False,
+    ) -> TransitionRequest:
+        body = {"name": name, "version": str(version), "stage": stage, "comment": comment}
+        return request_from_json(self._call("POST", f"{_TR}/create", body)["request"])
+
+    def list_transition_requests(
+        self, name: str, version: int, states: Sequence[str] | None = ("PENDING",)
+    ) -> list[TransitionRequest]:
+        params: dict[str, Any] = {"name": name, "version": str(version)}
+        if states != ("PENDING",):
+            params["state"] = list(states) if states else ["ALL"]
+        data = self._call("GET", f"{_TR}/list", params)
+        return [request_from_json(d) for d in data.get("requests", ())]
+
+    def approve_transition_request(
+        self,
+        name: str,
+        version: str | int,
+        stage: str,
+        archive_existing_versions: bool,
+        comment: str | None = None,
+    ) -> dict[str, Any]:
+        body = {
+            "name": name,
+            "version": str(version),
+            "stage": stage,
+            "archive_existing_versions": bool(archive_existing_versions),
+            "comment": comment,
+        }
+        return self._call("POST", f"{_TR}/approve", body)
+
+    def reject_transition_request(
+        self, name: str, version: str | int, stage: str, comment: str | None = None
+    ) -> dict[str, Any]:
+        body = {"name": name, "version": str(version), "stage": stage, "comment": comment}
+        return self._call("POST", f"{_TR}/reject", body)
+
+    def delete_transition_request(
+        self, name: str, version: str | int, stage: str, creator: str | None
+    ) -> None:
+        body = {"name": name, "version": str(version), "stage": stage, "creator": creator}
+        self._call("DELETE", f"{_TR}/delete", body)

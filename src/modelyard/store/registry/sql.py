@@ -24,6 +24,7 @@ from sqlalchemy.exc import IntegrityError
 from modelyard.entities import ModelVersion, PagedList, RegisteredModel, Stage, StageTransition
 from modelyard.errors import InvalidParameterValue, ResourceAlreadyExists, ResourceDoesNotExist
 from modelyard.store.registry import _sql_audit as audit
+from modelyard.store.registry._sql_promotion import SqlPromotionMixin
 from modelyard.store.registry._sql_read import (
     latest_version_keys,
     load_model_versions,
@@ -50,7 +51,7 @@ _audit = schema.registry_audit
 _ARCHIVING_STAGES = (Stage.STAGING, Stage.PRODUCTION)
 
 
-class SqlRegistryStore(RegistryStore):
+class SqlRegistryStore(SqlPromotionMixin, RegistryStore):
     """``SqlRegistryStore("sqlite:///mlruns.db")`` or ``("postgresql://...")``."""
 
     def __init__(self, db_uri: str) -> None:
@@ -125,7 +126,16 @@ class SqlRegistryStore(RegistryStore):
     def delete_registered_model(self, name: str) -> None:
         with write_tx(self.engine) as conn:
             pk = model_pk(conn, name, for_update=True)
-            for table in (_mvt, _al, _rmt, _mv, _audit):
+            for table in (
+                _mvt,
+                _al,
+                _rmt,
+                _mv,
+                _audit,
+                schema.registry_policies,
+                schema.registry_gate_results,
+                schema.registry_transition_requests,
+            ):
                 conn.execute(delete(table).where(table.c.model_pk == pk))
             conn.execute(delete(_rm).where(_rm.c.id == pk))
 
@@ -255,11 +265,19 @@ class SqlRegistryStore(RegistryStore):
                 )
             conn.execute(delete(_al).where(_al.c.model_pk == pk, _al.c.version == v))
             conn.execute(delete(_mvt).where(_mvt.c.model_pk == pk, _mvt.c.version == v))
+            _rq = schema.registry_transition_requests
+            conn.execute(delete(_rq).where(_rq.c.model_pk == pk, _rq.c.version == v))
             conn.execute(delete(_mv).where(_mv.c.model_pk == pk, _mv.c.version == v))
             conn.execute(update(_rm).where(_rm.c.id == pk).values(last_updated_time=now))
 
     def transition_model_version_stage(
-        self, name: str, version: str | int, stage: str, archive_existing_versions: bool
+        self,
+        name: str,
+        version: str | int,
+        stage: str,
+        archive_existing_versions: bool,
+        force: bool = False,
+        comment: str | None = None,
     ) -> ModelVersion:
         v = parse_version(version)
         target = Stage.canonical(stage)

@@ -443,6 +443,55 @@ webhook_deliveries = Table(
     Index(None, "webhook_id", "created_time"),
 )
 
+# ---------------------------------------------------------------- promotion (migration 0007)
+# Promotion policies (one row per policy version, the policy a JSON document), the evidence of
+# every gate a transition attempt ran (one ``registry_audit`` row of kind ``gate`` each, the
+# evidence here, keyed by that row's id) and transition requests (Databricks' shapes).
+registry_policies = Table(
+    "registry_policies",
+    metadata,
+    Column("model_pk", Integer, primary_key=True),
+    Column("policy_version", Integer, primary_key=True),
+    Column("document", Text, nullable=False),
+    Column("user_id", String(256)),
+    Column("creation_timestamp", BigInteger, nullable=False),
+)
+
+registry_gate_results = Table(
+    "registry_gate_results",
+    metadata,
+    Column("audit_id", Integer, primary_key=True, autoincrement=False),
+    Column("model_pk", Integer, nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("target", String(256), nullable=False),
+    Column("gate", String(256), nullable=False),
+    Column("gate_type", String(64), nullable=False),
+    Column("outcome", String(20), nullable=False),
+    Column("message", Text, nullable=False),
+    Column("evidence", Text, nullable=False),
+    Index(None, "model_pk", "version"),
+)
+
+registry_transition_requests = Table(
+    "registry_transition_requests",
+    metadata,
+    Column("request_id", String(36), primary_key=True),
+    Column("model_pk", Integer, nullable=False),
+    Column("name", String(256), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("to_stage", String(20), nullable=False),
+    Column("state", String(20), nullable=False),
+    Column("creator", String(256)),
+    Column("comment", Text),
+    Column("archive_existing_versions", Integer, nullable=False, default=0),
+    Column("resolver", String(256)),
+    Column("resolver_comment", Text),
+    Column("system_comment", Text),
+    Column("creation_timestamp", BigInteger, nullable=False),
+    Column("last_updated_timestamp", BigInteger, nullable=False),
+    Index(None, "model_pk", "version", "state"),
+)
+
 # ---------------------------------------------------------------- alerts (migration 0008)
 # Alert rules (condition and actions as JSON; ``monitor`` copied out of the condition for
 # listing; ``version`` guards concurrent evaluations), their state history, and notifications:
