@@ -1,7 +1,7 @@
 """Alerts: rules with their state, the state history, and notifications (outbox and history).
 
 Revision ID: 0008
-Revises: 0006
+Revises: 0007
 Create Date: 2026-12-02
 """
 
