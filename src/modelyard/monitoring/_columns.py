@@ -11,8 +11,9 @@ from __future__ import annotations
 from typing import Any
 
 from modelyard.errors import InvalidParameterValue
+from modelyard.monitoring._stats import NumericSummary, finite_sorted, summarise_sorted
 
-__all__ = ["ColumnTable", "NotNumeric", "as_table", "label_of"]
+__all__ = ["ColumnSource", "ColumnTable", "NotNumeric", "as_table", "label_of"]
 
 NUMERICAL = "numerical"
 CATEGORICAL = "categorical"
@@ -53,7 +54,26 @@ def _labels_from_numbers(values: Any) -> dict[str, int]:
     return out
 
 
-class ColumnTable:
+class ColumnSource:
+    """What the drift tests read of a current table: its size, its column names, per numeric
+    column a :class:`NumericSummary` against the reference's edges, per categorical column the
+    label counts. :class:`ColumnTable` computes them from pandas/pyarrow; the Spark monitors
+    from aggregations."""
+
+    role: str
+    names: list[str]
+    n_rows: int
+
+    def numeric_summary(self, name: str, edges: Any) -> tuple[int, int, NumericSummary | None]:
+        """``(rows, missing or infinite, summary of the finite values or None)``; raises
+        :class:`NotNumeric`."""
+        raise NotImplementedError
+
+    def labels(self, name: str) -> tuple[dict[str, int], int]:
+        raise NotImplementedError
+
+
+class ColumnTable(ColumnSource):
     """One input table (pandas or pyarrow) seen column by column."""
 
     def __init__(self, data: Any, role: str) -> None:
@@ -157,6 +177,11 @@ class ColumnTable:
             raise NotNumeric([repr(v) for v in series[bad].unique()[:3].tolist()])
         return out.to_numpy(dtype=np.float64, na_value=np.nan)
 
+    def numeric_summary(self, name: str, edges: Any) -> tuple[int, int, NumericSummary | None]:
+        values = self.numbers(name)
+        finite, missing = finite_sorted(values)
+        return int(values.size), missing, summarise_sorted(finite, edges)
+
     def labels(self, name: str) -> tuple[dict[str, int], int]:
         """``({label: count}, missing count)`` for the column read as categories."""
         import numpy as np
@@ -192,8 +217,10 @@ class ColumnTable:
         return out, missing
 
 
-def as_table(data: Any, role: str) -> ColumnTable:
+def as_table(data: Any, role: str) -> ColumnSource:
     """Wrap a pandas DataFrame or pyarrow Table; anything else is a clear error."""
+    if isinstance(data, ColumnSource):
+        return data
     is_arrow = hasattr(data, "schema") and hasattr(data, "column_names") and hasattr(data, "column")
     is_pandas = hasattr(data, "columns") and hasattr(data, "iloc")
     if not (is_arrow or is_pandas):

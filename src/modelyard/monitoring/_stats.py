@@ -12,11 +12,14 @@ from typing import Any
 __all__ = [
     "CORRECTIONS",
     "NumericComparison",
+    "NumericSummary",
     "adjust",
     "chi2_homogeneity",
     "compare_numeric",
+    "compare_summary",
     "finite_sorted",
     "proportion_test",
+    "summarise_sorted",
 ]
 
 CORRECTIONS = ("holm", "bh", "bonferroni", "none")
@@ -52,26 +55,65 @@ def finite_sorted(values: Any) -> tuple[Any, int]:
     return s[lo:hi], int(values.size - (hi - lo))
 
 
-def compare_numeric(
-    edges: Any, ref_cum: Any, ref_count: int, values: Any
-) -> NumericComparison | None:
-    """Compare the sorted finite current ``values`` with the reference sketch.
+@dataclass
+class NumericSummary:
+    """What the drift tests need of a current numeric column, against one reference sketch:
+    the finite values' count, the counts at or below each edge, the count and sum of the
+    values below the first edge and above the last, and the extremes. Computed from sorted
+    values here, or by aggregations where the rows live elsewhere (Spark)."""
 
-    Both empirical CDFs are evaluated exactly at every edge (the reference's quantiles): the
-    reference's from its stored counts, the current's by binary search of each edge in the sorted
-    current values. The KS statistic is the largest gap at those points; between edges it is not
-    looked at, which can only lower it, by at most the reference mass of one quantile bin.
-    """
+    count: int
+    cum: Any  # counts at or below each edge (numpy int64)
+    below: int
+    below_sum: float
+    above: int
+    above_sum: float
+    min: float
+    max: float
+
+
+def summarise_sorted(values: Any, edges: Any) -> NumericSummary | None:
+    """The :class:`NumericSummary` of sorted finite ``values`` against ``edges``."""
     import numpy as np
 
     n = int(values.size)
-    if n == 0 or ref_count == 0 or len(edges) == 0:
+    if n == 0 or len(edges) == 0:
         return None
     e = np.asarray(edges, dtype=np.float64)
+    cum = np.searchsorted(values, e, side="right")
+    below = int(np.searchsorted(values, e[0], side="left"))
+    above_from = int(cum[-1])
+    return NumericSummary(
+        count=n,
+        cum=cum,
+        below=below,
+        below_sum=float(values[:below].sum()),
+        above=n - above_from,
+        above_sum=float(values[above_from:].sum()),
+        min=float(values[0]),
+        max=float(values[-1]),
+    )
+
+
+def compare_summary(
+    edges: Any, ref_cum: Any, ref_count: int, cur: NumericSummary | None
+) -> NumericComparison | None:
+    """Compare a current column's summary with the reference sketch.
+
+    Both empirical CDFs are evaluated exactly at every edge (the reference's quantiles): the
+    reference's from its stored counts, the current's from its counts at the same edges. The KS
+    statistic is the largest gap at those points; between edges it is not looked at, which can
+    only lower it, by at most the reference mass of one quantile bin.
+    """
+    import numpy as np
+
+    if cur is None or ref_count == 0 or len(edges) == 0:
+        return None
+    n = cur.count
+    e = np.asarray(edges, dtype=np.float64)
     rc = np.asarray(ref_cum, dtype=np.float64)
-    cur_cum = np.searchsorted(values, e, side="right")
     fr = rc / ref_count
-    fc = cur_cum / n
+    fc = np.asarray(cur.cum, dtype=np.float64) / n
     d = np.abs(fr - fc)
     ks = float(d.max())
     ne = ref_count * n / (ref_count + n)
@@ -79,21 +121,27 @@ def compare_numeric(
     p = _kolmogorov_sf((sq + 0.12 + 0.11 / sq) * ks) if ks > 0 else 1.0
     # Wasserstein-1 = integral of |F_ref - F_cur|: trapezoids between edges, exact tails.
     inner = float(np.sum(0.5 * (d[:-1] + d[1:]) * np.diff(e))) if e.size > 1 else 0.0
-    below = int(np.searchsorted(values, e[0], side="left"))
-    above_from = int(cur_cum[-1])
-    tail_lo = (below * e[0] - float(values[:below].sum())) / n if below else 0.0
-    tail_hi = (float(values[above_from:].sum()) - (n - above_from) * e[-1]) / n
+    tail_lo = (cur.below * e[0] - cur.below_sum) / n if cur.below else 0.0
+    tail_hi = (cur.above_sum - cur.above * e[-1]) / n
     return NumericComparison(
         ks=ks,
         p_value=p,
         wasserstein=inner + tail_lo + tail_hi,
         cur_count=n,
-        cur_cum=cur_cum,
-        cur_below=below,
-        cur_above=n - above_from,
-        cur_min=float(values[0]),
-        cur_max=float(values[-1]),
+        cur_cum=cur.cum,
+        cur_below=cur.below,
+        cur_above=cur.above,
+        cur_min=cur.min,
+        cur_max=cur.max,
     )
+
+
+def compare_numeric(
+    edges: Any, ref_cum: Any, ref_count: int, values: Any
+) -> NumericComparison | None:
+    """Compare the sorted finite current ``values`` with the reference sketch
+    (:func:`compare_summary` of :func:`summarise_sorted`)."""
+    return compare_summary(edges, ref_cum, ref_count, summarise_sorted(values, edges))
 
 
 def chi2_homogeneity(ref_counts: Any, cur_counts: Any) -> tuple[float, float, int]:

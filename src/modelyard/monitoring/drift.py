@@ -23,13 +23,18 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from modelyard.errors import InvalidParameterValue
-from modelyard.monitoring._columns import CATEGORICAL, NUMERICAL, ColumnTable, NotNumeric, as_table
+from modelyard.monitoring._columns import (
+    CATEGORICAL,
+    NUMERICAL,
+    ColumnSource,
+    NotNumeric,
+    as_table,
+)
 from modelyard.monitoring._stats import (
     CORRECTIONS,
     adjust,
     chi2_homogeneity,
-    compare_numeric,
-    finite_sorted,
+    compare_summary,
     proportion_test,
 )
 from modelyard.monitoring.profiles import (
@@ -96,13 +101,13 @@ def _numeric_plot(prof: ColumnProfile, cmp: Any) -> dict[str, Any]:
 
 
 def _numeric(
-    prof: ColumnProfile, table: ColumnTable, is_target: bool, params: dict[str, Any]
+    prof: ColumnProfile, table: ColumnSource, is_target: bool, params: dict[str, Any]
 ) -> _Pending:
     name = prof.name
     base = ColumnDrift(column=name, kind=NUMERICAL, method="ks", drift=False, is_target=is_target)
     pending = _Pending(base)
     try:
-        values = table.numbers(name)
+        n_cur, cur_missing, summary = table.numeric_summary(name, prof.edges)
     except NotNumeric as exc:
         base.method = "schema"
         base.drift = True
@@ -111,17 +116,15 @@ def _numeric(
             f"non-numeric values in the current data ({', '.join(exc.examples)})"
         )
         return pending
-    n_cur = int(values.size)
-    values, cur_missing = finite_sorted(values)
     base.missing_share_reference = _share(prof.missing, prof.rows)
     base.missing_share_current = _share(cur_missing, n_cur)
     if prof.count == 0:
         base.findings.append("all values are missing in the reference")
-    if values.size == 0:
+    if n_cur == cur_missing:
         base.findings.append("all values are missing in the current data")
     if prof.std == 0.0:
         base.findings.append(f"constant in the reference (always {prof.min:.6g})")
-    cmp = compare_numeric(prof.edges, prof.cum_counts, prof.count, values)
+    cmp = compare_summary(prof.edges, prof.cum_counts, prof.count, summary)
     if cmp is None:
         base.method = "missing-share"
     else:
@@ -172,7 +175,7 @@ def _numeric(
 
 
 def _categorical(
-    prof: ColumnProfile, table: ColumnTable, is_target: bool, params: dict[str, Any]
+    prof: ColumnProfile, table: ColumnSource, is_target: bool, params: dict[str, Any]
 ) -> _Pending:
     name = prof.name
     base = ColumnDrift(

@@ -91,6 +91,7 @@ class Monitor:
     model_version_col: str = "model_version"
     drift_options: dict[str, Any] = field(default_factory=dict)
     has_baseline: bool = False
+    engine: str = "local"  # "local" (Delta/Parquet files) | "spark" (a Spark table or view)
     created_at: str = ""
     last_refresh: str | None = None
     windows: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -216,8 +217,12 @@ def create_monitor(
     drift_options: dict[str, Any] | None = None,
     root: str | None = None,
     client: Any = None,
+    spark: Any = None,
 ) -> Monitor:
-    """Create a monitor on ``table`` (a Delta table directory or Parquet file/directory).
+    """Create a monitor on ``table`` (a Delta table directory or Parquet file/directory), or
+    on a Spark table: a table name with ``spark=<SparkSession>``, or a Spark DataFrame
+    (registered as a temporary view of its session). A Spark monitor's refresh runs as Spark
+    aggregations (:mod:`modelyard.monitoring._spark`).
 
     ``baseline``: a :class:`Profile`, a DataFrame/Table to profile, or a version of
     ``model_name`` whose baseline was stored with :func:`set_baseline`.
@@ -240,8 +245,17 @@ def create_monitor(
     directory = os.path.join(_root(root), str(name))
     if os.path.exists(os.path.join(directory, "monitor.json")):
         raise ResourceAlreadyExists(f"Monitor {name!r} already exists.")
-    names = list(open_dataset(str(table)).schema.names)
-    serving = is_serving_table(names)
+    from modelyard.monitoring._spark import is_spark_frame
+
+    engine = "spark" if spark is not None or is_spark_frame(table) else "local"
+    if engine == "spark":
+        from modelyard.monitoring._spark import register_table
+
+        table, names = register_table(table, spark, str(name))
+        serving = False
+    else:
+        names = list(open_dataset(str(table)).schema.names)
+        serving = is_serving_table(names)
     if serving and prediction_col is None:
         prediction_col = "prediction"
     if profile != "snapshot" and timestamp_col is None:
@@ -265,7 +279,7 @@ def create_monitor(
     base = _baseline_profile(baseline, model_name, client)
     mon = Monitor(
         name=str(name),
-        table=os.path.abspath(str(table)),
+        table=os.path.abspath(str(table)) if engine == "local" else str(table),
         profile=profile,
         timestamp_col=timestamp_col if profile != "snapshot" else None,
         granularities=grans if profile != "snapshot" else [],
@@ -280,6 +294,7 @@ def create_monitor(
         model_version_col=model_version_col,
         drift_options=dict(drift_options or {}),
         has_baseline=base is not None,
+        engine=engine,
         created_at=_now(),
     )
     os.makedirs(directory, exist_ok=True)
@@ -289,8 +304,9 @@ def create_monitor(
     return mon
 
 
-def refresh_monitor(name: str, *, root: str | None = None) -> dict[str, Any]:
-    """Process every window whose rows or labels changed since the last refresh.
+def refresh_monitor(name: str, *, root: str | None = None, spark: Any = None) -> dict[str, Any]:
+    """Process every window whose rows or labels changed since the last refresh (a Spark
+    monitor with ``spark`` or the active SparkSession).
 
     Returns ``{"processed": [window keys], "unchanged": n}``. Then the refresh hooks run
     (:mod:`modelyard.monitoring.hooks`: the alert rules on this monitor are evaluated)."""
@@ -305,7 +321,12 @@ def refresh_monitor(name: str, *, root: str | None = None) -> dict[str, Any]:
         except BlockingIOError:
             raise InvalidState(f"Monitor {name!r} is being refreshed by another process.") from None
         mon = get_monitor(name, root=root)  # the state as the last refresh left it
-        result = refresh(mon, _save)
+        if mon.engine == "spark":
+            from modelyard.monitoring._spark import refresh as spark_refresh
+
+            result = spark_refresh(mon, _save, spark)
+        else:
+            result = refresh(mon, _save)
         mon.last_refresh = _now()
         _save(mon)
     from modelyard.monitoring.hooks import refreshed
@@ -331,6 +352,11 @@ def log_labels(
     mon = get_monitor(monitor, root=root)
     if mon.label_col is None:
         raise InvalidParameterValue(f"Monitor {monitor!r} has no label_col.")
+    if mon.engine == "spark":
+        raise InvalidParameterValue(
+            f"Monitor {monitor!r} is on a Spark table: its labels are read from the table's "
+            f"column {mon.label_col!r}, not logged."
+        )
     ids = [str(i) for i in list(request_ids)]
     values = list(labels)
     if len(ids) != len(values):

@@ -304,6 +304,10 @@ def profile(
     if int(max_categories) < 1:
         raise InvalidParameterValue(f"max_categories must be at least 1, got {max_categories!r}.")
     table = as_table(data, "reference")
+    if not isinstance(table, ColumnTable):
+        raise InvalidParameterValue(
+            "The reference data must be a pandas DataFrame or pyarrow Table."
+        )
     if table.n_rows == 0:
         raise InvalidParameterValue("The reference data has no rows.")
     kinds, skipped = resolve_kinds(

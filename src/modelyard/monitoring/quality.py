@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["classification_metrics", "regression_metrics", "roc_auc"]
+__all__ = ["classification_metrics", "metrics_from_confusion", "regression_metrics", "roc_auc"]
 
 
 def roc_auc(y: Any, scores: Any) -> float | None:
@@ -75,6 +75,43 @@ def classification_metrics(y: Any, pred: Any, scores: Any = None) -> dict[str, f
     out["roc_auc"] = None
     if scores is not None and binary:
         out["roc_auc"] = roc_auc(y_lab == positives[0], scores)
+    return out
+
+
+def metrics_from_confusion(
+    confusion: dict[tuple[str, str], int], auc: float | None = None
+) -> dict[str, float | None]:
+    """:func:`classification_metrics` from the counts of ``(label, prediction)`` pairs (labels
+    as :func:`label_of` prints them), with the ROC AUC computed elsewhere (Spark monitors)."""
+    n = sum(confusion.values())
+    out: dict[str, float | None] = {"count": float(n)}
+    if n == 0:
+        return {
+            **out,
+            "accuracy": None,
+            "precision": None,
+            "recall": None,
+            "f1": None,
+            "roc_auc": None,
+        }
+    out["accuracy"] = sum(k for (y, p), k in confusion.items() if y == p) / n
+    classes = sorted({c for pair in confusion for c in pair})
+    binary = set(classes) <= {"0", "1"} or len(classes) <= 2
+    positives = ["1"] if binary and "1" in classes else (classes[-1:] if binary else classes)
+    precs, recs, f1s = [], [], []
+    for c in positives:
+        tp = float(sum(k for (y, p), k in confusion.items() if p == c and y == c))
+        fp = float(sum(k for (y, p), k in confusion.items() if p == c and y != c))
+        fn = float(sum(k for (y, p), k in confusion.items() if p != c and y == c))
+        pr = tp / (tp + fp) if tp + fp else 0.0
+        rc = tp / (tp + fn) if tp + fn else 0.0
+        precs.append(pr)
+        recs.append(rc)
+        f1s.append(2 * pr * rc / (pr + rc) if pr + rc else 0.0)
+    out["precision"] = sum(precs) / len(precs)
+    out["recall"] = sum(recs) / len(recs)
+    out["f1"] = sum(f1s) / len(f1s)
+    out["roc_auc"] = auc if binary else None
     return out
 
 
