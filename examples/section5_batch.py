@@ -11,7 +11,8 @@ import modelyard as mlflow
 import modelyard.pyfunc
 import modelyard.sklearn
 import pandas as pd
-from deltalake import DeltaTable, write_deltalake
+from deltalake import write_deltalake
+from modelyard.utils.delta import read_delta
 from sklearn.linear_model import LogisticRegression
 
 from _data import read_customer_churn
@@ -50,7 +51,7 @@ new_data_pandas["prediction_date"] = pd.Timestamp.now()
 write_deltalake("churn_predictions", new_data_pandas, mode="append")
 # -------------------------------------------------------------------------------------------
 
-print(DeltaTable("churn_predictions").to_pandas().head())
+print(read_delta("churn_predictions").head())  # spark.read.table("churn_predictions")
 
 # The same job, streamed in chunks (bounded memory, any input size), appended to the table:
 from modelyard.batch import predict
@@ -63,4 +64,4 @@ result = predict(
     chunk_rows=200,
     prediction_col="churn_prediction",
 )
-print(f"Appended {result.rows} rows; table now has {len(DeltaTable('churn_predictions').to_pandas())} rows")
+print(f"Appended {result.rows} rows; table now has {len(read_delta('churn_predictions'))} rows")

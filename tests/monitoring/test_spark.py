@@ -187,7 +187,7 @@ def test_spark_and_local_monitors_agree(tables, spark, tmp_path):
     for c in qkeys:
         assert _values(lq, c) == _values(sq, c), c
     _assert_close(lq, sq, QUALITY_FLOATS, 1e-9)
-    assert sq["roc_auc"].notna().all() and (sq["roc_auc"] > 0.6).all()
+    assert sq["roc_auc"].notna().all() and (sq["roc_auc"] > 0.5).all()
 
     assert refresh_monitor("spark", root=str(tmp_path)) == {"processed": [], "unchanged": 6}
 

@@ -58,9 +58,9 @@ def count_rows(path: str, fmt: str) -> int | None:
 
             return int(ds.dataset(path, format="parquet").count_rows())
         if fmt == "delta":
-            from deltalake import DeltaTable
+            from modelyard.utils.delta import delta_dataset
 
-            return int(DeltaTable(path).to_pyarrow_dataset().count_rows())
+            return int(delta_dataset(path).count_rows())
     except Exception:
         return None
     return None
@@ -79,9 +79,9 @@ def read_batches(path: str, fmt: str, chunk_rows: int) -> Iterator[Any]:
 
         dataset = ds.dataset(path, format="parquet")
     else:
-        from deltalake import DeltaTable
+        from modelyard.utils.delta import delta_dataset
 
-        dataset = DeltaTable(path).to_pyarrow_dataset()
+        dataset = delta_dataset(path)
     for batch in dataset.to_batches(batch_size=chunk_rows):
         if batch.num_rows:
             yield batch

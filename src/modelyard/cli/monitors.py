@@ -48,9 +48,9 @@ def _read_frame(path: str) -> Any:
     if path.lower().endswith((".csv", ".csv.gz")):
         return pd.read_csv(path)
     if (Path(path) / "_delta_log").is_dir():
-        from deltalake import DeltaTable
+        from modelyard.utils.delta import read_delta
 
-        return DeltaTable(path).to_pandas()
+        return read_delta(path)
     return pd.read_parquet(path)
 
 

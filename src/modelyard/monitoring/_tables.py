@@ -29,9 +29,9 @@ def open_dataset(path: str) -> Any:
     if not os.path.exists(path):
         raise ResourceDoesNotExist(f"Monitored table {path!r} does not exist.")
     if os.path.isdir(os.path.join(path, "_delta_log")):
-        from deltalake import DeltaTable
+        from modelyard.utils.delta import delta_dataset
 
-        return DeltaTable(path).to_pyarrow_dataset()
+        return delta_dataset(path)
     try:
         return ds.dataset(path, format="parquet")
     except Exception as exc:  # pyarrow's errors name the file; re-raise in our tree

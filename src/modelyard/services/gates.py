@@ -257,11 +257,12 @@ def _serving_budget(ctx: GateContext, p: Mapping[str, Any]) -> tuple[bool, str, 
     evidence: dict[str, Any] = {"inference_table": path, "version": str(ctx.candidate.version)}
     try:
         import pyarrow.compute as pc
-        from deltalake import DeltaTable
+
+        from modelyard.utils.delta import delta_dataset
     except ImportError:
         return False, "reading inference tables needs deltalake and pyarrow", evidence
     try:
-        table = DeltaTable(path).to_pyarrow_table(
+        table = delta_dataset(path).to_table(
             columns=["endpoint", "model_name", "model_version", "status_code", "latency_ms"]
         )
     except Exception as exc:

@@ -170,12 +170,12 @@ class InferenceLogger:
 def read_inference_table(table_path: str | Path) -> Any:
     """The inference table as a pandas DataFrame (empty, with the columns, if nothing was
     logged yet). Rows from before the ``shadow`` column read as ``shadow=False``."""
-    from deltalake import DeltaTable
+    from modelyard.utils.delta import read_delta
 
     path = Path(table_path)
     if not (path / "_delta_log").is_dir():
         return _schema().empty_table().to_pandas()
-    frame = DeltaTable(str(path)).to_pandas()
+    frame = read_delta(path)
     if "shadow" not in frame.columns:
         frame["shadow"] = False
     else:

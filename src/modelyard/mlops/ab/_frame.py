@@ -90,9 +90,9 @@ def _read_table(source: Any) -> tuple[Any, str]:
     if not path.exists():
         raise ResourceDoesNotExist(f"Inference table {str(path)!r} does not exist.")
     if (path / "_delta_log").is_dir():
-        from deltalake import DeltaTable
+        from modelyard.utils.delta import read_delta
 
-        frame = DeltaTable(str(path)).to_pandas()
+        frame = read_delta(path)
     else:
         frame = pd.read_parquet(path)
     return frame, os.path.abspath(path)

@@ -181,13 +181,9 @@ def _endpoint(condition: dict[str, Any], serving_home: str | None) -> list[Windo
     path = _inference_table(condition, serving_home)
     if not os.path.isdir(os.path.join(path, "_delta_log")):
         return []  # nothing logged yet
-    from deltalake import DeltaTable
+    from modelyard.utils.delta import delta_dataset
 
-    table = (
-        DeltaTable(path)
-        .to_pyarrow_dataset()
-        .to_table(columns=["timestamp", "status_code", "latency_ms"])
-    )
+    table = delta_dataset(path).to_table(columns=["timestamp", "status_code", "latency_ms"])
     frame = table.to_pandas()
     if frame.empty:
         return []
