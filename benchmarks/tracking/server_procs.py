@@ -1,8 +1,10 @@
-"""Server processes for ``bench_server.py``: start ``mlflow server`` / ``modelyard server`` on a
-free 127.0.0.1 port, wait for ``/health``, sample the RSS of the whole process tree, stop.
+"""Server processes for the server benchmarks: start ``mlflow server`` / ``modelyard server`` /
+FastTrackML's ``fml server`` on a free 127.0.0.1 port, wait for the first answer, sample the
+memory of the whole process tree, stop.
 
-RSS is read from ``/proc`` (Linux), summed over the server process and all its descendants
-(uvicorn workers, job runners, ...).
+RSS and PSS are read from ``/proc`` (Linux), summed over the server process and all its
+descendants (uvicorn workers, job runners, ...). PSS (``smaps_rollup``) charges shared pages
+to each process in proportion, so a forked worker is not counted twice.
 """
 
 from __future__ import annotations
@@ -22,6 +24,9 @@ MLFLOW_BIN = Path(
     os.environ.get("MODELYARD_MLFLOW_PYTHON", ROOT / ".venv-mlflow/bin/python")
 ).parent
 MODELYARD_BIN = ROOT / ".venv" / "bin"
+FASTTRACKML_BIN = Path(
+    os.environ.get("FASTTRACKML_BIN", Path(__file__).resolve().parent / ".venv-fml/bin/fml")
+)
 
 
 def _free_port() -> int:
@@ -44,39 +49,71 @@ def _children() -> dict[int, list[int]]:
     return tree
 
 
-def tree_rss_mb(pid: int) -> float:
+def _tree_kb(pid: int, path: str, field: str) -> float:
     tree = _children()
     todo, total = [pid], 0
     while todo:
         p = todo.pop()
         todo.extend(tree.get(p, []))
         try:
-            for line in Path(f"/proc/{p}/status").read_text().splitlines():
-                if line.startswith("VmRSS:"):
+            for line in Path(f"/proc/{p}/{path}").read_text().splitlines():
+                if line.startswith(field):
                     total += int(line.split()[1])
         except OSError:
             pass
     return total / 1024
 
 
-class BenchServer:
-    """One server under test. ``kind`` is ``mlflow`` or ``modelyard``."""
+def tree_rss_mb(pid: int) -> float:
+    return _tree_kb(pid, "status", "VmRSS:")
 
-    def __init__(self, kind: str, workdir: Path, workers: int | None = None) -> None:
+
+def tree_pss_mb(pid: int) -> float:
+    return _tree_kb(pid, "smaps_rollup", "Pss:")
+
+
+class BenchServer:
+    """One server under test. ``kind`` is ``mlflow``, ``modelyard`` or ``fasttrackml``;
+    ``db_uri`` defaults to a SQLite file ``store.db`` in ``workdir``."""
+
+    def __init__(
+        self, kind: str, workdir: Path, workers: int | None = None, db_uri: str | None = None
+    ) -> None:
         self.kind = kind
         self.workdir = workdir
         self.workers = workers
+        self.db_uri = db_uri or f"sqlite:///{workdir / 'store.db'}"
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.proc: subprocess.Popen | None = None
         self.peak_rss_mb = 0.0
+        self.peak_pss_mb = 0.0
+        #: seconds from the process start to its first answer of an API call
+        self.startup_s = 0.0
         self.label = kind if workers is None else f"{kind} w{workers}"
         self._stop_sampling = threading.Event()
 
     def command(self) -> list[str]:
-        db = f"sqlite:///{self.workdir / 'store.db'}"
+        db = self.db_uri
         dest = self.workdir / "artifacts"
         dest.mkdir(parents=True, exist_ok=True)
+        if self.kind == "fasttrackml":
+            # FastTrackML spells a SQLite file sqlite://<path> and PostgreSQL postgres://
+            fml_db = db.replace("postgresql://", "postgres://", 1)
+            if fml_db.startswith("sqlite:///"):
+                fml_db = "sqlite://" + fml_db[len("sqlite:///") :]
+            return [
+                str(FASTTRACKML_BIN),
+                "server",
+                "--log-level",
+                "warning",
+                "--listen-address",
+                f"127.0.0.1:{self.port}",
+                "--database-uri",
+                fml_db,
+                "--default-artifact-root",
+                str(dest),
+            ]
         common = ["--backend-store-uri", db, "--artifacts-destination", str(dest)]
         common += ["--host", "127.0.0.1", "--port", str(self.port)]
         if self.workers:
@@ -98,16 +135,21 @@ class BenchServer:
             start_new_session=True,
         )
         log.close()
+        started = time.perf_counter()
         deadline = time.monotonic() + timeout
+        # the first answer to a real API call (not /health): the store must be open
+        probe = self.url + "/api/2.0/mlflow/experiments/search?max_results=1"
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
-                raise RuntimeError(f"{self.kind} server exited; see {self.workdir / 'server.log'}")
+                tail = (self.workdir / "server.log").read_text(errors="replace")[-2000:]
+                raise RuntimeError(f"{self.kind} server exited:\n{tail}")
             try:
-                if httpx.get(self.url + "/health", timeout=2).status_code == 200:
+                if httpx.get(probe, timeout=5).status_code == 200:
+                    self.startup_s = time.perf_counter() - started
                     break
             except httpx.HTTPError:
                 pass
-            time.sleep(0.1)
+            time.sleep(0.005)
         else:
             self.stop()
             raise RuntimeError(f"{self.kind} server did not start")
@@ -117,6 +159,7 @@ class BenchServer:
     def _sample(self) -> None:
         while not self._stop_sampling.is_set() and self.proc is not None:
             self.peak_rss_mb = max(self.peak_rss_mb, tree_rss_mb(self.proc.pid))
+            self.peak_pss_mb = max(self.peak_pss_mb, tree_pss_mb(self.proc.pid))
             self._stop_sampling.wait(0.25)
 
     def stop(self) -> None:
