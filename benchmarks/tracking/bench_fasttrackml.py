@@ -60,8 +60,8 @@ import httpx
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-import server_procs  # noqa: E402
-from server_procs import BenchServer  # noqa: E402
+import server_procs
+from server_procs import BenchServer
 
 API = "/api/2.0/mlflow"
 TS = 1_700_000_000_000
@@ -237,7 +237,9 @@ def search_experiments(rest: Rest) -> int:
         token = page.get("next_page_token")
         if not token:
             break
-    page = rest.post("/experiments/search", {"max_results": 1000, "filter": "name LIKE 'bench-e1%'"})
+    page = rest.post(
+        "/experiments/search", {"max_results": 1000, "filter": "name LIKE 'bench-e1%'"}
+    )
     return found + len(page.get("experiments", []))
 
 
@@ -434,7 +436,9 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--scale", choices=sorted(SCALES), default="small")
     ap.add_argument("--repeat", type=int, default=3)
-    ap.add_argument("--backend", default="sqlite", help="sqlite, postgresql or both, comma-separated")
+    ap.add_argument(
+        "--backend", default="sqlite", help="sqlite, postgresql or both, comma-separated"
+    )
     ap.add_argument("--pg-url", default="postgresql://postgres@127.0.0.1:5432/postgres")
     ap.add_argument("--json", type=Path, help="also write the raw results here")
     args = ap.parse_args()
