@@ -41,7 +41,7 @@ class Receiver:
         self.proc.wait(10)
 
 
-def wait_for(check: Callable[[], Any], tries: int = 600, pause: float = 0.05) -> Any:
+def wait_for(check: Callable[[], Any], tries: int = 2400, pause: float = 0.05) -> Any:
     """Poll ``check`` until it returns a truthy value (bounded by a try count, not a clock)."""
     for _ in range(tries):
         value = check()
