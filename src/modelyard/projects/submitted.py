@@ -33,7 +33,9 @@ def kill_process_group(proc: subprocess.Popen[bytes], grace_seconds: float = 5.0
         except PermissionError:
             return
         try:
-            proc.wait(timeout=grace_seconds)
+            # SIGKILL cannot be caught: the leader dies, so wait for it (a timeout there left a
+            # busy machine's cancel() returning while the process was not reaped yet)
+            proc.wait(timeout=grace_seconds if sig == signal.SIGTERM else None)
         except subprocess.TimeoutExpired:
             continue
         # the leader is gone; make sure no member of the group survives it
