@@ -153,10 +153,8 @@ class AuthMiddleware:
 
         async def send_with_challenge(message: Message) -> None:
             if refused and message["type"] == "http.response.start":
-                if isinstance(refused[0], Unauthenticated) and not any(
-                    name == b"x-requested-with" for name, _ in scope["headers"]
-                ):  # the basic-auth challenge of a 401 (see _error)
-                    extra = [(b"www-authenticate", b'Basic realm="mlflow"')]
+                if _wants_challenge(refused[0], scope):
+                    extra = [(b"www-authenticate", _CHALLENGE.encode())]
                     message = {**message, "headers": [*message.get("headers", []), *extra]}
             await send(message)
 
@@ -257,14 +255,15 @@ class AuthMiddleware:
         )
 
     def _session_user(self, session: str, generation: int | None) -> User:
-        if parse_session(self.session_key, session, now_ms()) is None:  # signature, expiry
-            raise Unauthenticated("Your session has expired; log in again.")
         user = self.service.cached_session(session, generation)
-        if user is None:
+        if user is None:  # session_user checks the signature and the expiry, then the user row
             user = session_user(self.store, self.session_key, session, now_ms())
-            if user is None:
-                raise Unauthenticated("Your session has expired; log in again.")
-            self.service.remember_session(session, generation, user)
+            if user is not None:
+                self.service.remember_session(session, generation, user)
+        elif parse_session(self.session_key, session, now_ms()) is None:  # signature, expiry
+            user = None
+        if user is None:
+            raise Unauthenticated("Your session has expired; log in again.")
         return user
 
     # ------------------------------------------------------------ authorization
@@ -466,12 +465,19 @@ def _basic(credentials: str) -> tuple[str, str]:
     return username, password
 
 
+_CHALLENGE = 'Basic realm="mlflow"'
+
+
+def _wants_challenge(exc: BaseException, scope: Scope) -> bool:
+    """A 401 carries the basic-auth challenge, except to the web UI's own calls (marked
+    X-Requested-With), for which a browser would pop its password prompt over the login page."""
+    return isinstance(exc, Unauthenticated) and not any(
+        name == b"x-requested-with" for name, _ in scope["headers"]
+    )
+
+
 def _error(exc: BaseException, scope: Scope) -> Callable[[Scope, Receive, Send], Awaitable[None]]:
     response = error_response(exc)
-    # the basic-auth challenge, except to the web UI's own calls (marked X-Requested-With), for
-    # which a browser would otherwise pop its native password prompt over the login page
-    if isinstance(exc, Unauthenticated) and not any(
-        name == b"x-requested-with" for name, _ in scope["headers"]
-    ):
-        response.headers["WWW-Authenticate"] = 'Basic realm="mlflow"'
+    if _wants_challenge(exc, scope):
+        response.headers["WWW-Authenticate"] = _CHALLENGE
     return response
