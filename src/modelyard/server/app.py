@@ -69,7 +69,7 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         ctx.tracking  # noqa: B018 - open the store (and create the schema) before serving
-        stop_jobs = _start_jobs_scheduler(config)
+        stop_jobs = _start_feature("modelyard.jobs.server_hook", config)
         stop_webhooks = _start_webhook_worker(ctx)
         stop_alerts = _start_feature("modelyard.mlops.alerts.server_hook", config)
         try:
@@ -90,15 +90,9 @@ def create_app(
     return app
 
 
-def _start_jobs_scheduler(config: ServerConfig) -> Callable[[], None]:
-    """The jobs scheduler of this worker. ``modelyard.jobs`` is a feature above the server, so
-    it is loaded by name here, the one place the app is composed."""
-    stop: Callable[[], None] = importlib.import_module("modelyard.jobs.server_hook").start(config)
-    return stop
-
-
 def _start_feature(module: str, config: ServerConfig) -> Callable[[], None]:
-    """A feature's threads in this worker (``start(config)`` of a module named here)."""
+    """A feature's threads in this worker (``start(config)`` of a module named here): features
+    sit above the server, so they are loaded by name here, the one place the app is composed."""
     stop: Callable[[], None] = importlib.import_module(module).start(config)
     return stop
 
