@@ -22,6 +22,7 @@ import pytest
 import modelyard
 from modelyard import automl
 from modelyard.errors import InvalidParameterValue
+from modelyard.testing.server_process import free_port
 
 pytestmark = pytest.mark.timeout(900)
 
@@ -158,7 +159,7 @@ def test_real_mlflow_sklearn_loads_the_pipeline(searched):
 def test_scoring_server_returns_probabilities(searched):
     best = searched["summary"].best_trial
     X = searched["df"].drop(columns="churn").head(8)
-    port = _free_port()
+    port = free_port()
     log = searched["root"] / "serve.log"
     env = {**os.environ, "MODELYARD_TRACKING_URI": searched["uri"]}
     with open(log, "wb") as fh:
@@ -267,14 +268,6 @@ def test_ensemble_pyfunc_offers_predict_proba(tmp_path, monkeypatch):
         assert [p.name for p in model.metadata.signature.params] == ["predict_method"]
     finally:
         modelyard.set_tracking_uri(None)
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _wait_ready(proc: subprocess.Popen, url: str, log: Path, timeout: float = 180.0) -> None:
