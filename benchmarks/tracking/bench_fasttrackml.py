@@ -61,10 +61,9 @@ import httpx
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 import server_procs
-from server_procs import BenchServer
+from server_procs import TS, BenchServer, run_body
 
 API = "/api/2.0/mlflow"
-TS = 1_700_000_000_000
 SERVERS = ("fasttrackml", "modelyard")
 
 SCALES: dict[str, dict[str, int]] = {
@@ -180,24 +179,6 @@ def history(rest: Rest, run_id: str, page_size: int | None) -> int:
         token = page.get("next_page_token")
         if not token:
             return got
-
-
-def run_body(run_id: str, i: int) -> dict[str, Any]:
-    """10 metrics, 10 params, 5 tags: the run of ``bench_server.create_runs``."""
-    return {
-        "run_id": run_id,
-        "metrics": [
-            {
-                "key": f"m{j}",
-                "value": ((i * 7919 + j * 104729) % 1000) / 1000,
-                "timestamp": TS,
-                "step": 0,
-            }
-            for j in range(10)
-        ],
-        "params": [{"key": f"p{j}", "value": "a" if (i + j) % 2 == 0 else "b"} for j in range(10)],
-        "tags": [{"key": f"t{j}", "value": f"v{i % 5}"} for j in range(5)],
-    }
 
 
 def create_runs(rest: Rest, exp: str, n: int) -> float:

@@ -42,10 +42,9 @@ from pathlib import Path
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from server_procs import BenchServer
+from server_procs import TS, BenchServer, run_body
 
 API = "/api/2.0/mlflow"
-TS = 1_700_000_000_000
 
 
 def _client(keepalive: bool) -> httpx.Client:
@@ -120,23 +119,7 @@ def create_runs(url: str, exp: str, n: int) -> float:
         t0 = time.perf_counter()
         for i in range(n):
             run_id = _new_run(http, url, exp)
-            body = {
-                "run_id": run_id,
-                "metrics": [
-                    {
-                        "key": f"m{j}",
-                        "value": ((i * 7919 + j * 104729) % 1000) / 1000,
-                        "timestamp": TS,
-                        "step": 0,
-                    }
-                    for j in range(10)
-                ],
-                "params": [
-                    {"key": f"p{j}", "value": "a" if (i + j) % 2 == 0 else "b"} for j in range(10)
-                ],
-                "tags": [{"key": f"t{j}", "value": f"v{i % 5}"} for j in range(5)],
-            }
-            _post(http, url, "/runs/log-batch", body)
+            _post(http, url, "/runs/log-batch", run_body(run_id, i))
         return time.perf_counter() - t0
 
 

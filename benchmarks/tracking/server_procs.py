@@ -16,8 +16,31 @@ import subprocess
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import httpx
+
+TS = 1_700_000_000_000
+"""The timestamp of every benchmark write (ms)."""
+
+
+def run_body(run_id: str, i: int) -> dict[str, Any]:
+    """The log-batch body of run ``i`` of the runs workload: 10 metrics, 10 params, 5 tags."""
+    return {
+        "run_id": run_id,
+        "metrics": [
+            {
+                "key": f"m{j}",
+                "value": ((i * 7919 + j * 104729) % 1000) / 1000,
+                "timestamp": TS,
+                "step": 0,
+            }
+            for j in range(10)
+        ],
+        "params": [{"key": f"p{j}", "value": "a" if (i + j) % 2 == 0 else "b"} for j in range(10)],
+        "tags": [{"key": f"t{j}", "value": f"v{i % 5}"} for j in range(5)],
+    }
+
 
 ROOT = Path(__file__).resolve().parents[2]
 MLFLOW_BIN = Path(
