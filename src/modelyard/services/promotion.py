@@ -25,7 +25,6 @@ fails, nothing is recorded but the gate results, and the error names the gates.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from modelyard.entities import ModelVersion, Stage
@@ -115,6 +114,12 @@ class Promotion:
         except NotImplementedByBackend:
             return None
         return None if found is None else Policy(found.document, found.version)
+
+    def _has_gates(self, name: str, target: str) -> bool:
+        """Whether the model's newest policy has gates for ``target``: one policy read, so a
+        transition of a model without gates skips the revision and candidate reads."""
+        policy = self.policy(name)
+        return bool(policy and policy.gates_for(target))
 
     # ------------------------------------------------------------ evidence
     def read_mlmodel(self, mv: ModelVersion) -> dict[str, Any] | None:
@@ -230,11 +235,12 @@ class Promotion:
         *,
         force: bool,
         user: str | None,
-        apply_plain: Callable[[], ModelVersion],
     ) -> ModelVersion:
+        if not self._has_gates(name, target):
+            return self.store.transition_model_version_stage(name, version, target, archive)
         revision, policy, _, results = self.run_gates(name, version, target)
-        if not results:
-            return apply_plain()
+        if not results:  # the policy changed since _has_gates
+            return self.store.transition_model_version_stage(name, version, target, archive)
         failed = [r for r in results if r.outcome == GATE_FAILED]
         if failed and not force:
             raise self._blocked(name, version, target, results, policy, user)
@@ -255,6 +261,8 @@ class Promotion:
     ) -> list[GateRecord]:
         """Run the alias gates; raises PromotionBlocked (results recorded) on a failure."""
         target = f"alias:{alias}"
+        if not self._has_gates(name, target):
+            return []
         _, policy, _, results = self.run_gates(name, version, target)
         failed = [r for r in results if r.outcome == GATE_FAILED]
         if failed and not force:

@@ -458,9 +458,6 @@ class RegistryService(RegistryStore):
                 archive,
                 force=bool(force),
                 user=user,
-                apply_plain=lambda: self.store.transition_model_version_stage(
-                    name, v, target, archive
-                ),
             )
         self.emit_transition(before, mv, archive)
         return mv
