@@ -117,6 +117,11 @@ def check_version(version: object) -> int:
         ) from None
 
 
+def _optional_version(version: object) -> int | None:
+    """A version filter: None (or ``""``) for every version."""
+    return None if version is None or version == "" else check_version(version)
+
+
 def check_alias(alias: object, *, for_set: bool) -> str:
     if not isinstance(alias, str) or alias == "":
         raise InvalidParameterValue("Registered model alias name (field 'alias') cannot be empty.")
@@ -543,7 +548,7 @@ class RegistryService(RegistryStore):
         self, name: str, version: str | int | None = None
     ) -> list[StageTransition]:
         check_model_name(name)
-        v = None if version is None or version == "" else check_version(version)
+        v = _optional_version(version)
         return self.store.get_model_history(name, v)
 
     # ------------------------------------------------------------ promotion policies
@@ -560,7 +565,7 @@ class RegistryService(RegistryStore):
         self, name: str, version: str | int | None = None
     ) -> PolicyVersion | None:
         check_model_name(name)
-        v = None if version is None or version == "" else _check_policy_version(version)
+        v = _optional_version(version)
         return self.store.get_registered_model_policy(name, v)
 
     def list_registered_model_policies(self, name: str) -> list[PolicyVersion]:
@@ -570,7 +575,7 @@ class RegistryService(RegistryStore):
         self, name: str, version: str | int | None = None
     ) -> list[GateResultEntry]:
         check_model_name(name)
-        v = None if version is None or version == "" else check_version(version)
+        v = _optional_version(version)
         return self.store.get_gate_results(name, v)
 
     # ------------------------------------------------------------ transition requests
@@ -806,17 +811,6 @@ def _default_repository(uri: str) -> ArtifactRepository:
     from modelyard.store.artifacts.registry import get_artifact_repository
 
     return get_artifact_repository(uri)
-
-
-def _check_policy_version(version: object) -> int:
-    if isinstance(version, bool):
-        raise InvalidParameterValue(f"Parameter 'version' must be an integer, got '{version}'.")
-    try:
-        return int(str(version).strip())
-    except ValueError:
-        raise InvalidParameterValue(
-            f"Parameter 'version' must be an integer, got '{version}'."
-        ) from None
 
 
 def _request_stage(stage: object) -> str:
