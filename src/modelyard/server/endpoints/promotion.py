@@ -58,10 +58,9 @@ def can_manage_model(call: Call, name: str) -> bool:
 
 
 def gated_registry(call: Call) -> RegistryService:
-    """The context's registry service, reading model files through the server's resolver."""
-    service = call.registry
-    service.artifact_repository_for = call.ctx.repository_for
-    return service
+    """The context's registry service (``ServerContext`` has it read model files through the
+    server's resolver)."""
+    return call.registry
 
 
 def _version(call: Call) -> Any:
@@ -86,7 +85,7 @@ def create_request(call: Call) -> dict[str, Any]:
 def approve_request(call: Call) -> dict[str, Any]:
     a = call.args
     user, is_admin = caller(call)
-    return gated_registry(call).approve_transition_request(
+    return call.registry.approve_transition_request(
         a.req_str("name"),
         _version(call),
         a.req_str("stage"),

@@ -31,7 +31,7 @@ from starlette.responses import StreamingResponse
 
 from modelyard.entities import StageTransition
 from modelyard.errors import PermissionDenied, ResourceDoesNotExist
-from modelyard.server.endpoints.promotion import caller, can_manage_model, gated_registry
+from modelyard.server.endpoints.promotion import caller, can_manage_model
 from modelyard.server.routing import Call, Endpoint
 from modelyard.services.registry import RegistryService
 from modelyard.store.artifacts.paths import safe_relative_path
@@ -158,7 +158,7 @@ def set_registered_model_alias(call: Call) -> dict[str, Any]:
     name = a.req_str("name")
     force = _check_force(call, name)
     user, _ = caller(call)
-    gated_registry(call).set_registered_model_alias(
+    call.registry.set_registered_model_alias(
         name, a.req_str("alias"), _version(a), force, user=user
     )
     return {}
@@ -225,7 +225,7 @@ def transition_model_version_stage(call: Call) -> dict[str, Any]:
     name = a.req_str("name")
     force = _check_force(call, name)
     user, _ = caller(call)
-    mv = gated_registry(call).transition_model_version_stage(
+    mv = call.registry.transition_model_version_stage(
         name,
         _version(a),
         a.req_str("stage"),
