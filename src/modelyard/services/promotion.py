@@ -125,8 +125,7 @@ class Promotion:
     def read_mlmodel(self, mv: ModelVersion) -> dict[str, Any] | None:
         import yaml
 
-        uri = self.store.get_model_version_download_uri(mv.name, mv.version)
-        uri = self._files_uri(uri)
+        uri = self.service.files_uri(self.store.get_model_version_download_uri(mv.name, mv.version))
         repo = self.service.artifact_repository_for(uri)
         try:
             with repo.open_artifact("MLmodel") as stream:
@@ -134,23 +133,6 @@ class Promotion:
         except (ResourceDoesNotExist, FileNotFoundError):
             return None
         return doc if isinstance(doc, dict) else None
-
-    def _files_uri(self, uri: str) -> str:
-        tracking = self.service.tracking
-        for _ in range(8):
-            if uri.startswith("runs:") and tracking is not None:
-                run_id, _, path = uri[len("runs:") :].lstrip("/").partition("/")
-                base = tracking.get_run(run_id).info.artifact_uri.rstrip("/")
-                uri = f"{base}/{path.strip('/')}" if path.strip("/") else base
-            elif uri.startswith("models:"):
-                rest = uri[len("models:") :].lstrip("/")
-                if "/" not in rest and "@" not in rest and tracking is not None:
-                    return tracking.get_logged_model(rest).artifact_location
-                name, _, version = rest.partition("/")
-                uri = self.store.get_model_version_download_uri(name, version)
-            else:
-                return uri
-        return uri
 
     def _production(self, name: str, candidate: ModelVersion) -> ModelVersion | None:
         latest = self.store.get_latest_versions(name, [Stage.PRODUCTION])

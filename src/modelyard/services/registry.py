@@ -48,6 +48,7 @@ from modelyard.errors import InvalidParameterValue, ResourceDoesNotExist
 from modelyard.query.paging import check_max_results
 from modelyard.services.validation import check_key, check_run_id
 from modelyard.store.artifacts.base import ArtifactRepository
+from modelyard.store.artifacts.paths import safe_relative_path
 from modelyard.store.registry.base import RegistryStore
 from modelyard.store.registry.records import GateResultEntry, PolicyVersion, TransitionRequest
 from modelyard.store.tracking.base import TrackingStore
@@ -483,6 +484,24 @@ class RegistryService(RegistryStore):
         return self.store.get_model_version_download_uri(
             check_model_name(name), check_version(version)
         )
+
+    def files_uri(self, uri: str) -> str:
+        """Follow ``runs:/`` and ``models:/`` download URIs to the artifact URI of the files."""
+        tracking = self.tracking
+        for _ in range(8):  # models:/a/1 -> models:/b/2 -> ... ends quickly
+            if uri.startswith("runs:") and tracking is not None:
+                run_id, _, path = uri[len("runs:") :].lstrip("/").partition("/")
+                base = tracking.get_run(run_id).info.artifact_uri.rstrip("/")
+                uri = f"{base}/{safe_relative_path(path)}" if path.strip("/") else base
+            elif uri.startswith("models:"):
+                rest = uri[len("models:") :].lstrip("/")
+                if "/" not in rest and "@" not in rest and tracking is not None:
+                    return tracking.get_logged_model(rest).artifact_location
+                name, _, version = rest.partition("/")
+                uri = self.get_model_version_download_uri(name, version)
+            else:
+                return uri
+        raise ResourceDoesNotExist(f"Cannot resolve the files of model URI '{uri}'.")
 
     def search_model_versions(
         self,
