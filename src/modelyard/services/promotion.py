@@ -255,6 +255,16 @@ class Promotion:
         return results
 
     # ------------------------------------------------------------ requests
+    def _pending(self, name: str, version: int, target: str) -> list[TransitionRequest]:
+        pending = [
+            r for r in self.store.list_transition_requests(name, version) if r.to_stage == target
+        ]
+        if not pending:
+            raise ResourceDoesNotExist(
+                f"No pending request to transition version {version} of '{name}' to '{target}'."
+            )
+        return pending
+
     def approve(
         self,
         name: str,
@@ -266,13 +276,7 @@ class Promotion:
         user: str | None,
         is_admin: bool,
     ) -> dict[str, Any]:
-        pending = [
-            r for r in self.store.list_transition_requests(name, version) if r.to_stage == target
-        ]
-        if not pending:
-            raise ResourceDoesNotExist(
-                f"No pending request to transition version {version} of '{name}' to '{target}'."
-            )
+        pending = self._pending(name, version, target)
         others = [r for r in pending if user is None or r.creator != user]
         if not others and not is_admin:
             raise PermissionDenied(
@@ -325,13 +329,7 @@ class Promotion:
     def reject(
         self, name: str, version: int, target: str, comment: str | None, *, user: str | None
     ) -> dict[str, Any]:
-        pending = [
-            r for r in self.store.list_transition_requests(name, version) if r.to_stage == target
-        ]
-        if not pending:
-            raise ResourceDoesNotExist(
-                f"No pending request to transition version {version} of '{name}' to '{target}'."
-            )
+        pending = self._pending(name, version, target)
         resolved = [
             self.store.resolve_transition_request(r.id, "REJECTED", user, comment) for r in pending
         ]
