@@ -26,6 +26,7 @@ from typing import Any
 from modelyard.errors import InvalidParameterValue, PermissionDenied
 from modelyard.server.auth.middleware import SCOPE_SERVICE, SCOPE_USER
 from modelyard.server.routing import Call, Endpoint
+from modelyard.services.policies import is_policy_file_name
 from modelyard.services.registry import RegistryService
 from modelyard.store.registry.records import (
     REQUEST_STATES,
@@ -139,7 +140,7 @@ def set_policy(call: Call) -> dict[str, Any]:
     raw = a.get_raw("policy")
     if raw is None or raw == "":
         raise InvalidParameterValue("Missing value for required parameter 'policy'.")
-    if isinstance(raw, str) and "\n" not in raw and raw.endswith((".yaml", ".yml", ".json")):
+    if is_policy_file_name(raw):
         raise InvalidParameterValue(
             "Invalid value for parameter 'policy': send the policy document, not a file name."
         )
