@@ -184,13 +184,7 @@ def history(
     """Audit trail of model NAME: every stage move and alias change, who made it and when."""
     client = _client(tracking_uri, registry_uri)
     entries = client.get_model_history(name, version)
-    changes = {
-        "stage": "stage",
-        "alias_set": "alias set",
-        "alias_deleted": "alias removed",
-        "gate": "gate",
-        "forced": "forced",
-    }
+    changes = {"stage": "stage", "alias_set": "alias set", "alias_deleted": "alias removed"}
     echo_table(
         ["time (UTC)", "user", "version", "change", "from", "to"],
         [

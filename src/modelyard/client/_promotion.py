@@ -32,9 +32,7 @@ class PromotionClientMixin:
     ) -> PolicyVersion:
         """Store a new version of the model's promotion policy: a dict, YAML text or a path
         to a ``.yaml``/``.yml``/``.json`` file (read here, sent as a document)."""
-        from modelyard.services.policies import load_policy_source
-
-        return self._registry.set_registered_model_policy(name, load_policy_source(policy))
+        return self._registry.set_registered_model_policy(name, policy)
 
     def get_registered_model_policy(
         self, name: str, version: int | None = None

@@ -76,9 +76,12 @@ class ServerContext:
 
         uri = self.config.registry_store_uri or self.config.backend_store_uri
         store = get_registry_store(uri)
-        return RegistryService(
+        service = RegistryService(
             store, tracking=self.tracking, allowed_artifact_roots=self.artifact_roots
         )
+        # the promotion gates read a version's files through the server's resolver
+        service.artifact_repository_for = self.repository_for
+        return service
 
     @property
     def artifact_roots(self) -> list[str]:

@@ -49,6 +49,7 @@ __all__ = [
     "GATE_TYPES",
     "GateSpec",
     "Policy",
+    "is_policy_file_name",
     "load_policy_source",
     "parse_policy",
 ]
@@ -230,13 +231,19 @@ def parse_policy(raw: Any) -> dict[str, Any]:
     return doc
 
 
-def load_policy_source(source: Any) -> dict[str, Any]:
-    """A policy from a dict, YAML text or a path to a YAML/JSON file, normalised."""
-    if isinstance(source, Path) or (
+def is_policy_file_name(source: Any) -> bool:
+    """Whether ``source`` names a policy file (a one-line ``.yaml``/``.yml``/``.json`` string)
+    rather than being the policy's text."""
+    return (
         isinstance(source, str)
         and "\n" not in source
         and source.endswith((".yaml", ".yml", ".json"))
-    ):
+    )
+
+
+def load_policy_source(source: Any) -> dict[str, Any]:
+    """A policy from a dict, YAML text or a path to a YAML/JSON file, normalised."""
+    if isinstance(source, Path) or is_policy_file_name(source):
         path = Path(source)
         try:
             text = path.read_text(encoding="utf-8")

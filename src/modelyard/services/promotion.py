@@ -25,7 +25,6 @@ fails, nothing is recorded but the gate results, and the error names the gates.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from modelyard.entities import ModelVersion, Stage
@@ -116,12 +115,17 @@ class Promotion:
             return None
         return None if found is None else Policy(found.document, found.version)
 
+    def _has_gates(self, name: str, target: str) -> bool:
+        """Whether the model's newest policy has gates for ``target``: one policy read, so a
+        transition of a model without gates skips the revision and candidate reads."""
+        policy = self.policy(name)
+        return bool(policy and policy.gates_for(target))
+
     # ------------------------------------------------------------ evidence
     def read_mlmodel(self, mv: ModelVersion) -> dict[str, Any] | None:
         import yaml
 
-        uri = self.store.get_model_version_download_uri(mv.name, mv.version)
-        uri = self._files_uri(uri)
+        uri = self.service.files_uri(self.store.get_model_version_download_uri(mv.name, mv.version))
         repo = self.service.artifact_repository_for(uri)
         try:
             with repo.open_artifact("MLmodel") as stream:
@@ -129,23 +133,6 @@ class Promotion:
         except (ResourceDoesNotExist, FileNotFoundError):
             return None
         return doc if isinstance(doc, dict) else None
-
-    def _files_uri(self, uri: str) -> str:
-        tracking = self.service.tracking
-        for _ in range(8):
-            if uri.startswith("runs:") and tracking is not None:
-                run_id, _, path = uri[len("runs:") :].lstrip("/").partition("/")
-                base = tracking.get_run(run_id).info.artifact_uri.rstrip("/")
-                uri = f"{base}/{path.strip('/')}" if path.strip("/") else base
-            elif uri.startswith("models:"):
-                rest = uri[len("models:") :].lstrip("/")
-                if "/" not in rest and "@" not in rest and tracking is not None:
-                    return tracking.get_logged_model(rest).artifact_location
-                name, _, version = rest.partition("/")
-                uri = self.store.get_model_version_download_uri(name, version)
-            else:
-                return uri
-        return uri
 
     def _production(self, name: str, candidate: ModelVersion) -> ModelVersion | None:
         latest = self.store.get_latest_versions(name, [Stage.PRODUCTION])
@@ -230,11 +217,12 @@ class Promotion:
         *,
         force: bool,
         user: str | None,
-        apply_plain: Callable[[], ModelVersion],
     ) -> ModelVersion:
+        if not self._has_gates(name, target):
+            return self.store.transition_model_version_stage(name, version, target, archive)
         revision, policy, _, results = self.run_gates(name, version, target)
-        if not results:
-            return apply_plain()
+        if not results:  # the policy changed since _has_gates
+            return self.store.transition_model_version_stage(name, version, target, archive)
         failed = [r for r in results if r.outcome == GATE_FAILED]
         if failed and not force:
             raise self._blocked(name, version, target, results, policy, user)
@@ -255,6 +243,8 @@ class Promotion:
     ) -> list[GateRecord]:
         """Run the alias gates; raises PromotionBlocked (results recorded) on a failure."""
         target = f"alias:{alias}"
+        if not self._has_gates(name, target):
+            return []
         _, policy, _, results = self.run_gates(name, version, target)
         failed = [r for r in results if r.outcome == GATE_FAILED]
         if failed and not force:
@@ -265,6 +255,16 @@ class Promotion:
         return results
 
     # ------------------------------------------------------------ requests
+    def _pending(self, name: str, version: int, target: str) -> list[TransitionRequest]:
+        pending = [
+            r for r in self.store.list_transition_requests(name, version) if r.to_stage == target
+        ]
+        if not pending:
+            raise ResourceDoesNotExist(
+                f"No pending request to transition version {version} of '{name}' to '{target}'."
+            )
+        return pending
+
     def approve(
         self,
         name: str,
@@ -276,13 +276,7 @@ class Promotion:
         user: str | None,
         is_admin: bool,
     ) -> dict[str, Any]:
-        pending = [
-            r for r in self.store.list_transition_requests(name, version) if r.to_stage == target
-        ]
-        if not pending:
-            raise ResourceDoesNotExist(
-                f"No pending request to transition version {version} of '{name}' to '{target}'."
-            )
+        pending = self._pending(name, version, target)
         others = [r for r in pending if user is None or r.creator != user]
         if not others and not is_admin:
             raise PermissionDenied(
@@ -335,13 +329,7 @@ class Promotion:
     def reject(
         self, name: str, version: int, target: str, comment: str | None, *, user: str | None
     ) -> dict[str, Any]:
-        pending = [
-            r for r in self.store.list_transition_requests(name, version) if r.to_stage == target
-        ]
-        if not pending:
-            raise ResourceDoesNotExist(
-                f"No pending request to transition version {version} of '{name}' to '{target}'."
-            )
+        pending = self._pending(name, version, target)
         resolved = [
             self.store.resolve_transition_request(r.id, "REJECTED", user, comment) for r in pending
         ]

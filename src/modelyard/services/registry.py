@@ -48,6 +48,7 @@ from modelyard.errors import InvalidParameterValue, ResourceDoesNotExist
 from modelyard.query.paging import check_max_results
 from modelyard.services.validation import check_key, check_run_id
 from modelyard.store.artifacts.base import ArtifactRepository
+from modelyard.store.artifacts.paths import safe_relative_path
 from modelyard.store.registry.base import RegistryStore
 from modelyard.store.registry.records import GateResultEntry, PolicyVersion, TransitionRequest
 from modelyard.store.tracking.base import TrackingStore
@@ -115,6 +116,11 @@ def check_version(version: object) -> int:
         raise InvalidParameterValue(
             f"Parameter 'version' must be an integer, got '{version}'."
         ) from None
+
+
+def _optional_version(version: object) -> int | None:
+    """A version filter: None (or ``""``) for every version."""
+    return None if version is None or version == "" else check_version(version)
 
 
 def check_alias(alias: object, *, for_set: bool) -> str:
@@ -458,9 +464,6 @@ class RegistryService(RegistryStore):
                 archive,
                 force=bool(force),
                 user=user,
-                apply_plain=lambda: self.store.transition_model_version_stage(
-                    name, v, target, archive
-                ),
             )
         self.emit_transition(before, mv, archive)
         return mv
@@ -481,6 +484,24 @@ class RegistryService(RegistryStore):
         return self.store.get_model_version_download_uri(
             check_model_name(name), check_version(version)
         )
+
+    def files_uri(self, uri: str) -> str:
+        """Follow ``runs:/`` and ``models:/`` download URIs to the artifact URI of the files."""
+        tracking = self.tracking
+        for _ in range(8):  # models:/a/1 -> models:/b/2 -> ... ends quickly
+            if uri.startswith("runs:") and tracking is not None:
+                run_id, _, path = uri[len("runs:") :].lstrip("/").partition("/")
+                base = tracking.get_run(run_id).info.artifact_uri.rstrip("/")
+                uri = f"{base}/{safe_relative_path(path)}" if path.strip("/") else base
+            elif uri.startswith("models:"):
+                rest = uri[len("models:") :].lstrip("/")
+                if "/" not in rest and "@" not in rest and tracking is not None:
+                    return tracking.get_logged_model(rest).artifact_location
+                name, _, version = rest.partition("/")
+                uri = self.get_model_version_download_uri(name, version)
+            else:
+                return uri
+        raise ResourceDoesNotExist(f"Cannot resolve the files of model URI '{uri}'.")
 
     def search_model_versions(
         self,
@@ -546,7 +567,7 @@ class RegistryService(RegistryStore):
         self, name: str, version: str | int | None = None
     ) -> list[StageTransition]:
         check_model_name(name)
-        v = None if version is None or version == "" else check_version(version)
+        v = _optional_version(version)
         return self.store.get_model_history(name, v)
 
     # ------------------------------------------------------------ promotion policies
@@ -563,7 +584,7 @@ class RegistryService(RegistryStore):
         self, name: str, version: str | int | None = None
     ) -> PolicyVersion | None:
         check_model_name(name)
-        v = None if version is None or version == "" else _check_policy_version(version)
+        v = _optional_version(version)
         return self.store.get_registered_model_policy(name, v)
 
     def list_registered_model_policies(self, name: str) -> list[PolicyVersion]:
@@ -573,7 +594,7 @@ class RegistryService(RegistryStore):
         self, name: str, version: str | int | None = None
     ) -> list[GateResultEntry]:
         check_model_name(name)
-        v = None if version is None or version == "" else check_version(version)
+        v = _optional_version(version)
         return self.store.get_gate_results(name, v)
 
     # ------------------------------------------------------------ transition requests
@@ -809,17 +830,6 @@ def _default_repository(uri: str) -> ArtifactRepository:
     from modelyard.store.artifacts.registry import get_artifact_repository
 
     return get_artifact_repository(uri)
-
-
-def _check_policy_version(version: object) -> int:
-    if isinstance(version, bool):
-        raise InvalidParameterValue(f"Parameter 'version' must be an integer, got '{version}'.")
-    try:
-        return int(str(version).strip())
-    except ValueError:
-        raise InvalidParameterValue(
-            f"Parameter 'version' must be an integer, got '{version}'."
-        ) from None
 
 
 def _request_stage(stage: object) -> str:

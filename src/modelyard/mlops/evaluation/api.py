@@ -10,6 +10,7 @@ from typing import Any
 from modelyard.errors import InvalidParameterValue
 from modelyard.mlops.evaluation import _inputs, plots
 from modelyard.mlops.evaluation.result import EvaluationArtifact, EvaluationResult
+from modelyard.services.gates import DATASET_TAG, MODEL_VERSION_TAG  # read by the gates
 
 __all__ = ["evaluate"]
 
@@ -240,11 +241,6 @@ def evaluate(
         if started is not None:
             fluent.end_run()
     return EvaluationResult(metrics=metrics, artifacts=out.artifacts, run_id=run_id)
-
-
-#: tags tying an evaluation run to a registry version (read by the promotion gates)
-MODEL_VERSION_TAG = "modelyard.evaluation.model_version"
-DATASET_TAG = "modelyard.evaluation.dataset"
 
 
 def _evaluation_tags(client: Any, model: Any, config: dict[str, Any]) -> dict[str, str]:

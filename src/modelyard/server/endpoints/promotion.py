@@ -26,6 +26,7 @@ from typing import Any
 from modelyard.errors import InvalidParameterValue, PermissionDenied
 from modelyard.server.auth.middleware import SCOPE_SERVICE, SCOPE_USER
 from modelyard.server.routing import Call, Endpoint
+from modelyard.services.policies import is_policy_file_name
 from modelyard.services.registry import RegistryService
 from modelyard.store.registry.records import (
     REQUEST_STATES,
@@ -58,10 +59,9 @@ def can_manage_model(call: Call, name: str) -> bool:
 
 
 def gated_registry(call: Call) -> RegistryService:
-    """The context's registry service, reading model files through the server's resolver."""
-    service = call.registry
-    service.artifact_repository_for = call.ctx.repository_for
-    return service
+    """The context's registry service (``ServerContext`` has it read model files through the
+    server's resolver)."""
+    return call.registry
 
 
 def _version(call: Call) -> Any:
@@ -86,7 +86,7 @@ def create_request(call: Call) -> dict[str, Any]:
 def approve_request(call: Call) -> dict[str, Any]:
     a = call.args
     user, is_admin = caller(call)
-    return gated_registry(call).approve_transition_request(
+    return call.registry.approve_transition_request(
         a.req_str("name"),
         _version(call),
         a.req_str("stage"),
@@ -140,7 +140,7 @@ def set_policy(call: Call) -> dict[str, Any]:
     raw = a.get_raw("policy")
     if raw is None or raw == "":
         raise InvalidParameterValue("Missing value for required parameter 'policy'.")
-    if isinstance(raw, str) and "\n" not in raw and raw.endswith((".yaml", ".yml", ".json")):
+    if is_policy_file_name(raw):
         raise InvalidParameterValue(
             "Invalid value for parameter 'policy': send the policy document, not a file name."
         )

@@ -31,7 +31,7 @@ from starlette.responses import StreamingResponse
 
 from modelyard.entities import StageTransition
 from modelyard.errors import PermissionDenied, ResourceDoesNotExist
-from modelyard.server.endpoints.promotion import caller, can_manage_model, gated_registry
+from modelyard.server.endpoints.promotion import caller, can_manage_model
 from modelyard.server.routing import Call, Endpoint
 from modelyard.services.registry import RegistryService
 from modelyard.store.artifacts.paths import safe_relative_path
@@ -158,7 +158,7 @@ def set_registered_model_alias(call: Call) -> dict[str, Any]:
     name = a.req_str("name")
     force = _check_force(call, name)
     user, _ = caller(call)
-    gated_registry(call).set_registered_model_alias(
+    call.registry.set_registered_model_alias(
         name, a.req_str("alias"), _version(a), force, user=user
     )
     return {}
@@ -225,7 +225,7 @@ def transition_model_version_stage(call: Call) -> dict[str, Any]:
     name = a.req_str("name")
     force = _check_force(call, name)
     user, _ = caller(call)
-    mv = gated_registry(call).transition_model_version_stage(
+    mv = call.registry.transition_model_version_stage(
         name,
         _version(a),
         a.req_str("stage"),
@@ -280,24 +280,6 @@ def get_model_history(call: Call) -> dict[str, Any]:
 
 
 # ---------------------------------------------------------------- UI file download
-def _files_uri(call: Call, uri: str) -> str:
-    """Follow ``runs:/`` and ``models:/`` download URIs to the artifact URI of the files."""
-    for _ in range(8):  # models:/a/1 -> models:/b/2 -> ... ends quickly
-        if uri.startswith("runs:"):
-            run_id, _, path = uri[len("runs:") :].lstrip("/").partition("/")
-            base = call.tracking.get_run(run_id).info.artifact_uri.rstrip("/")
-            uri = f"{base}/{safe_relative_path(path)}" if path.strip("/") else base
-        elif uri.startswith("models:"):
-            rest = uri[len("models:") :].lstrip("/")
-            if "/" not in rest and "@" not in rest:
-                return call.tracking.get_logged_model(rest).artifact_location
-            name, _, version = rest.partition("/")
-            uri = call.registry.get_model_version_download_uri(name, version)
-        else:
-            return uri
-    raise ResourceDoesNotExist(f"Cannot resolve the files of model URI '{uri}'.")
-
-
 def _chunks(stream: BinaryIO) -> Iterator[bytes]:
     try:
         while chunk := stream.read(1024 * 1024):
@@ -311,7 +293,7 @@ def get_model_version_artifact(call: Call) -> StreamingResponse:
     name = a.req_str("name")
     version = _version(a)
     rel = safe_relative_path(a.req_str("path"))
-    uri = _files_uri(call, call.registry.get_model_version_download_uri(name, version))
+    uri = call.registry.files_uri(call.registry.get_model_version_download_uri(name, version))
     try:
         stream = call.ctx.repository_for(uri).open_artifact(rel)
     except (FileNotFoundError, IsADirectoryError, NotADirectoryError):

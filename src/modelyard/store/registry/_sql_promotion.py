@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from sqlalchemy import Connection, and_, func, insert, select, update
@@ -129,9 +129,11 @@ def _write_gates(
 
 
 class SqlPromotionMixin:
-    """Needs ``self.engine`` and the store's ``_set_stage`` / ``_load_one`` helpers."""
+    """Needs ``self.engine`` and the store's ``_current_stage`` / ``_move_stage`` helpers."""
 
     engine: Any
+    _current_stage: Callable[..., str]
+    _move_stage: Callable[..., ModelVersion]
 
     # ------------------------------------------------------------ policies
     def set_registered_model_policy(
@@ -205,16 +207,7 @@ class SqlPromotionMixin:
         now = now_ms()
         with write_tx(self.engine) as conn:
             pk = model_pk(conn, name, for_update=True)
-            current = conn.execute(
-                select(schema.model_versions.c.current_stage).where(
-                    schema.model_versions.c.model_pk == pk,
-                    schema.model_versions.c.version == version,
-                )
-            ).scalar()
-            if current is None:
-                raise ResourceDoesNotExist(
-                    f"Model Version (name={name}, version={version}) not found"
-                )
+            current = self._current_stage(conn, pk, name, version)
             seen = _revision(conn, pk)
             if seen != expected_revision:
                 raise ResourceConflict(
@@ -249,53 +242,8 @@ class SqlPromotionMixin:
                 )
                 .values(state="APPLIED", last_updated_timestamp=now)
             )
-            mv_table = schema.model_versions
-            if archive_existing_versions:
-                others = conn.execute(
-                    select(mv_table.c.version).where(
-                        mv_table.c.model_pk == pk,
-                        mv_table.c.version != version,
-                        mv_table.c.current_stage == target,
-                    )
-                ).scalars()
-                for other in sorted(others):
-                    self._set_stage_as(conn, pk, name, other, target, Stage.ARCHIVED, now, user_id)
-            self._set_stage_as(conn, pk, name, version, current, target, now, user_id)
-            conn.execute(
-                update(schema.registered_models)
-                .where(schema.registered_models.c.id == pk)
-                .values(last_updated_time=now)
-            )
-            return self._load_one(conn, pk, version, name)  # type: ignore[attr-defined]
-
-    @staticmethod
-    def _set_stage_as(
-        conn: Connection,
-        pk: int,
-        name: str,
-        version: int,
-        old: str,
-        new: str,
-        now: int,
-        user_id: str | None,
-    ) -> None:
-        mv_table = schema.model_versions
-        conn.execute(
-            update(mv_table)
-            .where(mv_table.c.model_pk == pk, mv_table.c.version == version)
-            .values(current_stage=new, last_updated_time=now)
-        )
-        if old != new:
-            audit.record(
-                conn,
-                model_pk=pk,
-                name=name,
-                version=version,
-                kind=audit.KIND_STAGE,
-                from_value=old,
-                to_value=new,
-                timestamp=now,
-                user_id=user_id,
+            return self._move_stage(
+                conn, pk, name, version, current, target, archive_existing_versions, now, user_id
             )
 
     def record_gate_results(

@@ -290,22 +290,10 @@ class SqlRegistryStore(SqlPromotionMixin, RegistryStore):
         now = now_ms()
         with write_tx(self.engine) as conn:
             pk = model_pk(conn, name, for_update=True)
-            current = conn.execute(
-                select(_mv.c.current_stage).where(_mv.c.model_pk == pk, _mv.c.version == v)
-            ).scalar()
-            if current is None:
-                raise ResourceDoesNotExist(f"Model Version (name={name}, version={v}) not found")
-            if archive_existing_versions:
-                others = conn.execute(
-                    select(_mv.c.version).where(
-                        _mv.c.model_pk == pk, _mv.c.version != v, _mv.c.current_stage == target
-                    )
-                ).scalars()
-                for other in sorted(others):
-                    self._set_stage(conn, pk, name, other, target, Stage.ARCHIVED, now)
-            self._set_stage(conn, pk, name, v, current, target, now)
-            conn.execute(update(_rm).where(_rm.c.id == pk).values(last_updated_time=now))
-            return self._load_one(conn, pk, v, name)
+            current = self._current_stage(conn, pk, name, v)
+            return self._move_stage(
+                conn, pk, name, v, current, target, archive_existing_versions, now
+            )
 
     def get_model_version_download_uri(self, name: str, version: str | int) -> str:
         v = parse_version(version)
@@ -445,8 +433,51 @@ class SqlRegistryStore(SqlPromotionMixin, RegistryStore):
         return found[0]
 
     @staticmethod
+    def _current_stage(conn: Connection, pk: int, name: str, version: int) -> str:
+        current = conn.execute(
+            select(_mv.c.current_stage).where(_mv.c.model_pk == pk, _mv.c.version == version)
+        ).scalar()
+        if current is None:
+            raise ResourceDoesNotExist(f"Model Version (name={name}, version={version}) not found")
+        return str(current)
+
+    @classmethod
+    def _move_stage(
+        cls,
+        conn: Connection,
+        pk: int,
+        name: str,
+        version: int,
+        current: str,
+        target: str,
+        archive_existing_versions: bool,
+        now: int,
+        user_id: str | None = None,
+    ) -> ModelVersion:
+        """Archive the other versions in ``target`` (when asked), move ``version`` from
+        ``current`` to ``target`` (audited as ``user_id``), touch the model; the moved version."""
+        if archive_existing_versions:
+            others = conn.execute(
+                select(_mv.c.version).where(
+                    _mv.c.model_pk == pk, _mv.c.version != version, _mv.c.current_stage == target
+                )
+            ).scalars()
+            for other in sorted(others):
+                cls._set_stage(conn, pk, name, other, target, Stage.ARCHIVED, now, user_id)
+        cls._set_stage(conn, pk, name, version, current, target, now, user_id)
+        conn.execute(update(_rm).where(_rm.c.id == pk).values(last_updated_time=now))
+        return cls._load_one(conn, pk, version, name)
+
+    @staticmethod
     def _set_stage(
-        conn: Connection, pk: int, name: str, version: int, old: str, new: str, now: int
+        conn: Connection,
+        pk: int,
+        name: str,
+        version: int,
+        old: str,
+        new: str,
+        now: int,
+        user_id: str | None = None,
     ) -> None:
         conn.execute(
             update(_mv)
@@ -463,6 +494,7 @@ class SqlRegistryStore(SqlPromotionMixin, RegistryStore):
                 from_value=old,
                 to_value=new,
                 timestamp=now,
+                user_id=user_id,
             )
 
 
