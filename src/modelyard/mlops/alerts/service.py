@@ -9,6 +9,7 @@ from dataclasses import asdict
 from typing import Any
 
 from modelyard.errors import InvalidParameterValue, ResourceDoesNotExist
+from modelyard.mlops.alerts.conditions import MonitorTables
 from modelyard.mlops.alerts.engine import Context, evaluate_rule
 from modelyard.mlops.alerts.spec import check_actions, check_condition, check_name, public_actions
 from modelyard.query.paging import check_max_results
@@ -204,6 +205,22 @@ class AlertService:
         return self.store.list_notifications(alert_id, limit, 0, status)[0]
 
     # ------------------------------------------------------------ evaluation
+    def _monitor(
+        self, condition: dict[str, Any], given: Any, loaded: dict[str, MonitorTables]
+    ) -> MonitorTables | None:
+        """The monitor of a monitor condition (``given``, else loaded), shared by the rules on
+        it; None for an endpoint condition."""
+        if condition["type"] == "endpoint":
+            return None
+        name = str(condition["monitor"])
+        if name not in loaded:
+            if given is None:
+                from modelyard.monitoring import get_monitor
+
+                given = get_monitor(name, root=self.ctx.monitors_root)
+            loaded[name] = MonitorTables(given)
+        return loaded[name]
+
     def evaluate(
         self,
         ref: Any = None,
@@ -227,9 +244,11 @@ class AlertService:
                     break
                 offset += _MAX
         out = []
+        monitors: dict[str, MonitorTables] = {}  # each monitor loaded and read once per call
         for rule in rules:
             try:
-                out.append(evaluate_rule(self.store, rule, self.ctx, now_ms(), monitor_obj))
+                mon = self._monitor(rule.condition, monitor_obj, monitors)
+                out.append(evaluate_rule(self.store, rule, self.ctx, now_ms(), mon))
             except Exception as exc:
                 if raise_errors:
                     raise
