@@ -63,8 +63,6 @@ def on_refresh(monitor: Any, result: dict[str, Any]) -> None:
     from modelyard.store.alerts import get_alert_store
 
     service = AlertService(get_alert_store(ctx.db_uri), ctx)
-    if not service.store.list_rules(1, 0, monitor.name)[0]:
-        return
     out = service.evaluate(monitor=monitor.name, monitor_obj=monitor, raise_errors=False)
     if any(r.get("notifications") for r in out):
         if _process_ctx is not None and _wake is not None:
