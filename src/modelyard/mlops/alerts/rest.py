@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from modelyard.errors import InvalidParameterValue, NotImplementedByBackend, PermissionDenied
 from modelyard.mlops.alerts.engine import Context
 from modelyard.mlops.alerts.service import (
+    UPDATABLE_FIELDS,
     AlertService,
     event_to_dict,
     notification_to_dict,
@@ -35,15 +36,6 @@ __all__ = ["ENDPOINTS"]
 
 _services: weakref.WeakKeyDictionary[ServerContext, AlertService] = weakref.WeakKeyDictionary()
 _lock = threading.Lock()
-_UPDATE_FIELDS = (
-    "name",
-    "condition",
-    "actions",
-    "cooldown_seconds",
-    "enabled",
-    "notify_on_resolve",
-    "description",
-)
 
 
 def _service(call: Call) -> AlertService:
@@ -105,10 +97,10 @@ def list_all(call: Call) -> dict[str, Any]:
 
 def update(call: Call) -> dict[str, Any]:
     body = dict(call.args.raw())
-    unknown = set(body) - {"alert", *_UPDATE_FIELDS}
+    unknown = set(body) - {"alert", *UPDATABLE_FIELDS}
     if unknown:
         raise InvalidParameterValue(f"Unknown alert field(s): {', '.join(sorted(unknown))}.")
-    fields = {k: body[k] for k in _UPDATE_FIELDS if body.get(k) is not None}
+    fields = {k: body[k] for k in UPDATABLE_FIELDS if body.get(k) is not None}
     if "condition" in fields:
         _no_table(fields["condition"])
     rule = _service(call).update(call.args.req_str("alert"), **fields)

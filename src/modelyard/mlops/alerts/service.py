@@ -22,11 +22,18 @@ from modelyard.store.alerts.base import (
 )
 from modelyard.utils.time import now_ms
 
-__all__ = ["AlertService", "event_to_dict", "notification_to_dict", "rule_to_dict"]
+__all__ = [
+    "UPDATABLE_FIELDS",
+    "AlertService",
+    "event_to_dict",
+    "notification_to_dict",
+    "rule_to_dict",
+]
 
 _log = logging.getLogger(__name__)
 _MAX = 1000
-_UPDATABLE = (
+#: the fields ``update`` changes (the REST ``update`` accepts these and ``alert``)
+UPDATABLE_FIELDS = (
     "name",
     "condition",
     "actions",
@@ -153,7 +160,7 @@ class AlertService:
         return self.store.create_rule(rule)
 
     def update(self, ref: Any, **fields: Any) -> AlertRule:
-        unknown = set(fields) - set(_UPDATABLE)
+        unknown = set(fields) - set(UPDATABLE_FIELDS)
         if unknown:
             raise InvalidParameterValue(f"Unknown alert field(s): {', '.join(sorted(unknown))}.")
         rule = self.resolve(ref)
