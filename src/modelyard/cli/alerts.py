@@ -66,6 +66,7 @@ def create_command(
     """Create alert rule NAME."""
     from modelyard.errors import InvalidParameterValue
     from modelyard.mlops.alerts import create_alert
+    from modelyard.mlops.alerts.service import UPDATABLE_FIELDS
 
     use_tracking_uri(tracking_uri)
     settings = read_spec(spec_file, "alert")
@@ -77,14 +78,7 @@ def create_command(
         settings["cooldown_seconds"] = cooldown
     if "condition" not in settings:
         raise InvalidParameterValue("Give the condition with --condition (or in --spec).")
-    unknown = set(settings) - {
-        "condition",
-        "actions",
-        "cooldown_seconds",
-        "enabled",
-        "notify_on_resolve",
-        "description",
-    }
+    unknown = set(settings) - (set(UPDATABLE_FIELDS) - {"name"})  # NAME is the argument
     if unknown:
         raise InvalidParameterValue(
             f"Unknown field(s) in the alert spec: {', '.join(sorted(unknown))}."
