@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 from modelyard.mlops.alerts.engine import Context
@@ -36,12 +37,7 @@ def set_wake(wake: Callable[[], None] | None) -> None:
 def _context(monitor: Any) -> Context | None:
     root = os.path.dirname(monitor.directory)
     if _process_ctx is not None:
-        return Context(
-            db_uri=_process_ctx.db_uri,
-            monitors_root=root,
-            serving_home=_process_ctx.serving_home,
-            webhooks_uri=_process_ctx.webhooks_uri,
-        )
+        return replace(_process_ctx, monitors_root=root)
     from modelyard.client.fluent import get_tracking_uri
     from modelyard.projects.runner import absolute_tracking_uri
     from modelyard.store.sql.engine import is_sql_uri
