@@ -70,6 +70,10 @@ def _cooldown(value: Any) -> int:
     return value
 
 
+def _limit(max_results: Any) -> int:
+    return 100 if max_results in (None, "", 0) else check_max_results(max_results, _MAX)
+
+
 def _flag(value: Any, field: str) -> bool:
     if not isinstance(value, bool):
         raise InvalidParameterValue(f"'{field}' must be true or false, got {value!r}.")
@@ -192,17 +196,17 @@ class AlertService:
         self.store.delete_rule(self.resolve(ref).alert_id)
 
     def list_rules(self, monitor: str | None = None, max_results: Any = None) -> list[AlertRule]:
-        limit = 100 if max_results in (None, "", 0) else check_max_results(max_results, _MAX)
+        limit = _limit(max_results)
         return self.store.list_rules(limit, 0, monitor)[0]
 
     def history(self, ref: Any, max_results: Any = None) -> list[AlertEvent]:
-        limit = 100 if max_results in (None, "", 0) else check_max_results(max_results, _MAX)
+        limit = _limit(max_results)
         return self.store.list_events(self.resolve(ref).alert_id, limit)[0]
 
     def notifications(
         self, ref: Any = None, status: Any = None, max_results: Any = None
     ) -> list[Notification]:
-        limit = 100 if max_results in (None, "", 0) else check_max_results(max_results, _MAX)
+        limit = _limit(max_results)
         if status is not None and status not in NOTIFICATION_STATES:
             raise InvalidParameterValue(
                 f"Invalid value {status!r} for parameter 'status' "
