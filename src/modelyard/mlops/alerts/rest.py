@@ -19,7 +19,6 @@ import weakref
 from typing import TYPE_CHECKING, Any
 
 from modelyard.errors import InvalidParameterValue, NotImplementedByBackend, PermissionDenied
-from modelyard.mlops.alerts.engine import Context
 from modelyard.mlops.alerts.service import (
     UPDATABLE_FIELDS,
     AlertService,
@@ -45,19 +44,14 @@ def _service(call: Call) -> AlertService:
         with _lock:
             service = _services.get(ctx)
             if service is None:
-                from modelyard.store.alerts import get_alert_store
+                from modelyard.mlops.alerts.server_hook import server_service
                 from modelyard.store.sql.engine import is_sql_uri
 
-                uri = str(ctx.config.backend_store_uri)
-                if not is_sql_uri(uri):
+                if not is_sql_uri(str(ctx.config.backend_store_uri)):
                     raise NotImplementedByBackend(
                         "Alerts need a SQL tracking store (sqlite or postgresql)."
                     )
-                webhooks = str(ctx.config.registry_store_uri or uri)
-                service = AlertService(
-                    get_alert_store(uri), Context(db_uri=uri, webhooks_uri=webhooks)
-                )
-                _services[ctx] = service
+                service = _services[ctx] = server_service(ctx.config)
     return service
 
 
