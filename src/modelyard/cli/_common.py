@@ -2,12 +2,28 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 import click
 
-__all__ = ["echo_table", "tracking_uri_option", "use_tracking_uri"]
+__all__ = [
+    "echo_table",
+    "monitors_root_option",
+    "read_spec",
+    "tracking_uri_option",
+    "use_tracking_uri",
+]
+
+#: ``--root``: the folder of the monitors (``modelyard monitors``, ``modelyard alerts``)
+monitors_root_option = click.option(
+    "--root",
+    envvar="MODELYARD_MONITORS_ROOT",
+    default=None,
+    help="Folder of the monitors (default: MODELYARD_MONITORS_ROOT or ./modelyard-monitors).",
+)
 
 
 def tracking_uri_option(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -24,6 +40,21 @@ def use_tracking_uri(uri: str | None) -> None:
         from modelyard.client.fluent import set_tracking_uri
 
         set_tracking_uri(uri)
+
+
+def read_spec(path: str | None, what: str) -> dict[str, Any]:
+    """The settings of a YAML/JSON spec file (``{}`` without one); ``what`` names it in errors."""
+    if path is None:
+        return {}
+    import yaml
+
+    from modelyard.errors import InvalidParameterValue
+
+    text = Path(path).read_text(encoding="utf-8")
+    data = json.loads(text) if path.endswith(".json") else yaml.safe_load(text)
+    if not isinstance(data, dict):
+        raise InvalidParameterValue(f"The {what} spec {path!r} must be a mapping of settings.")
+    return data
 
 
 def echo_table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:

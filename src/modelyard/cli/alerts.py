@@ -11,35 +11,19 @@ notifications (see docs/alerts.md).
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 import click
 
-from modelyard.cli._common import echo_table, tracking_uri_option, use_tracking_uri
-
-__all__ = ["alerts_group"]
-
-_ROOT = click.option(
-    "--root",
-    envvar="MODELYARD_MONITORS_ROOT",
-    default=None,
-    help="Folder of the monitors (default: MODELYARD_MONITORS_ROOT or ./modelyard-monitors).",
+from modelyard.cli._common import (
+    echo_table,
+    monitors_root_option,
+    read_spec,
+    tracking_uri_option,
+    use_tracking_uri,
 )
 
-
-def _spec(path: str | None) -> dict[str, Any]:
-    if path is None:
-        return {}
-    import yaml
-
-    from modelyard.errors import InvalidParameterValue
-
-    text = Path(path).read_text(encoding="utf-8")
-    data = json.loads(text) if path.endswith(".json") else yaml.safe_load(text)
-    if not isinstance(data, dict):
-        raise InvalidParameterValue(f"The alert spec {path!r} must be a mapping of settings.")
-    return data
+__all__ = ["alerts_group"]
 
 
 def _json(text: str, option: str) -> Any:
@@ -68,7 +52,7 @@ def alerts_group() -> None:
 @click.option("--condition", default=None, help="The condition as JSON (overrides --spec).")
 @click.option("--action", "actions", multiple=True, help="An action as JSON, repeatable.")
 @click.option("--cooldown", type=int, default=None, help="Cool-down in seconds (default 3600).")
-@_ROOT
+@monitors_root_option
 @tracking_uri_option
 def create_command(
     name: str,
@@ -82,9 +66,10 @@ def create_command(
     """Create alert rule NAME."""
     from modelyard.errors import InvalidParameterValue
     from modelyard.mlops.alerts import create_alert
+    from modelyard.mlops.alerts.service import UPDATABLE_FIELDS
 
     use_tracking_uri(tracking_uri)
-    settings = _spec(spec_file)
+    settings = read_spec(spec_file, "alert")
     if condition is not None:
         settings["condition"] = _json(condition, "--condition")
     if actions:
@@ -93,14 +78,7 @@ def create_command(
         settings["cooldown_seconds"] = cooldown
     if "condition" not in settings:
         raise InvalidParameterValue("Give the condition with --condition (or in --spec).")
-    unknown = set(settings) - {
-        "condition",
-        "actions",
-        "cooldown_seconds",
-        "enabled",
-        "notify_on_resolve",
-        "description",
-    }
+    unknown = set(settings) - (set(UPDATABLE_FIELDS) - {"name"})  # NAME is the argument
     if unknown:
         raise InvalidParameterValue(
             f"Unknown field(s) in the alert spec: {', '.join(sorted(unknown))}."
@@ -153,7 +131,7 @@ def get_command(alert: str, tracking_uri: str | None) -> None:
     default=None,
     help="YAML/JSON file with the fields to change.",
 )
-@_ROOT
+@monitors_root_option
 @tracking_uri_option
 def update_command(
     alert: str,
@@ -167,7 +145,7 @@ def update_command(
     from modelyard.mlops.alerts import update_alert
 
     use_tracking_uri(tracking_uri)
-    fields = _spec(spec_file)
+    fields = read_spec(spec_file, "alert")
     if enabled is not None:
         fields["enabled"] = enabled
     if cooldown is not None:
@@ -196,7 +174,7 @@ def delete_command(alert: str, yes: bool, tracking_uri: str | None) -> None:
 @click.option("--alert", default=None, help="Only this rule.")
 @click.option("--serving-home", default=None, help="Serving home of endpoint rules.")
 @click.option("--no-deliver", is_flag=True, help="Queue the notifications, do not send them.")
-@_ROOT
+@monitors_root_option
 @tracking_uri_option
 def evaluate_command(
     monitor: str | None,

@@ -15,30 +15,15 @@ from typing import Any
 
 import click
 
-from modelyard.cli._common import echo_table, tracking_uri_option, use_tracking_uri
-
-__all__ = ["monitors_group"]
-
-_ROOT = click.option(
-    "--root",
-    envvar="MODELYARD_MONITORS_ROOT",
-    default=None,
-    help="Folder of the monitors (default: MODELYARD_MONITORS_ROOT or ./modelyard-monitors).",
+from modelyard.cli._common import (
+    echo_table,
+    monitors_root_option,
+    read_spec,
+    tracking_uri_option,
+    use_tracking_uri,
 )
 
-
-def _spec(path: str | None) -> dict[str, Any]:
-    if path is None:
-        return {}
-    import yaml
-
-    from modelyard.errors import InvalidParameterValue
-
-    text = Path(path).read_text(encoding="utf-8")
-    data = json.loads(text) if path.endswith(".json") else yaml.safe_load(text)
-    if not isinstance(data, dict):
-        raise InvalidParameterValue(f"The monitor spec {path!r} must be a mapping of settings.")
-    return data
+__all__ = ["monitors_group"]
 
 
 def _read_frame(path: str) -> Any:
@@ -99,7 +84,7 @@ def monitors_group() -> None:
 @click.option("--label-col", default=None, help="Label column, for model-quality metrics.")
 @click.option("--problem-type", type=click.Choice(["classification", "regression"]), default=None)
 @click.option("--slice", "slicing_exprs", multiple=True, help="Slicing column, repeatable.")
-@_ROOT
+@monitors_root_option
 @tracking_uri_option
 def create_command(
     name: str,
@@ -123,7 +108,7 @@ def create_command(
     from modelyard.monitoring import create_monitor
 
     use_tracking_uri(tracking_uri)
-    settings = _spec(spec_file)
+    settings = read_spec(spec_file, "monitor")
     given = {
         "table": table,
         "profile": profile_type,
@@ -147,7 +132,7 @@ def create_command(
 
 
 @monitors_group.command("list")
-@_ROOT
+@monitors_root_option
 def list_command(root: str | None) -> None:
     """List the monitors."""
     from modelyard.monitoring import list_monitors
@@ -168,7 +153,7 @@ def list_command(root: str | None) -> None:
 
 @monitors_group.command("get")
 @click.argument("name")
-@_ROOT
+@monitors_root_option
 def get_command(name: str, root: str | None) -> None:
     """Show a monitor's settings and state as JSON."""
     from dataclasses import asdict
@@ -180,7 +165,7 @@ def get_command(name: str, root: str | None) -> None:
 
 @monitors_group.command("refresh")
 @click.argument("name")
-@_ROOT
+@monitors_root_option
 @tracking_uri_option
 def refresh_command(name: str, root: str | None, tracking_uri: str | None) -> None:
     """Process every window of NAME whose rows or labels changed."""
@@ -200,7 +185,7 @@ def refresh_command(name: str, root: str | None, tracking_uri: str | None) -> No
 @monitors_group.command("drift")
 @click.argument("name")
 @click.option("--all-columns", is_flag=True, help="Show every column, not only drifted ones.")
-@_ROOT
+@monitors_root_option
 def drift_command(name: str, all_columns: bool, root: str | None) -> None:
     """Drift per window and column (against the baseline when there is one)."""
     from modelyard.monitoring import get_monitor
@@ -243,7 +228,7 @@ def _short(value: Any) -> Any:
     "--window", required=True, help='The window: its start (ISO) or "<granularity>|<start>".'
 )
 @click.option("--granularity", default=None, help="Window size when --window is only a start.")
-@_ROOT
+@monitors_root_option
 def report_command(name: str, window: str, granularity: str | None, root: str | None) -> None:
     """Print the path of a window's HTML drift report."""
     from modelyard.monitoring import get_monitor
@@ -256,7 +241,7 @@ def report_command(name: str, window: str, granularity: str | None, root: str | 
 @click.argument("path", type=click.Path(exists=True))
 @click.option("--id-col", default="request_id", help="Column of the request ids.")
 @click.option("--label-col", default="label", help="Column of the labels.")
-@_ROOT
+@monitors_root_option
 def labels_command(name: str, path: str, id_col: str, label_col: str, root: str | None) -> None:
     """Record ground-truth labels from a CSV/Parquet file, joined by request id."""
     from modelyard.errors import InvalidParameterValue
@@ -273,7 +258,7 @@ def labels_command(name: str, path: str, id_col: str, label_col: str, root: str 
 @monitors_group.command("delete")
 @click.argument("name")
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
-@_ROOT
+@monitors_root_option
 def delete_command(name: str, yes: bool, root: str | None) -> None:
     """Delete a monitor and its metrics."""
     from modelyard.monitoring import delete_monitor

@@ -8,11 +8,11 @@ calls the server's ``/api/2.1/jobs/...`` REST API (``MLFLOW_TRACKING_TOKEN`` or
 
 from __future__ import annotations
 
-import os
 import time
 from typing import Any
 
-from modelyard.errors import InvalidState, error_from_code
+from modelyard.client.rest_api import RestApi
+from modelyard.errors import InvalidState
 
 __all__ = ["JobsClient"]
 
@@ -26,45 +26,16 @@ def _user() -> str | None:
         return None
 
 
-class _Rest:
-    def __init__(self, host: str) -> None:
-        self.host = host.rstrip("/")
-
-    def call(self, method: str, path: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
-        import httpx
-
-        headers = {}
-        token = os.environ.get("MLFLOW_TRACKING_TOKEN") or os.environ.get("DATABRICKS_TOKEN")
-        if token:
-            headers["Authorization"] = f"Bearer {token}"
-        url = f"{self.host}/api/2.1/jobs/{path}"
-        if method == "GET":
-            params = {k: v for k, v in (body or {}).items() if v is not None}
-            response = httpx.get(url, params=params, headers=headers, timeout=60)
-        else:
-            response = httpx.post(url, json=body or {}, headers=headers, timeout=60)
-        try:
-            data = response.json()
-        except ValueError:
-            data = {}
-        if response.status_code >= 400:
-            raise error_from_code(
-                str(data.get("error_code", "INTERNAL_ERROR")),
-                str(data.get("message", response.text[:500])),
-            )
-        return data if isinstance(data, dict) else {}
-
-
 class JobsClient:
     def __init__(self, tracking_uri: str | None = None) -> None:
         from modelyard.client.fluent import get_tracking_uri
 
         uri = tracking_uri or get_tracking_uri()
         self.uri = uri
-        self._rest: _Rest | None = None
+        self._rest: RestApi | None = None
         self._service: Any = None
         if uri.startswith(("http://", "https://")):
-            self._rest = _Rest(uri)
+            self._rest = RestApi(uri, "/api/2.1/jobs", timeout=60)
         else:
             from modelyard.projects.runner import absolute_tracking_uri
             from modelyard.services.jobs import JobService

@@ -40,6 +40,8 @@ from modelyard.utils.time import now_ms
 
 __all__ = [
     "DeliveryWorker",
+    "OutboxWorker",
+    "env_int",
     "SendResult",
     "send",
     "sign",
@@ -51,7 +53,8 @@ _RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
 _BODY_LIMIT = 4096
 
 
-def _env_int(name: str, default: int) -> int:
+def env_int(name: str, default: int) -> int:
+    """An integer setting; ``default`` when unset or not an integer."""
     try:
         return int(os.environ.get(name, "") or default)
     except ValueError:
@@ -105,7 +108,7 @@ def send(
     url: str, delivery_id: str, body: str, secret: str | None, timeout: float | None = None
 ) -> SendResult:
     """One POST attempt of ``body`` to ``url`` (checked again, after DNS, here)."""
-    timeout = float(_env_int("MLFLOW_WEBHOOK_REQUEST_TIMEOUT", 30)) if timeout is None else timeout
+    timeout = float(env_int("MLFLOW_WEBHOOK_REQUEST_TIMEOUT", 30)) if timeout is None else timeout
     try:
         addresses = resolve_allowed_addresses(url)
     except InvalidParameterValue as exc:
@@ -160,61 +163,99 @@ def send_test(webhook: Webhook, event: str | None = None) -> dict[str, Any]:
     return out
 
 
-class DeliveryWorker:
+class OutboxWorker:
+    """The polling thread of an outbox and its retry policy (webhook deliveries, alert
+    notifications): ``run_once()`` (truthy when it claimed work) until it claims nothing, then
+    a wait for ``notify()`` or ``poll`` seconds. Subclasses set ``poll``, ``max_attempts`` and
+    ``backoff_ms`` and define ``run_once``; a failed pass is logged as ``<what> pass failed``."""
+
+    what = "outbox"
+    poll: float
+    max_attempts: int
+    backoff_ms: int
+
+    def __init__(self) -> None:
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def run_once(self) -> Any:
+        raise NotImplementedError
+
+    def notify(self, *_: Any) -> None:
+        self._wake.set()
+
+    def _start_thread(self, name: str) -> None:
+        self._thread = threading.Thread(target=self._loop, name=name, daemon=True)
+        self._thread.start()
+
+    def _stop_thread(self, timeout: float) -> None:
+        self._stop.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            try:
+                busy = bool(self.run_once())
+            except Exception:  # the database may be briefly unavailable; try again later
+                logging.getLogger(type(self).__module__).exception("%s pass failed", self.what)
+                busy = False
+            if not busy:
+                self._wake.wait(self.poll)
+                self._wake.clear()
+
+    def _retry(
+        self, now: int, attempts: int, retryable: bool, error: str
+    ) -> tuple[int | None, str]:
+        """When a failed attempt is tried again (None: never) and the error to record: a
+        retryable failure waits ``backoff_ms`` doubled per attempt (at most 60 s) until
+        ``max_attempts`` are spent, then gives up."""
+        if not retryable:
+            return None, error
+        if attempts < self.max_attempts:
+            return now + min(60_000, self.backoff_ms * 2 ** (attempts - 1)), error
+        return None, f"{error} (gave up after {attempts} attempts)"
+
+
+class DeliveryWorker(OutboxWorker):
     """Drains the outbox: claims due deliveries with a lease and sends them in a thread pool.
 
     ``notify()`` wakes it at once (the server calls it after each emit); otherwise it polls, so
     retries fall due and rows left by a killed process are picked up after their lease.
     """
 
+    what = "webhook outbox"
+
     def __init__(self, store: WebhookStore, poll_interval: float | None = None) -> None:
+        super().__init__()
         self.store = store
         self.poll = (
-            _env_int("MODELYARD_WEBHOOK_POLL_MS", 500) / 1000.0
+            env_int("MODELYARD_WEBHOOK_POLL_MS", 500) / 1000.0
             if poll_interval is None
             else poll_interval
         )
-        self.timeout = float(_env_int("MLFLOW_WEBHOOK_REQUEST_TIMEOUT", 30))
-        self.max_attempts = 1 + max(0, _env_int("MLFLOW_WEBHOOK_REQUEST_MAX_RETRIES", 3))
-        self.backoff_ms = max(1, _env_int("MODELYARD_WEBHOOK_BACKOFF_MS", 1000))
+        self.timeout = float(env_int("MLFLOW_WEBHOOK_REQUEST_TIMEOUT", 30))
+        self.max_attempts = 1 + max(0, env_int("MLFLOW_WEBHOOK_REQUEST_MAX_RETRIES", 3))
+        self.backoff_ms = max(1, env_int("MODELYARD_WEBHOOK_BACKOFF_MS", 1000))
         self.lease_ms = int(self.timeout * 1000) + 2000
-        self.parallel = max(1, _env_int("MLFLOW_WEBHOOK_DELIVERY_MAX_WORKERS", 10))
+        self.parallel = max(1, env_int("MLFLOW_WEBHOOK_DELIVERY_MAX_WORKERS", 10))
         self._slots = threading.Semaphore(self.parallel)
-        self._wake = threading.Event()
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
         self._pool: ThreadPoolExecutor | None = None
         self._webhooks: dict[str, tuple[float, Webhook | None]] = {}
 
     def start(self) -> DeliveryWorker:
         self._pool = ThreadPoolExecutor(self.parallel, thread_name_prefix="webhook-send")
-        self._thread = threading.Thread(target=self._loop, name="webhook-outbox", daemon=True)
-        self._thread.start()
+        self._start_thread("webhook-outbox")
         return self
 
-    def notify(self, *_: Any) -> None:
-        self._wake.set()
-
     def stop(self, timeout: float = 3.0) -> None:
-        self._stop.set()
-        self._wake.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
+        self._stop_thread(timeout)
         if self._pool is not None:
             self._pool.shutdown(wait=False, cancel_futures=True)
 
     # ------------------------------------------------------------ internals
-    def _loop(self) -> None:
-        while not self._stop.is_set():
-            try:
-                busy = self.run_once()
-            except Exception:  # the database may be briefly unavailable; try again later
-                _log.exception("webhook outbox pass failed")
-                busy = False
-            if not busy:
-                self._wake.wait(self.poll)
-                self._wake.clear()
-
     def run_once(self) -> bool:
         """Claim what free send slots allow and hand it to the pool; True if any was claimed."""
         free = 0
@@ -286,12 +327,9 @@ class DeliveryWorker:
                 retry_at=None,
             )
             return
-        retry_at = None
-        if result.retryable and delivery.attempts < self.max_attempts:
-            retry_at = now + min(60_000, self.backoff_ms * 2 ** (delivery.attempts - 1))
-        error = result.error or f"HTTP {result.status}"
-        if retry_at is None and delivery.attempts >= self.max_attempts and result.retryable:
-            error = f"{error} (gave up after {delivery.attempts} attempts)"
+        retry_at, error = self._retry(
+            now, delivery.attempts, result.retryable, result.error or f"HTTP {result.status}"
+        )
         self.store.finish_delivery(
             delivery.delivery_id,
             now,

@@ -16,7 +16,7 @@ from typing import Any
 
 from modelyard.errors import InvalidParameterValue
 
-__all__ = ["Window", "describe", "windows_of"]
+__all__ = ["MonitorTables", "Window", "describe", "windows_of"]
 
 
 @dataclass(frozen=True)
@@ -27,6 +27,29 @@ class Window:
     breach: bool
     value: float | None
     evidence: dict[str, Any] = field(default_factory=dict)
+
+
+class MonitorTables:
+    """A monitor whose metrics tables are read at most once: the rules of one evaluation on
+    the same monitor share it (each table read is every window's Parquet file)."""
+
+    def __init__(self, monitor: Any) -> None:
+        self._monitor = monitor
+        self._tables: dict[str, Any] = {}
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._monitor, name)
+
+    def _table(self, kind: str) -> Any:
+        if kind not in self._tables:
+            self._tables[kind] = getattr(self._monitor, kind)()
+        return self._tables[kind]
+
+    def drift_metrics(self) -> Any:
+        return self._table("drift_metrics")
+
+    def quality_metrics(self) -> Any:
+        return self._table("quality_metrics")
 
 
 def describe(condition: dict[str, Any]) -> str:

@@ -15,11 +15,11 @@ doubled, capped at 60 s; default 1000), ``MODELYARD_ALERTS_POLL_MS`` (default 10
 from __future__ import annotations
 
 import logging
-import threading
 import time
 from typing import Any
 
 from modelyard.mlops.alerts.channels import send_notification
+from modelyard.services.webhook_delivery import OutboxWorker, env_int
 from modelyard.store.alerts.base import AlertStore, Notification
 from modelyard.utils.time import now_ms
 
@@ -28,33 +28,24 @@ __all__ = ["Dispatcher"]
 _log = logging.getLogger(__name__)
 
 
-def _env_int(name: str, default: int) -> int:
-    import os
+class Dispatcher(OutboxWorker):
+    what = "alert dispatcher"
 
-    try:
-        return int(os.environ.get(name, "") or default)
-    except ValueError:
-        return default
-
-
-class Dispatcher:
     def __init__(
         self, store: AlertStore, jobs_uri: str, poll_interval: float | None = None
     ) -> None:
+        super().__init__()
         self.store = store
         self.jobs_uri = jobs_uri
-        self.timeout = float(_env_int("MODELYARD_ALERTS_TIMEOUT", 10))
-        self.max_attempts = 1 + max(0, _env_int("MODELYARD_ALERTS_MAX_RETRIES", 3))
-        self.backoff_ms = max(1, _env_int("MODELYARD_ALERTS_BACKOFF_MS", 1000))
+        self.timeout = float(env_int("MODELYARD_ALERTS_TIMEOUT", 10))
+        self.max_attempts = 1 + max(0, env_int("MODELYARD_ALERTS_MAX_RETRIES", 3))
+        self.backoff_ms = max(1, env_int("MODELYARD_ALERTS_BACKOFF_MS", 1000))
         self.lease_ms = int(self.timeout * 1000) + 5000
         self.poll = (
-            _env_int("MODELYARD_ALERTS_POLL_MS", 1000) / 1000.0
+            env_int("MODELYARD_ALERTS_POLL_MS", 1000) / 1000.0
             if poll_interval is None
             else poll_interval
         )
-        self._wake = threading.Event()
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
 
     # ------------------------------------------------------------ one pass
     def _secret(self, note: Notification) -> str | None:
@@ -98,12 +89,9 @@ class Dispatcher:
                 error=outcome.error,
             )
             return
-        error = outcome.error or "failed"
-        retry_at = None
-        if outcome.retryable and note.attempts < self.max_attempts:
-            retry_at = now + min(60_000, self.backoff_ms * 2 ** (note.attempts - 1))
-        elif outcome.retryable:
-            error = f"{error} (gave up after {note.attempts} attempts)"
+        retry_at, error = self._retry(
+            now, note.attempts, outcome.retryable, outcome.error or "failed"
+        )
         self.store.finish_notification(
             note.notification_id,
             now,
@@ -133,26 +121,8 @@ class Dispatcher:
 
     # ------------------------------------------------------------ background thread
     def start(self) -> Dispatcher:
-        self._thread = threading.Thread(target=self._loop, name="alert-dispatcher", daemon=True)
-        self._thread.start()
+        self._start_thread("alert-dispatcher")
         return self
 
-    def notify(self) -> None:
-        self._wake.set()
-
     def stop(self, timeout: float = 3.0) -> None:
-        self._stop.set()
-        self._wake.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
-
-    def _loop(self) -> None:
-        while not self._stop.is_set():
-            try:
-                busy = self.run_once() > 0
-            except Exception:  # the database may be briefly unavailable; try again later
-                _log.exception("alert dispatcher pass failed")
-                busy = False
-            if not busy:
-                self._wake.wait(self.poll)
-                self._wake.clear()
+        self._stop_thread(timeout)

@@ -129,10 +129,17 @@ def _notifications(
     store: AlertStore, rule: AlertRule, ctx: Context, message: dict[str, Any], now: int
 ) -> list[Notification]:
     out = []
+    jobs = message["state"] == "TRIGGERED"  # a resolve runs no job
+    # the loop guard is the rule's, not an action's: one look for all its job actions
+    reason = (
+        _loop_guard(store, rule, ctx, now)
+        if jobs and any(a["type"] == "job" for a in rule.actions)
+        else None
+    )
     for index, action in enumerate(rule.actions):
         kind = action["type"]
         if kind == "job":
-            if message["state"] != "TRIGGERED":
+            if not jobs:
                 continue
             payload = {
                 "action_index": index,
@@ -142,7 +149,6 @@ def _notifications(
                 },
                 "message": message,
             }
-            reason = _loop_guard(store, rule, ctx, now)
             if reason is not None:
                 out.append(
                     _note(

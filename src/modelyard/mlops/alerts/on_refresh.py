@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 from modelyard.mlops.alerts.engine import Context
@@ -36,12 +37,7 @@ def set_wake(wake: Callable[[], None] | None) -> None:
 def _context(monitor: Any) -> Context | None:
     root = os.path.dirname(monitor.directory)
     if _process_ctx is not None:
-        return Context(
-            db_uri=_process_ctx.db_uri,
-            monitors_root=root,
-            serving_home=_process_ctx.serving_home,
-            webhooks_uri=_process_ctx.webhooks_uri,
-        )
+        return replace(_process_ctx, monitors_root=root)
     from modelyard.client.fluent import get_tracking_uri
     from modelyard.projects.runner import absolute_tracking_uri
     from modelyard.store.sql.engine import is_sql_uri
@@ -63,8 +59,6 @@ def on_refresh(monitor: Any, result: dict[str, Any]) -> None:
     from modelyard.store.alerts import get_alert_store
 
     service = AlertService(get_alert_store(ctx.db_uri), ctx)
-    if not service.store.list_rules(1, 0, monitor.name)[0]:
-        return
     out = service.evaluate(monitor=monitor.name, monitor_obj=monitor, raise_errors=False)
     if any(r.get("notifications") for r in out):
         if _process_ctx is not None and _wake is not None:

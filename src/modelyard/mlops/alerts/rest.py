@@ -19,8 +19,8 @@ import weakref
 from typing import TYPE_CHECKING, Any
 
 from modelyard.errors import InvalidParameterValue, NotImplementedByBackend, PermissionDenied
-from modelyard.mlops.alerts.engine import Context
 from modelyard.mlops.alerts.service import (
+    UPDATABLE_FIELDS,
     AlertService,
     event_to_dict,
     notification_to_dict,
@@ -35,15 +35,6 @@ __all__ = ["ENDPOINTS"]
 
 _services: weakref.WeakKeyDictionary[ServerContext, AlertService] = weakref.WeakKeyDictionary()
 _lock = threading.Lock()
-_UPDATE_FIELDS = (
-    "name",
-    "condition",
-    "actions",
-    "cooldown_seconds",
-    "enabled",
-    "notify_on_resolve",
-    "description",
-)
 
 
 def _service(call: Call) -> AlertService:
@@ -53,19 +44,14 @@ def _service(call: Call) -> AlertService:
         with _lock:
             service = _services.get(ctx)
             if service is None:
-                from modelyard.store.alerts import get_alert_store
+                from modelyard.mlops.alerts.server_hook import server_service
                 from modelyard.store.sql.engine import is_sql_uri
 
-                uri = str(ctx.config.backend_store_uri)
-                if not is_sql_uri(uri):
+                if not is_sql_uri(str(ctx.config.backend_store_uri)):
                     raise NotImplementedByBackend(
                         "Alerts need a SQL tracking store (sqlite or postgresql)."
                     )
-                webhooks = str(ctx.config.registry_store_uri or uri)
-                service = AlertService(
-                    get_alert_store(uri), Context(db_uri=uri, webhooks_uri=webhooks)
-                )
-                _services[ctx] = service
+                service = _services[ctx] = server_service(ctx.config)
     return service
 
 
@@ -105,10 +91,10 @@ def list_all(call: Call) -> dict[str, Any]:
 
 def update(call: Call) -> dict[str, Any]:
     body = dict(call.args.raw())
-    unknown = set(body) - {"alert", *_UPDATE_FIELDS}
+    unknown = set(body) - {"alert", *UPDATABLE_FIELDS}
     if unknown:
         raise InvalidParameterValue(f"Unknown alert field(s): {', '.join(sorted(unknown))}.")
-    fields = {k: body[k] for k in _UPDATE_FIELDS if body.get(k) is not None}
+    fields = {k: body[k] for k in UPDATABLE_FIELDS if body.get(k) is not None}
     if "condition" in fields:
         _no_table(fields["condition"])
     rule = _service(call).update(call.args.req_str("alert"), **fields)

@@ -14,11 +14,26 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-__all__ = ["start"]
+if TYPE_CHECKING:
+    from modelyard.mlops.alerts.service import AlertService
+
+__all__ = ["server_service", "start"]
 
 _log = logging.getLogger(__name__)
+
+
+def server_service(config: Any) -> AlertService:
+    """The alert service of the server ``config`` (a SQL tracking store): rules in its tracking
+    database, ``monitor.alert`` webhook events into its registry database."""
+    from modelyard.mlops.alerts.engine import Context
+    from modelyard.mlops.alerts.service import AlertService
+    from modelyard.store.alerts import get_alert_store
+
+    db_uri = str(config.backend_store_uri)
+    ctx = Context(db_uri=db_uri, webhooks_uri=str(config.registry_store_uri or db_uri))
+    return AlertService(get_alert_store(db_uri), ctx)
 
 
 def start(config: Any) -> Callable[[], None]:
@@ -31,14 +46,10 @@ def start(config: Any) -> Callable[[], None]:
         return lambda: None
     from modelyard.mlops.alerts import on_refresh
     from modelyard.mlops.alerts.dispatcher import Dispatcher
-    from modelyard.mlops.alerts.engine import Context
-    from modelyard.mlops.alerts.service import AlertService
-    from modelyard.store.alerts import get_alert_store
 
-    ctx = Context(db_uri=db_uri, webhooks_uri=str(config.registry_store_uri or db_uri))
-    service = AlertService(get_alert_store(db_uri), ctx)
+    service = server_service(config)
     dispatcher = Dispatcher(service.store, db_uri).start()
-    on_refresh.set_process_context(ctx)
+    on_refresh.set_process_context(service.ctx)
     on_refresh.set_wake(dispatcher.notify)
     every = float(max(1, settings.env_int("MODELYARD_ALERTS_EVAL_SECONDS", 60)))
     stop = threading.Event()

@@ -9,6 +9,7 @@ from dataclasses import asdict
 from typing import Any
 
 from modelyard.errors import InvalidParameterValue, ResourceDoesNotExist
+from modelyard.mlops.alerts.conditions import MonitorTables
 from modelyard.mlops.alerts.engine import Context, evaluate_rule
 from modelyard.mlops.alerts.spec import check_actions, check_condition, check_name, public_actions
 from modelyard.query.paging import check_max_results
@@ -21,11 +22,18 @@ from modelyard.store.alerts.base import (
 )
 from modelyard.utils.time import now_ms
 
-__all__ = ["AlertService", "event_to_dict", "notification_to_dict", "rule_to_dict"]
+__all__ = [
+    "UPDATABLE_FIELDS",
+    "AlertService",
+    "event_to_dict",
+    "notification_to_dict",
+    "rule_to_dict",
+]
 
 _log = logging.getLogger(__name__)
 _MAX = 1000
-_UPDATABLE = (
+#: the fields ``update`` changes (the REST ``update`` accepts these and ``alert``)
+UPDATABLE_FIELDS = (
     "name",
     "condition",
     "actions",
@@ -60,6 +68,10 @@ def _cooldown(value: Any) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
         raise InvalidParameterValue(f"'cooldown_seconds' must be an integer >= 0, got {value!r}.")
     return value
+
+
+def _limit(max_results: Any) -> int:
+    return 100 if max_results in (None, "", 0) else check_max_results(max_results, _MAX)
 
 
 def _flag(value: Any, field: str) -> bool:
@@ -152,7 +164,7 @@ class AlertService:
         return self.store.create_rule(rule)
 
     def update(self, ref: Any, **fields: Any) -> AlertRule:
-        unknown = set(fields) - set(_UPDATABLE)
+        unknown = set(fields) - set(UPDATABLE_FIELDS)
         if unknown:
             raise InvalidParameterValue(f"Unknown alert field(s): {', '.join(sorted(unknown))}.")
         rule = self.resolve(ref)
@@ -184,17 +196,17 @@ class AlertService:
         self.store.delete_rule(self.resolve(ref).alert_id)
 
     def list_rules(self, monitor: str | None = None, max_results: Any = None) -> list[AlertRule]:
-        limit = 100 if max_results in (None, "", 0) else check_max_results(max_results, _MAX)
+        limit = _limit(max_results)
         return self.store.list_rules(limit, 0, monitor)[0]
 
     def history(self, ref: Any, max_results: Any = None) -> list[AlertEvent]:
-        limit = 100 if max_results in (None, "", 0) else check_max_results(max_results, _MAX)
+        limit = _limit(max_results)
         return self.store.list_events(self.resolve(ref).alert_id, limit)[0]
 
     def notifications(
         self, ref: Any = None, status: Any = None, max_results: Any = None
     ) -> list[Notification]:
-        limit = 100 if max_results in (None, "", 0) else check_max_results(max_results, _MAX)
+        limit = _limit(max_results)
         if status is not None and status not in NOTIFICATION_STATES:
             raise InvalidParameterValue(
                 f"Invalid value {status!r} for parameter 'status' "
@@ -204,6 +216,22 @@ class AlertService:
         return self.store.list_notifications(alert_id, limit, 0, status)[0]
 
     # ------------------------------------------------------------ evaluation
+    def _monitor(
+        self, condition: dict[str, Any], given: Any, loaded: dict[str, MonitorTables]
+    ) -> MonitorTables | None:
+        """The monitor of a monitor condition (``given``, else loaded), shared by the rules on
+        it; None for an endpoint condition."""
+        if condition["type"] == "endpoint":
+            return None
+        name = str(condition["monitor"])
+        if name not in loaded:
+            if given is None:
+                from modelyard.monitoring import get_monitor
+
+                given = get_monitor(name, root=self.ctx.monitors_root)
+            loaded[name] = MonitorTables(given)
+        return loaded[name]
+
     def evaluate(
         self,
         ref: Any = None,
@@ -227,9 +255,11 @@ class AlertService:
                     break
                 offset += _MAX
         out = []
+        monitors: dict[str, MonitorTables] = {}  # each monitor loaded and read once per call
         for rule in rules:
             try:
-                out.append(evaluate_rule(self.store, rule, self.ctx, now_ms(), monitor_obj))
+                mon = self._monitor(rule.condition, monitor_obj, monitors)
+                out.append(evaluate_rule(self.store, rule, self.ctx, now_ms(), mon))
             except Exception as exc:
                 if raise_errors:
                     raise

@@ -2,8 +2,8 @@
 
 An evaluation is one transaction: a conditional UPDATE of the rule on its ``version`` and the
 inserts of its events and notifications, so a transition is recorded once with its
-notifications or not at all. Claiming notifications is one conditional UPDATE per row, as in
-the webhook outbox.
+notifications or not at all. Claiming and finishing notifications is the outbox lease of
+:mod:`modelyard.store.sql.outbox`, shared with the webhook deliveries.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 
 from modelyard.errors import InvalidParameterValue, ResourceAlreadyExists, ResourceDoesNotExist
 from modelyard.store.alerts.base import AlertEvent, AlertRule, AlertStore, Notification
-from modelyard.store.sql import schema
+from modelyard.store.sql import outbox, schema
 from modelyard.store.sql.engine import make_engine, read_conn, write_tx
 from modelyard.store.sql.migrate import ensure_schema
 
@@ -264,37 +264,8 @@ class SqlAlertStore(AlertStore):
 
     # ------------------------------------------------------------ notifications
     def claim_due(self, now: int, lease_ms: int, limit: int) -> list[Notification]:
-        with read_conn(self.engine) as conn:
-            due = conn.execute(
-                select(_notes.c.notification_id, _notes.c.next_attempt_time)
-                .where(_notes.c.status == "PENDING", _notes.c.next_attempt_time <= now)
-                .order_by(_notes.c.next_attempt_time, _notes.c.created_time)
-                .limit(limit)
-            ).fetchall()
-        if not due:
-            return []
-        claimed: list[Notification] = []
-        with write_tx(self.engine) as conn:
-            for row in due:
-                moved = conn.execute(
-                    update(_notes)
-                    .where(
-                        _notes.c.notification_id == row.notification_id,
-                        _notes.c.status == "PENDING",
-                        _notes.c.next_attempt_time == row.next_attempt_time,
-                    )
-                    .values(
-                        next_attempt_time=now + lease_ms,
-                        attempts=_notes.c.attempts + 1,
-                        last_attempt_time=now,
-                    )
-                )
-                if moved.rowcount == 1:
-                    got = conn.execute(
-                        select(_notes).where(_notes.c.notification_id == row.notification_id)
-                    ).first()
-                    claimed.append(_note(got))
-        return claimed
+        rows = outbox.claim_due(self.engine, _notes, _notes.c.notification_id, now, lease_ms, limit)
+        return [_note(r) for r in rows]
 
     def finish_notification(
         self,
@@ -311,12 +282,7 @@ class SqlAlertStore(AlertStore):
             values.update(status="PENDING", next_attempt_time=retry_at)
         else:
             values.update(status=status, finished_time=now)
-        with write_tx(self.engine) as conn:
-            conn.execute(
-                update(_notes)
-                .where(_notes.c.notification_id == notification_id, _notes.c.status == "PENDING")
-                .values(**values)
-            )
+        outbox.finish(self.engine, _notes, _notes.c.notification_id, notification_id, **values)
 
     def list_notifications(
         self,

@@ -1,9 +1,6 @@
 """The webhooks store on SQLite or PostgreSQL (SQLAlchemy Core, the tracking database).
 
-Claiming is one conditional UPDATE per row (``WHERE status = 'PENDING' AND next_attempt_time =
-<the value read>``): of two workers that read the same due row, only the one whose update
-changed it delivers; the lease pushes ``next_attempt_time`` forward so that a worker killed
-mid-delivery leaves the row due again once the lease has passed.
+Claiming and finishing deliveries is the outbox lease of :mod:`modelyard.store.sql.outbox`.
 """
 
 from __future__ import annotations
@@ -16,7 +13,7 @@ from typing import Any
 from sqlalchemy import insert, select, update
 
 from modelyard.errors import ResourceDoesNotExist
-from modelyard.store.sql import schema
+from modelyard.store.sql import outbox, schema
 from modelyard.store.sql.engine import make_engine, read_conn, write_tx
 from modelyard.store.sql.migrate import ensure_schema
 from modelyard.store.webhooks.base import Delivery, Webhook, WebhookStore
@@ -196,37 +193,10 @@ class SqlWebhookStore(WebhookStore):
         return out
 
     def claim_due(self, now: int, lease_ms: int, limit: int) -> list[Delivery]:
-        with read_conn(self.engine) as conn:
-            due = conn.execute(
-                select(_deliveries.c.delivery_id, _deliveries.c.next_attempt_time)
-                .where(_deliveries.c.status == "PENDING", _deliveries.c.next_attempt_time <= now)
-                .order_by(_deliveries.c.next_attempt_time, _deliveries.c.created_time)
-                .limit(limit)
-            ).fetchall()
-        if not due:
-            return []
-        claimed: list[Delivery] = []
-        with write_tx(self.engine) as conn:
-            for row in due:
-                moved = conn.execute(
-                    update(_deliveries)
-                    .where(
-                        _deliveries.c.delivery_id == row.delivery_id,
-                        _deliveries.c.status == "PENDING",
-                        _deliveries.c.next_attempt_time == row.next_attempt_time,
-                    )
-                    .values(
-                        next_attempt_time=now + lease_ms,
-                        attempts=_deliveries.c.attempts + 1,
-                        last_attempt_time=now,
-                    )
-                )
-                if moved.rowcount == 1:
-                    got = conn.execute(
-                        select(_deliveries).where(_deliveries.c.delivery_id == row.delivery_id)
-                    ).first()
-                    claimed.append(_delivery(got))
-        return claimed
+        rows = outbox.claim_due(
+            self.engine, _deliveries, _deliveries.c.delivery_id, now, lease_ms, limit
+        )
+        return [_delivery(r) for r in rows]
 
     def finish_delivery(
         self,
@@ -245,12 +215,7 @@ class SqlWebhookStore(WebhookStore):
             values.update(status="PENDING", next_attempt_time=retry_at)
         else:
             values.update(status="FAILED")
-        with write_tx(self.engine) as conn:
-            conn.execute(
-                update(_deliveries)
-                .where(_deliveries.c.delivery_id == delivery_id, _deliveries.c.status == "PENDING")
-                .values(**values)
-            )
+        outbox.finish(self.engine, _deliveries, _deliveries.c.delivery_id, delivery_id, **values)
 
     def get_delivery(self, delivery_id: str) -> Delivery:
         with read_conn(self.engine) as conn:
