@@ -7,7 +7,8 @@ lock, so that creating the app stays cheap and the registry is only opened when 
 from __future__ import annotations
 
 import threading
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from modelyard.errors import InvalidParameterValue
 from modelyard.server.config import ServerConfig
@@ -19,6 +20,8 @@ if TYPE_CHECKING:
     from modelyard.store.artifacts.base import ArtifactRepository
 
 __all__ = ["ServerContext", "split_mlflow_artifacts_uri"]
+
+_T = TypeVar("_T")
 
 MLFLOW_ARTIFACTS_SCHEME = "mlflow-artifacts:"
 
@@ -39,9 +42,21 @@ class ServerContext:
         self._tracking: TrackingService | None = None
         self._registry: RegistryService | None = None
         self._artifacts: ArtifactRepository | None = None
+        self._features: dict[str, Any] = {}
         self.metrics = RequestMetrics()
 
     # ------------------------------------------------------------------ services
+    def feature(self, name: str, build: Callable[[ServerContext], _T]) -> _T:
+        """A feature's service for this app (jobs, webhooks, alerts), built by ``build`` once, on
+        first use; a ``build`` that raises leaves nothing behind (the next call tries again)."""
+        service = self._features.get(name)
+        if service is None:
+            with self._lock:
+                service = self._features.get(name)
+                if service is None:
+                    service = self._features[name] = build(self)
+        return service
+
     @property
     def tracking(self) -> TrackingService:
         service = self._tracking

@@ -14,8 +14,6 @@ write-only.
 
 from __future__ import annotations
 
-import threading
-import weakref
 from typing import TYPE_CHECKING, Any
 
 from modelyard.errors import InvalidParameterValue, NotImplementedByBackend, PermissionDenied
@@ -33,26 +31,18 @@ if TYPE_CHECKING:
 
 __all__ = ["ENDPOINTS"]
 
-_services: weakref.WeakKeyDictionary[ServerContext, AlertService] = weakref.WeakKeyDictionary()
-_lock = threading.Lock()
+
+def _build(ctx: ServerContext) -> AlertService:
+    from modelyard.mlops.alerts.server_hook import server_service
+    from modelyard.store.sql.engine import is_sql_uri
+
+    if not is_sql_uri(str(ctx.config.backend_store_uri)):
+        raise NotImplementedByBackend("Alerts need a SQL tracking store (sqlite or postgresql).")
+    return server_service(ctx.config)
 
 
 def _service(call: Call) -> AlertService:
-    ctx = call.ctx
-    service = _services.get(ctx)
-    if service is None:
-        with _lock:
-            service = _services.get(ctx)
-            if service is None:
-                from modelyard.mlops.alerts.server_hook import server_service
-                from modelyard.store.sql.engine import is_sql_uri
-
-                if not is_sql_uri(str(ctx.config.backend_store_uri)):
-                    raise NotImplementedByBackend(
-                        "Alerts need a SQL tracking store (sqlite or postgresql)."
-                    )
-                service = _services[ctx] = server_service(ctx.config)
-    return service
+    return call.ctx.feature("alerts", _build)
 
 
 def _no_table(condition: Any) -> Any:

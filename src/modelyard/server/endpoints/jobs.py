@@ -12,8 +12,6 @@ the jobs tables.
 
 from __future__ import annotations
 
-import threading
-import weakref
 from typing import TYPE_CHECKING, Any
 
 from modelyard.errors import InvalidParameterValue
@@ -25,25 +23,16 @@ if TYPE_CHECKING:
 
 __all__ = ["ENDPOINTS"]
 
-_services: weakref.WeakKeyDictionary[ServerContext, JobService] = weakref.WeakKeyDictionary()
-_lock = threading.Lock()
+
+def _build(ctx: ServerContext) -> JobService:
+    from modelyard.services.jobs import JobService
+    from modelyard.store.jobs import get_job_store
+
+    return JobService(get_job_store(ctx.config.backend_store_uri), resolve_location=ctx.storage_uri)
 
 
 def _service(call: Call) -> JobService:
-    ctx = call.ctx
-    service = _services.get(ctx)
-    if service is None:
-        with _lock:
-            service = _services.get(ctx)
-            if service is None:
-                from modelyard.services.jobs import JobService
-                from modelyard.store.jobs import get_job_store
-
-                service = JobService(
-                    get_job_store(ctx.config.backend_store_uri), resolve_location=ctx.storage_uri
-                )
-                _services[ctx] = service
-    return service
+    return call.ctx.feature("jobs", _build)
 
 
 def _body(call: Call) -> dict[str, Any]:

@@ -13,8 +13,6 @@ the service, connects the registry's events to it and starts the delivery worker
 
 from __future__ import annotations
 
-import threading
-import weakref
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -27,34 +25,27 @@ if TYPE_CHECKING:
 
 __all__ = ["ENDPOINTS", "start"]
 
-_services: weakref.WeakKeyDictionary[ServerContext, WebhookService] = weakref.WeakKeyDictionary()
-_lock = threading.Lock()
-
 
 def _db_uri(ctx: ServerContext) -> str:
     return str(ctx.config.registry_store_uri or ctx.config.backend_store_uri)
 
 
+def _build(ctx: ServerContext) -> WebhookService:
+    from modelyard.services.webhooks import WebhookService
+    from modelyard.store.sql.engine import is_sql_uri
+    from modelyard.store.webhooks import get_webhook_store
+
+    uri = _db_uri(ctx)
+    if not is_sql_uri(uri):
+        raise NotImplementedByBackend("Webhooks need a SQL registry store (sqlite or postgresql).")
+    service = WebhookService(get_webhook_store(uri))
+    ctx.registry.event_sink = service.emit
+    return service
+
+
 def service_for(ctx: ServerContext) -> WebhookService:
     """The app's webhook service (built once); the registry's events flow into it."""
-    service = _services.get(ctx)
-    if service is None:
-        with _lock:
-            service = _services.get(ctx)
-            if service is None:
-                from modelyard.services.webhooks import WebhookService
-                from modelyard.store.sql.engine import is_sql_uri
-                from modelyard.store.webhooks import get_webhook_store
-
-                uri = _db_uri(ctx)
-                if not is_sql_uri(uri):
-                    raise NotImplementedByBackend(
-                        "Webhooks need a SQL registry store (sqlite or postgresql)."
-                    )
-                service = WebhookService(get_webhook_store(uri))
-                ctx.registry.event_sink = service.emit
-                _services[ctx] = service
-    return service
+    return ctx.feature("webhooks", _build)
 
 
 def start(ctx: ServerContext) -> Callable[[], None]:
