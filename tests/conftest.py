@@ -1,4 +1,5 @@
-"""Shared fixtures: database URIs for the SQL backends, the real mlflow client's interpreter.
+"""Shared fixtures: database URIs for the SQL backends, the real mlflow client's interpreter,
+a local Spark session.
 
 PostgreSQL runs at 127.0.0.1:5432 (trust auth). Each test session creates its own database
 (``modelyard_t_<hex>``) and drops it at the end. Outside CI an unreachable server skips the
@@ -9,6 +10,7 @@ The ``mlflow_python`` fixture follows the same rule (see :mod:`modelyard.testing
 from __future__ import annotations
 
 import os
+import sys
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -97,3 +99,21 @@ def make_pg_database() -> Iterator:
             for name in created:
                 conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         admin.dispose()
+
+
+@pytest.fixture(scope="module")
+def spark(request: pytest.FixtureRequest) -> Iterator:
+    """A local[2] SparkSession for one test module (stopped after it)."""
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    from pyspark.sql import SparkSession
+
+    session = (
+        SparkSession.builder.master("local[2]")
+        .appName(f"modelyard-test-{request.module.__name__}")
+        .config("spark.sql.shuffle.partitions", "2")
+        .config("spark.ui.enabled", "false")
+        .config("spark.driver.memory", "1g")
+        .getOrCreate()
+    )
+    yield session
+    session.stop()

@@ -4,9 +4,6 @@ columns of known windows is found by both."""
 
 from __future__ import annotations
 
-import os
-import sys
-
 import numpy as np
 import pandas as pd
 import pytest
@@ -38,22 +35,10 @@ QUALITY_FLOATS = ["count", "accuracy", "precision", "recall", "f1", "roc_auc"]
 
 
 @pytest.fixture(scope="module")
-def spark():
-    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
-    from pyspark.sql import SparkSession
-
-    session = (
-        SparkSession.builder.master("local[2]")
-        .appName("modelyard-monitoring-spark-test")
-        .config("spark.sql.shuffle.partitions", "2")
-        .config("spark.ui.enabled", "false")
-        .config("spark.driver.memory", "1g")
-        .getOrCreate()
-    )
+def spark(spark):  # the local session of tests/conftest.py
     # windows are UTC whatever the session's zone: run in one 5:30 away from it
-    session.conf.set("spark.sql.session.timeZone", "Asia/Kolkata")
-    yield session
-    session.stop()
+    spark.conf.set("spark.sql.session.timeZone", "Asia/Kolkata")
+    return spark
 
 
 def _day(day: int, rng: np.random.Generator) -> pd.DataFrame:

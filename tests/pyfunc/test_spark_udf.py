@@ -15,23 +15,6 @@ FEATURES = ["age", "tenure", "monthly_charges", "total_charges"]
 
 
 @pytest.fixture(scope="module")
-def spark():
-    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
-    from pyspark.sql import SparkSession
-
-    session = (
-        SparkSession.builder.master("local[2]")
-        .appName("modelyard-spark-udf-test")
-        .config("spark.sql.shuffle.partitions", "2")
-        .config("spark.ui.enabled", "false")
-        .config("spark.driver.memory", "1g")
-        .getOrCreate()
-    )
-    yield session
-    session.stop()
-
-
-@pytest.fixture(scope="module")
 def data_and_model(tmp_path_factory):
     from sklearn.linear_model import LogisticRegression
 

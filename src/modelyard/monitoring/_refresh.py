@@ -290,6 +290,32 @@ def _read_profiles(wdir: str) -> dict[str, Profile]:
         return {k: Profile.from_dict(v) for k, v in json.load(fh).items()}
 
 
+class _Engine:
+    """The engine-dependent part of processing a window: this one on pandas frames,
+    :class:`modelyard.monitoring._spark._SparkEngine` by Spark aggregations."""
+
+    def slices(self, window: Any, exprs: list[str]) -> list[tuple[str, str, Any]]:
+        return _slices(window, exprs)
+
+    def current(self, sub: Any) -> Any:
+        """What the profile and the drift tests read of a slice; ``None`` when it is empty."""
+        return sub if len(sub) else None
+
+    def profile(
+        self,
+        cur: Any,
+        cols: list[str],
+        num: list[str],
+        cat: list[str],
+        refs: list[Profile],
+    ) -> Profile:
+        """``refs``: the profiles the slice's drift is tested against next."""
+        return profile_data(cur, columns=cols, numerical_columns=num, categorical_columns=cat)
+
+    def quality_rows(self, mon: Monitor, cur: Any, base: dict[str, Any]) -> list[dict[str, Any]]:
+        return _quality_rows(mon, cur, base)
+
+
 def _process(
     mon: Monitor,
     window: Any,
@@ -297,6 +323,7 @@ def _process(
     features: list[str],
     baseline: Profile | None,
     previous: dict[str, Profile],
+    engine: _Engine,
 ) -> tuple[dict[str, list[dict[str, Any]]], dict[str, Profile], dict[str, str]]:
     texts: dict[str, str] = {}
     files: dict[str, list[dict[str, Any]]] = {
@@ -306,34 +333,94 @@ def _process(
     }
     profiles: dict[str, Profile] = {}
     opts = dict(mon.drift_options)
-    for skey, sval, sub in _slices(window, mon.slicing_exprs):
-        if not len(sub):
+    for skey, sval, sub in engine.slices(window, mon.slicing_exprs):
+        cur = engine.current(sub)
+        if cur is None:
             continue
         row = {**base, "slice_key": skey, "slice_value": sval}
         cols = [c for c in features if c in sub.columns]
         num = [c for c in cols if baseline and c in baseline and baseline[c].kind == NUMERICAL]
         cat = [c for c in cols if baseline and c in baseline and baseline[c].kind != NUMERICAL]
-        prof = profile_data(sub, columns=cols, numerical_columns=num, categorical_columns=cat)
         sid = f"{skey}={sval}"
+        prev = previous.get(sid)
+        refs = [r for r in (baseline, prev) if r is not None]
+        prof = engine.profile(cur, cols, num, cat, refs)
         profiles[sid] = prof
         files["profile_metrics"] += _profile_rows(prof, row)
         if baseline is not None:
             bcols = [c for c in baseline.columns if c in features]
             if bcols:
-                rep = detect_drift(baseline, sub, columns=bcols, **opts)
+                rep = detect_drift(baseline, cur, columns=bcols, **opts)
                 files["drift_metrics"] += _drift_rows(rep, row, "baseline")
                 if skey == _ALL:
                     texts["report.html"] = rep.to_html()
-        prev = previous.get(sid)
         if prev is not None:
             pcols = [c for c in cols if c in prev.columns]
             if pcols:
-                rep = detect_drift(prev, sub, columns=pcols, **opts)
+                rep = detect_drift(prev, cur, columns=pcols, **opts)
                 files["drift_metrics"] += _drift_rows(rep, row, "consecutive")
                 if skey == _ALL and "report.html" not in texts:
                     texts["report.html"] = rep.to_html()
-        files["quality_metrics"] += _quality_rows(mon, sub, row)
+        files["quality_metrics"] += engine.quality_rows(mon, cur, row)
     return files, profiles, texts
+
+
+# One window of a refresh plan: (start text, start, end, signature, what to read its rows by).
+PlanWindow = tuple[str, Any, Any, dict[str, Any], Any]
+Processor = Callable[[Any, Any, Any, dict[str, Any], dict[str, Profile]], Any]
+
+
+def run_plan(
+    mon: Monitor,
+    save: Callable[[Monitor], None],
+    plan: list[tuple[str, list[PlanWindow]]],
+    process: Processor,
+) -> dict[str, Any]:
+    """Process the windows of ``plan`` (per granularity, in order) whose signature (rows,
+    labels, ...) changed since the last refresh: ``process(item, start, end, base, previous)``
+    gives a window's files, profiles and texts, committed here one window at a time."""
+    processed, unchanged = [], 0
+    for gran, wins in plan:
+        previous: dict[str, Profile] = {}
+        for start_text, start, end, sig, item in wins:
+            key = f"{gran}|{start_text}"
+            wdir = window_dir(mon.directory, gran, start_text)
+            state = mon.windows.get(key, {})
+            same = {k: state.get(k) for k in sig} == sig and os.path.isdir(wdir)
+            if same:
+                unchanged += 1
+                previous = _read_profiles(wdir)
+                continue
+            if mon.profile == "snapshot":  # a snapshot drifts against the one before
+                previous = _read_profiles(wdir)
+            base = {
+                "granularity": gran,
+                "window_start": None if start is None else start.to_pydatetime(),
+                "window_end": None if end is None else end.to_pydatetime(),
+            }
+            files, profiles, texts = process(item, start, end, base, previous)
+            _commit(wdir, files, {k: p.to_dict() for k, p in profiles.items()}, texts)
+            mon.windows[key] = {**sig, "processed_at": datetime.now(UTC).isoformat()}
+            save(mon)
+            processed.append(key)
+            previous = profiles
+    return {"processed": processed, "unchanged": unchanged}
+
+
+def features_of(mon: Monitor, columns: list[str]) -> list[str]:
+    """The monitored columns: ``feature_columns`` (with the prediction), or every column but
+    the timestamp, request id, model version, label and serving metadata."""
+    excluded = {
+        mon.timestamp_col,
+        mon.request_id_col,
+        mon.model_version_col,
+        mon.label_col,
+        *_SERVING_META,
+    }
+    feats = mon.feature_columns or [c for c in columns if c not in excluded]
+    if mon.feature_columns and mon.prediction_col and mon.prediction_col not in feats:
+        feats = [*feats, mon.prediction_col]
+    return feats
 
 
 def window_dir(directory: str, granularity: str, start_text: str) -> str:
@@ -386,23 +473,10 @@ def refresh(mon: Monitor, save: Callable[[Monitor], None]) -> dict[str, Any]:
     _recover(mon.directory)
     ds = open_dataset(mon.table)
     names = list(ds.schema.names)
-    excluded = {
-        mon.timestamp_col,
-        mon.request_id_col,
-        mon.model_version_col,
-        mon.label_col,
-        *_SERVING_META,
-    }
-
-    def feature_list(columns: list[str]) -> list[str]:
-        feats = mon.feature_columns or [c for c in columns if c not in excluded]
-        if mon.feature_columns and mon.prediction_col and mon.prediction_col not in feats:
-            feats = [*feats, mon.prediction_col]
-        return feats
 
     reader = None
     if not is_serving_table(names) and mon.profile != "snapshot":
-        features = feature_list(names)
+        features = features_of(mon, names)
         keep = [mon.timestamp_col, mon.model_version_col, *features]
         if mon.label_col:  # request ids only to join labels
             keep += [mon.request_id_col, mon.label_col]
@@ -417,15 +491,25 @@ def refresh(mon: Monitor, save: Callable[[Monitor], None]) -> dict[str, Any]:
         )
     else:
         index = _with_labels(mon, load_frame(mon))
-        features = feature_list(list(index.columns))
+        features = features_of(mon, list(index.columns))
     baseline = mon.baseline()
 
     # Per window only row positions are kept (not copies): the index is a few columns, and in
     # the streaming case the rows themselves are read window by window.
     has_labels = bool(mon.label_col) and mon.label_col in index.columns
     labelled = index[mon.label_col].notna().to_numpy() if has_labels else None
+
+    def signature(pos: Any) -> dict[str, Any]:
+        n_rows = len(index) if pos is None else len(pos)
+        labels = 0
+        if labelled is not None:
+            labels = int(labelled.sum() if pos is None else labelled[pos].sum())
+        return {"rows": int(n_rows), "labels": labels}
+
+    plan: list[tuple[str, list[PlanWindow]]]
     if mon.profile == "snapshot":
-        plan = [("snapshot", [("all", None, None, None)])]
+        sig = {**signature(None), "table_mtime": _table_mtime(mon.table)}
+        plan = [("snapshot", [("all", None, None, sig, None)])]
     else:
         assert mon.timestamp_col is not None
         ts = timestamps(index, mon.timestamp_col)
@@ -440,49 +524,20 @@ def refresh(mon: Monitor, save: Callable[[Monitor], None]) -> dict[str, Any]:
             codes, uniques = ts.pipe(g.starts).factorize(sort=True)
             order = codes.argsort(kind="stable")
             bounds = codes[order].searchsorted(range(len(uniques) + 1))
-            wins = []
+            wins: list[PlanWindow] = []
             for i, start in enumerate(uniques):
                 pos = positions_of_valid[order[bounds[i] : bounds[i + 1]]]
-                wins.append((start.isoformat(), start, g.end(start), pos))
+                wins.append((start.isoformat(), start, g.end(start), signature(pos), pos))
             plan.append((text, wins))
         del ts
 
-    def fetch(pos: Any, start: Any, end: Any) -> Any:
+    def process(
+        pos: Any, start: Any, end: Any, base: dict[str, Any], previous: dict[str, Profile]
+    ) -> Any:
         if reader is not None:
-            return reader(start, end)
-        return index if pos is None else index.iloc[pos]
+            window = reader(start, end)
+        else:
+            window = index if pos is None else index.iloc[pos]
+        return _process(mon, window, base, features, baseline, previous, _Engine())
 
-    processed, unchanged = [], 0
-    for gran, wins in plan:
-        previous: dict[str, Profile] = {}
-        for start_text, start, end, pos in wins:
-            key = f"{gran}|{start_text}"
-            wdir = window_dir(mon.directory, gran, start_text)
-            n_rows = len(index) if pos is None else len(pos)
-            labels = 0
-            if labelled is not None:
-                labels = int(labelled.sum() if pos is None else labelled[pos].sum())
-            sig: dict[str, Any] = {"rows": int(n_rows), "labels": labels}
-            if mon.profile == "snapshot":
-                sig["table_mtime"] = _table_mtime(mon.table)
-            state = mon.windows.get(key, {})
-            same = {k: state.get(k) for k in sig} == sig and os.path.isdir(wdir)
-            if same:
-                unchanged += 1
-                previous = _read_profiles(wdir)
-                continue
-            if mon.profile == "snapshot":  # a snapshot drifts against the one before
-                previous = _read_profiles(wdir)
-            window = fetch(pos, start, end)
-            base = {
-                "granularity": gran,
-                "window_start": None if start is None else start.to_pydatetime(),
-                "window_end": None if end is None else end.to_pydatetime(),
-            }
-            files, profiles, texts = _process(mon, window, base, features, baseline, previous)
-            _commit(wdir, files, {k: p.to_dict() for k, p in profiles.items()}, texts)
-            mon.windows[key] = {**sig, "processed_at": datetime.now(UTC).isoformat()}
-            save(mon)
-            processed.append(key)
-            previous = profiles
-    return {"processed": processed, "unchanged": unchanged}
+    return run_plan(mon, save, plan, process)

@@ -10,9 +10,7 @@ the same code as the local path (:class:`SparkColumns` is a :class:`ColumnSource
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from modelyard.errors import InvalidParameterValue, ResourceDoesNotExist
@@ -27,18 +25,16 @@ from modelyard.monitoring._columns import (
 from modelyard.monitoring._refresh import (
     _ALL,
     _MAX_SLICE_VALUES,
-    _SERVING_META,
-    _commit,
-    _drift_rows,
-    _profile_rows,
-    _read_profiles,
+    PlanWindow,
+    _Engine,
+    _process,
     _recover,
     _slug,
-    window_dir,
+    features_of,
+    run_plan,
 )
 from modelyard.monitoring._stats import NumericSummary
 from modelyard.monitoring._windows import Granularity, parse_granularity
-from modelyard.monitoring.drift import detect_drift
 from modelyard.monitoring.profiles import (
     DEFAULT_CATEGORICAL_MAX_UNIQUE,
     DEFAULT_MAX_CATEGORIES,
@@ -560,60 +556,35 @@ def _regression(g: Any, label: str, pred: str) -> dict[str, float | None]:
 
 
 # -- one refresh ------------------------------------------------------------------------------
-def _process(
-    mon: Monitor,
-    window: Any,
-    base: dict[str, Any],
-    features: list[str],
-    baseline: Profile | None,
-    previous: dict[str, Profile],
-) -> tuple[dict[str, list[dict[str, Any]]], dict[str, Profile], dict[str, str]]:
-    texts: dict[str, str] = {}
-    files: dict[str, list[dict[str, Any]]] = {
-        "profile_metrics": [],
-        "drift_metrics": [],
-        "quality_metrics": [],
-    }
-    profiles: dict[str, Profile] = {}
-    opts = dict(mon.drift_options)
-    for skey, sval, sub in _slices(window, mon.slicing_exprs):
+class _SparkEngine(_Engine):
+    """A window's slices, profiles and quality by Spark aggregations (slices are DataFrames,
+    what the drift tests read of them a :class:`SparkColumns`)."""
+
+    def slices(self, window: Any, exprs: list[str]) -> list[tuple[str, str, Any]]:
+        return _slices(window, exprs)
+
+    def current(self, sub: Any) -> Any:
         n = sub.count()
-        if not n:
-            continue
-        src = SparkColumns(sub, n)
-        row = {**base, "slice_key": skey, "slice_value": sval}
-        cols = [c for c in features if c in sub.columns]
-        num = [c for c in cols if baseline and c in baseline and baseline[c].kind == NUMERICAL]
-        cat = [c for c in cols if baseline and c in baseline and baseline[c].kind != NUMERICAL]
-        sid = f"{skey}={sval}"
-        prev = previous.get(sid)
-        refs = [baseline] if baseline is not None else []
-        refs += [prev] if prev is not None else []
+        return SparkColumns(sub, n) if n else None
+
+    def profile(
+        self,
+        cur: Any,
+        cols: list[str],
+        num: list[str],
+        cat: list[str],
+        refs: list[Profile],
+    ) -> Profile:
         also = [
             (c.name, c.edges)
             for r in refs
             for c in r.columns.values()
             if c.kind == NUMERICAL and c.name in cols and c.edges
         ]
-        prof = spark_profile(src, cols, num, cat, also=also)
-        profiles[sid] = prof
-        files["profile_metrics"] += _profile_rows(prof, row)
-        if baseline is not None:
-            bcols = [c for c in baseline.columns if c in features]
-            if bcols:
-                rep = detect_drift(baseline, src, columns=bcols, **opts)
-                files["drift_metrics"] += _drift_rows(rep, row, "baseline")
-                if skey == _ALL:
-                    texts["report.html"] = rep.to_html()
-        if prev is not None:
-            pcols = [c for c in cols if c in prev.columns]
-            if pcols:
-                rep = detect_drift(prev, src, columns=pcols, **opts)
-                files["drift_metrics"] += _drift_rows(rep, row, "consecutive")
-                if skey == _ALL and "report.html" not in texts:
-                    texts["report.html"] = rep.to_html()
-        files["quality_metrics"] += _quality_rows(mon, sub, row)
-    return files, profiles, texts
+        return spark_profile(cur, cols, num, cat, also=also)
+
+    def quality_rows(self, mon: Monitor, cur: Any, base: dict[str, Any]) -> list[dict[str, Any]]:
+        return _quality_rows(mon, cur.df, base)
 
 
 def refresh(mon: Monitor, save: Callable[[Monitor], None], spark: Any = None) -> dict[str, Any]:
@@ -624,16 +595,7 @@ def refresh(mon: Monitor, save: Callable[[Monitor], None], spark: Any = None) ->
     spark = session(spark)
     df = frame(spark, mon.table)
     names = list(df.columns)
-    excluded = {
-        mon.timestamp_col,
-        mon.request_id_col,
-        mon.model_version_col,
-        mon.label_col,
-        *_SERVING_META,
-    }
-    features = mon.feature_columns or [c for c in names if c not in excluded]
-    if mon.feature_columns and mon.prediction_col and mon.prediction_col not in features:
-        features = [*features, mon.prediction_col]
+    features = features_of(mon, names)
     if mon.label_col and mon.label_col not in names:  # no label column: no labels yet
         df = df.withColumn(mon.label_col, F.lit(None).cast("double"))
     # NaN is missing, as in pandas (Spark would order it above every number in comparisons)
@@ -648,11 +610,11 @@ def refresh(mon: Monitor, save: Callable[[Monitor], None], spark: Any = None) ->
     baseline = mon.baseline()
     labels = F.count(F.col(mon.label_col)) if mon.label_col else F.lit(0)
 
-    plan: list[tuple[str, list[tuple[str, Any, Any, Any, dict[str, int]]]]] = []
+    plan: list[tuple[str, list[PlanWindow]]] = []
     if mon.profile == "snapshot":
         r = df.agg(F.count(F.lit(1)).alias("rows"), labels.alias("labels")).collect()[0]
         sig = {"rows": int(r["rows"]), "labels": int(r["labels"])}
-        plan.append(("snapshot", [("all", None, None, df, sig)]))
+        plan.append(("snapshot", [("all", None, None, sig, df)]))
     else:
         assert mon.timestamp_col is not None
         ts = _timestamps(spark, df, mon.timestamp_col)
@@ -665,40 +627,21 @@ def refresh(mon: Monitor, save: Callable[[Monitor], None], spark: Any = None) ->
                 .orderBy(_WINDOW)
                 .collect()
             )
-            wins = []
+            wins: list[PlanWindow] = []
             for r in counts:
                 start = _window_start(int(r[_WINDOW]), g)
                 sub = keyed.where(F.col(_WINDOW) == F.lit(r[_WINDOW])).drop(_WINDOW)
                 sig = {"rows": int(r["rows"]), "labels": int(r["labels"])}
-                wins.append((start.isoformat(), start, g.end(start), sub, sig))
+                wins.append((start.isoformat(), start, g.end(start), sig, sub))
             plan.append((text, wins))
 
-    processed, unchanged = [], 0
-    for gran, wins in plan:
-        previous: dict[str, Profile] = {}
-        for start_text, start, end, sub, sig in wins:
-            key = f"{gran}|{start_text}"
-            wdir = window_dir(mon.directory, gran, start_text)
-            state = mon.windows.get(key, {})
-            if {k: state.get(k) for k in sig} == sig and os.path.isdir(wdir):
-                unchanged += 1
-                previous = _read_profiles(wdir)
-                continue
-            if mon.profile == "snapshot":
-                previous = _read_profiles(wdir)
-            base = {
-                "granularity": gran,
-                "window_start": None if start is None else start.to_pydatetime(),
-                "window_end": None if end is None else end.to_pydatetime(),
-            }
-            window = sub.cache()
-            try:
-                files, profiles, texts = _process(mon, window, base, features, baseline, previous)
-            finally:
-                window.unpersist()
-            _commit(wdir, files, {k: p.to_dict() for k, p in profiles.items()}, texts)
-            mon.windows[key] = {**sig, "processed_at": datetime.now(UTC).isoformat()}
-            save(mon)
-            processed.append(key)
-            previous = profiles
-    return {"processed": processed, "unchanged": unchanged}
+    def process(
+        sub: Any, start: Any, end: Any, base: dict[str, Any], previous: dict[str, Profile]
+    ) -> Any:
+        window = sub.cache()
+        try:
+            return _process(mon, window, base, features, baseline, previous, _SparkEngine())
+        finally:
+            window.unpersist()
+
+    return run_plan(mon, save, plan, process)

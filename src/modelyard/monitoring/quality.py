@@ -7,6 +7,8 @@ are scores in [0, 1]). Regression: RMSE, MAE, R², MAPE (over non-zero labels).
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Mapping
 from typing import Any
 
 __all__ = ["classification_metrics", "metrics_from_confusion", "regression_metrics", "roc_auc"]
@@ -44,45 +46,31 @@ def classification_metrics(y: Any, pred: Any, scores: Any = None) -> dict[str, f
     if is_score:
         scores, pred_arr = pred_arr, (pred_arr >= 0.5).astype(np.int64)
     p_lab = np.array([label_of(v) for v in pred_arr], dtype=object)
-    n = int(y_lab.size)
-    out: dict[str, float | None] = {"count": float(n)}
-    if n == 0:
-        return {
-            **out,
-            "accuracy": None,
-            "precision": None,
-            "recall": None,
-            "f1": None,
-            "roc_auc": None,
-        }
-    out["accuracy"] = float(np.mean(y_lab == p_lab))
-    classes = sorted(set(y_lab.tolist()) | set(p_lab.tolist()))
+    confusion = Counter(zip(y_lab.tolist(), p_lab.tolist(), strict=True))
+    auc = None
+    if scores is not None and confusion:
+        binary, positives = _positives(confusion)
+        if binary:
+            auc = roc_auc(y_lab == positives[0], scores)
+    return metrics_from_confusion(confusion, auc)
+
+
+def _positives(confusion: Mapping[tuple[str, str], int]) -> tuple[bool, list[str]]:
+    """Whether the labels are binary, and the classes precision and recall are of (binary: the
+    positive class; more classes: each, macro-averaged)."""
+    classes = sorted({c for pair in confusion for c in pair})
     binary = set(classes) <= {"0", "1"} or len(classes) <= 2
     positives = ["1"] if binary and "1" in classes else (classes[-1:] if binary else classes)
-    precs, recs, f1s = [], [], []
-    for c in positives:
-        tp = float(np.sum((p_lab == c) & (y_lab == c)))
-        fp = float(np.sum((p_lab == c) & (y_lab != c)))
-        fn = float(np.sum((p_lab != c) & (y_lab == c)))
-        pr = tp / (tp + fp) if tp + fp else 0.0
-        rc = tp / (tp + fn) if tp + fn else 0.0
-        precs.append(pr)
-        recs.append(rc)
-        f1s.append(2 * pr * rc / (pr + rc) if pr + rc else 0.0)
-    out["precision"] = float(np.mean(precs))
-    out["recall"] = float(np.mean(recs))
-    out["f1"] = float(np.mean(f1s))
-    out["roc_auc"] = None
-    if scores is not None and binary:
-        out["roc_auc"] = roc_auc(y_lab == positives[0], scores)
-    return out
+    return binary, positives
 
 
 def metrics_from_confusion(
-    confusion: dict[tuple[str, str], int], auc: float | None = None
+    confusion: Mapping[tuple[str, str], int], auc: float | None = None
 ) -> dict[str, float | None]:
     """:func:`classification_metrics` from the counts of ``(label, prediction)`` pairs (labels
     as :func:`label_of` prints them), with the ROC AUC computed elsewhere (Spark monitors)."""
+    import numpy as np
+
     n = sum(confusion.values())
     out: dict[str, float | None] = {"count": float(n)}
     if n == 0:
@@ -95,9 +83,7 @@ def metrics_from_confusion(
             "roc_auc": None,
         }
     out["accuracy"] = sum(k for (y, p), k in confusion.items() if y == p) / n
-    classes = sorted({c for pair in confusion for c in pair})
-    binary = set(classes) <= {"0", "1"} or len(classes) <= 2
-    positives = ["1"] if binary and "1" in classes else (classes[-1:] if binary else classes)
+    binary, positives = _positives(confusion)
     precs, recs, f1s = [], [], []
     for c in positives:
         tp = float(sum(k for (y, p), k in confusion.items() if p == c and y == c))
@@ -108,9 +94,9 @@ def metrics_from_confusion(
         precs.append(pr)
         recs.append(rc)
         f1s.append(2 * pr * rc / (pr + rc) if pr + rc else 0.0)
-    out["precision"] = sum(precs) / len(precs)
-    out["recall"] = sum(recs) / len(recs)
-    out["f1"] = sum(f1s) / len(f1s)
+    out["precision"] = float(np.mean(precs))
+    out["recall"] = float(np.mean(recs))
+    out["f1"] = float(np.mean(f1s))
     out["roc_auc"] = auc if binary else None
     return out
 

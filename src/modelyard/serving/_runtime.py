@@ -86,7 +86,7 @@ class EndpointRuntime:
     shadow_dropped: int = 0  # request copies a full shadow queue could not take
 
     def state(self) -> dict[str, Any]:
-        routes = (*self.table.routes, *self.table.shadows) if self.table else ()
+        routes = _all_routes(self.table)
         return {
             "ready": self.table is not None,
             "served_models": [

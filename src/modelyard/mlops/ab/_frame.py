@@ -18,7 +18,7 @@ from typing import Any
 
 from modelyard.errors import InvalidParameterValue, ResourceDoesNotExist
 
-__all__ = ["Frames", "load_frames", "parse_since", "same_label", "variant_key"]
+__all__ = ["Frames", "label_text", "load_frames", "parse_since", "same_label", "variant_key"]
 
 _REQUIRED = ("request_id", "timestamp", "served_model", "model_version", "status_code", "response")
 _DURATION = re.compile(
@@ -33,10 +33,11 @@ def variant_key(served_model: str, version: Any) -> str:
 
 def same_label(a: Any, b: Any) -> bool:
     """Class labels compared as the monitors compare them (``1``, ``1.0``, ``"1"`` are equal)."""
-    return _label(a) == _label(b)
+    return label_text(a) == label_text(b)
 
 
-def _label(value: Any) -> str:
+def label_text(value: Any) -> str:
+    """The text a class label is compared and counted by (integral floats print as integers)."""
     if isinstance(value, bool):
         return str(value)
     if isinstance(value, float) and value.is_integer():

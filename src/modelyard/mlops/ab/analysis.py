@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from modelyard.errors import InvalidParameterValue, ResourceDoesNotExist
-from modelyard.mlops.ab._frame import Frames, load_frames, parse_since, same_label
+from modelyard.mlops.ab._frame import Frames, label_text, load_frames, parse_since, same_label
 from modelyard.mlops.ab.result import ABResult, Comparison, VariantStats
 from modelyard.mlops.ab.stats import RATE_TESTS, VALUE_TESTS, holm, paired_test, two_sample_test
 
@@ -255,16 +255,10 @@ def _class_shares(preds: Any) -> dict[str, float]:
     from collections import Counter
 
     counts = Counter(
-        "1" if p is True else "0" if p is False else _label_text(p) for p in preds.tolist()
+        "1" if p is True else "0" if p is False else label_text(p) for p in preds.tolist()
     )
     total = sum(counts.values())
     return {k: n / total for k, n in counts.most_common(20)} if total else {}
-
-
-def _label_text(value: Any) -> str:
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
 
 
 def _units(frames: Frames, metric: str, variant: str) -> Any:

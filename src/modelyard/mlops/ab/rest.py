@@ -21,7 +21,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from modelyard.errors import InvalidParameterValue, ModelyardError
-from modelyard.wire.errors import http_status
+from modelyard.server.errors import error_response
 
 
 class AppContext(Protocol):
@@ -47,11 +47,6 @@ QUERY_PARAMETERS = (
 _JSON = "application/json"
 
 
-def _error(exc: ModelyardError) -> Response:
-    body = orjson.dumps({"error_code": exc.error_code, "message": exc.message})
-    return Response(body, http_status(exc), media_type=_JSON)
-
-
 def _options(query: Any) -> dict[str, Any]:
     unknown = sorted(set(query) - set(QUERY_PARAMETERS))
     if unknown:
@@ -59,20 +54,14 @@ def _options(query: Any) -> dict[str, Any]:
             f"Unknown query parameters {unknown}; allowed: {', '.join(QUERY_PARAMETERS)}."
         )
     opts: dict[str, Any] = {k: query[k] for k in QUERY_PARAMETERS if query.get(k)}
-    if "min_samples" in opts:
-        try:
-            opts["min_samples"] = int(opts["min_samples"])
-        except ValueError:
-            raise InvalidParameterValue(
-                f"Query parameter 'min_samples' must be an integer, got {opts['min_samples']!r}."
-            ) from None
-    if "alpha" in opts:
-        try:
-            opts["alpha"] = float(opts["alpha"])
-        except ValueError:
-            raise InvalidParameterValue(
-                f"Query parameter 'alpha' must be a number, got {opts['alpha']!r}."
-            ) from None
+    for key, convert, what in (("min_samples", int, "an integer"), ("alpha", float, "a number")):
+        if key in opts:
+            try:
+                opts[key] = convert(opts[key])
+            except ValueError:
+                raise InvalidParameterValue(
+                    f"Query parameter {key!r} must be {what}, got {opts[key]!r}."
+                ) from None
     return opts
 
 
@@ -89,7 +78,7 @@ def endpoint_routes(ctx: AppContext) -> list[Route]:
 
             result = await asyncio.to_thread(analyze_endpoint, name, home=ctx.home, **opts)
         except ModelyardError as exc:
-            return _error(exc)
+            return error_response(exc)
         body = orjson.dumps(
             result.to_dict(), option=orjson.OPT_SERIALIZE_NUMPY | orjson.OPT_NON_STR_KEYS
         )
