@@ -201,36 +201,23 @@ def test_scoring_server_returns_probabilities(searched):
 
 
 @pytest.mark.spark
-def test_spark_udf_returns_probabilities(searched):
-    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
-    from pyspark.sql import SparkSession
+def test_spark_udf_returns_probabilities(searched, spark):
     from pyspark.sql.functions import col
 
     best = searched["summary"].best_trial
     X = searched["df"].drop(columns="churn").head(60)
-    spark = (
-        SparkSession.builder.master("local[2]")
-        .appName("modelyard-automl-proba")
-        .config("spark.sql.shuffle.partitions", "2")
-        .config("spark.ui.enabled", "false")
-        .config("spark.driver.memory", "1g")
-        .getOrCreate()
+    sdf = spark.createDataFrame(X.assign(row_id=np.arange(len(X)))).repartition(2)
+    udf = modelyard.pyfunc.spark_udf(
+        spark,
+        best.model_path,
+        result_type="array<double>",
+        params={"predict_method": "predict_proba"},
     )
-    try:
-        sdf = spark.createDataFrame(X.assign(row_id=np.arange(len(X)))).repartition(2)
-        udf = modelyard.pyfunc.spark_udf(
-            spark,
-            best.model_path,
-            result_type="array<double>",
-            params={"predict_method": "predict_proba"},
-        )
-        rows = (
-            sdf.select("row_id", udf(*[col(c) for c in X.columns]).alias("p"))
-            .toPandas()
-            .sort_values("row_id")
-        )
-    finally:
-        spark.stop()
+    rows = (
+        sdf.select("row_id", udf(*[col(c) for c in X.columns]).alias("p"))
+        .toPandas()
+        .sort_values("row_id")
+    )
     got = np.array([list(p) for p in rows["p"]])
     expected = modelyard.sklearn.load_model(best.model_path).predict_proba(X)
     np.testing.assert_allclose(got, expected, rtol=1e-9)
