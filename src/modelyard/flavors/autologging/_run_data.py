@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import copy
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Set
 from typing import Any
 
 from modelyard.flavors.autologging._core import Options, report
@@ -98,7 +98,7 @@ def example_and_signature(
 
 
 def fn_params(
-    fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any], unlogged: set[str]
+    fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any], unlogged: Set[str]
 ) -> dict[str, Any]:
     """The arguments of a call to ``fn`` by name, defaults included, minus ``unlogged``."""
     import inspect
