@@ -195,22 +195,23 @@ def _log_model(
 
 
 def _train_hook(library: Library, train_fn: Callable[..., Any], log_models: bool) -> _core.Hook:
+    signature = inspect.signature(train_fn)
+    # where a positional ``callbacks`` argument sits (None when it can only be given by name)
+    callbacks_index = (
+        list(signature.parameters).index("callbacks")
+        if signature.parameters["callbacks"].kind is inspect.Parameter.POSITIONAL_OR_KEYWORD
+        else None
+    )
+
     def hook(*args: Any, **kwargs: Any) -> Any:
         options = _core.get_options(library.flavor)
         assert options is not None
         run_id = active_run_id()
         booster_params = args[0] if args else kwargs.get("params") or {}
         log_params(run_id, dict(booster_params))
-        call_params = fn_params(train_fn, args, kwargs, library.unlogged)
+        call_params = fn_params(signature, args, kwargs, library.unlogged)
         log_params(run_id, call_params)
         metrics = IterationMetrics(options, run_id)
-        signature = inspect.signature(train_fn)
-        # where a positional ``callbacks`` argument sits (None when it can only be given by name)
-        callbacks_index = (
-            list(signature.parameters).index("callbacks")
-            if signature.parameters["callbacks"].kind is inspect.Parameter.POSITIONAL_OR_KEYWORD
-            else None
-        )
         call_args, kwargs = list(args), dict(kwargs)
         if callbacks_index is not None and len(call_args) > callbacks_index:
             given = call_args[callbacks_index] or []

@@ -4,6 +4,7 @@ input example and signature of a logged model."""
 from __future__ import annotations
 
 import copy
+import inspect
 import math
 from collections.abc import Callable, Set
 from typing import Any
@@ -98,12 +99,11 @@ def example_and_signature(
 
 
 def fn_params(
-    fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any], unlogged: Set[str]
+    signature: inspect.Signature, args: tuple[Any, ...], kwargs: dict[str, Any], unlogged: Set[str]
 ) -> dict[str, Any]:
-    """The arguments of a call to ``fn`` by name, defaults included, minus ``unlogged``."""
-    import inspect
-
-    params = [p for p in inspect.signature(fn).parameters.values() if p.name != "self"]
+    """The arguments of a call to a function of ``signature`` by name, defaults included, minus
+    ``unlogged``."""
+    params = [p for p in signature.parameters.values() if p.name != "self"]
     values: dict[str, Any] = {p.name: v for p, v in zip(params, args, strict=False)}
     values.update(kwargs)
     for p in params[len(args) :]:
