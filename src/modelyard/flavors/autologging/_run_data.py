@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import copy
 import inspect
-import math
 from collections.abc import Callable, Set
 from typing import Any
 
@@ -25,8 +24,6 @@ __all__ = [
 
 INPUT_EXAMPLE_ROWS = 5
 MAX_PARAM_VALUE = 6000  # MLflow's autologging cuts longer param values to this length
-_PARAMS_PER_BATCH = 100
-_METRICS_PER_BATCH = 1000
 
 
 def _client() -> Any:
@@ -48,8 +45,7 @@ def log_params(run_id: str, params: dict[str, Any]) -> None:
     from modelyard.entities import Param
 
     items = [Param(str(k), str(v)[:MAX_PARAM_VALUE]) for k, v in params.items()]
-    for start in range(0, len(items), _PARAMS_PER_BATCH):
-        _client().log_batch(run_id, params=items[start : start + _PARAMS_PER_BATCH])
+    _client().log_batch(run_id, params=items)  # split into requests of MLflow's size
 
 
 def log_metrics(
@@ -59,12 +55,10 @@ def log_metrics(
     from modelyard.utils.time import now_ms
 
     ts = now_ms()
-    points = []
-    for key, value in metrics.items():
-        number = float(value)
-        points.append(Metric(str(key), number, ts, int(step), model_id=model_id))
-    for start in range(0, len(points), _METRICS_PER_BATCH):
-        _client().log_batch(run_id, metrics=points[start : start + _METRICS_PER_BATCH])
+    points = [
+        Metric(str(k), float(v), ts, int(step), model_id=model_id) for k, v in metrics.items()
+    ]
+    _client().log_batch(run_id, metrics=points)  # split into requests of MLflow's size
 
 
 def set_tags(run_id: str, tags: dict[str, Any]) -> None:
@@ -110,10 +104,3 @@ def fn_params(
         if p.name not in kwargs and p.default is not inspect.Parameter.empty:
             values[p.name] = p.default
     return {k: v for k, v in values.items() if k not in unlogged}
-
-
-def finite(value: Any) -> bool:
-    try:
-        return math.isfinite(float(value))
-    except (TypeError, ValueError):
-        return False
