@@ -20,6 +20,7 @@ from modelyard.flavors.autologging._run_data import (
     example_and_signature,
     first_rows,
     fn_params,
+    log_metric_steps,
     log_metrics,
     log_params,
 )
@@ -66,9 +67,7 @@ class IterationMetrics:
     def flush(self) -> None:
         pending, self._pending = self._pending, []
         try:
-            for step, values in pending:
-                if values:
-                    log_metrics(self.run_id, values, step=step)
+            log_metric_steps(self.run_id, pending)
         except Exception as exc:
             self._fail(exc)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import copy
 import inspect
-from collections.abc import Callable, Set
+from collections.abc import Callable, Iterable, Set
 from typing import Any
 
 from modelyard.flavors.autologging._core import Options, report
@@ -17,6 +17,7 @@ __all__ = [
     "example_and_signature",
     "first_rows",
     "fn_params",
+    "log_metric_steps",
     "log_metrics",
     "log_params",
     "set_tags",
@@ -51,14 +52,23 @@ def log_params(run_id: str, params: dict[str, Any]) -> None:
 def log_metrics(
     run_id: str, metrics: dict[str, Any], step: int = 0, model_id: str | None = None
 ) -> None:
+    log_metric_steps(run_id, [(step, metrics)], model_id=model_id)
+
+
+def log_metric_steps(
+    run_id: str, steps: Iterable[tuple[int, dict[str, Any]]], model_id: str | None = None
+) -> None:
+    """The ``(step, {key: value})`` pairs in as few requests as MLflow's batch size allows."""
     from modelyard.entities import Metric
     from modelyard.utils.time import now_ms
 
     ts = now_ms()
     points = [
-        Metric(str(k), float(v), ts, int(step), model_id=model_id) for k, v in metrics.items()
+        Metric(str(key), float(value), ts, int(step), model_id=model_id)
+        for step, metrics in steps
+        for key, value in metrics.items()
     ]
-    _client().log_batch(run_id, metrics=points)  # split into requests of MLflow's size
+    _client().log_batch(run_id, metrics=points)
 
 
 def set_tags(run_id: str, tags: dict[str, Any]) -> None:
