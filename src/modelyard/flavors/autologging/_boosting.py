@@ -188,7 +188,7 @@ def _log_model(
         name="model",
         signature=signature,
         input_example=input_example,
-        registered_model_name=options.get("registered_model_name"),
+        registered_model_name=options.registered_model_name,
         **library.model_kwargs(options, train_params),
     )
 
@@ -221,7 +221,7 @@ def _train_hook(library: Library, train_fn: Callable[..., Any], log_models: bool
         booster = yield tuple(call_args), kwargs
         metrics.flush()
         library.log_results(options, run_id, booster, call_params, metrics.history)
-        if log_models and options.get("log_models", True):
+        if log_models and options.log_models:
             example = getattr(train_data, _EXAMPLE_ATTR, None)
             _log_model(library, options, booster, example, library.predict(booster), call_params)
 
@@ -241,7 +241,7 @@ def _sklearn_fit_hook(library: Library) -> _core.Hook:
         except Exception:
             example = None
         yield (self, *args), kwargs
-        if not options.get("log_models", True):
+        if not options.log_models:
             return
         active_run_id()
         _log_model(library, options, self, example, self.predict, None)

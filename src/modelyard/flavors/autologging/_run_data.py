@@ -90,13 +90,13 @@ def example_and_signature(
     from modelyard.models.signature import infer_signature
 
     signature: Any = False
-    if options.get("log_model_signatures", True) and example is not None:
+    if options.log_model_signatures and example is not None:
         try:
             signature = infer_signature(example, predict(copy.deepcopy(example)))
         except Exception as exc:
             report(options, "Failed to infer the model signature: %s", exc)
             signature = None
-    input_example = example if options.get("log_input_examples", False) else None
+    input_example = example if options.log_input_examples else None
     if signature is None and input_example is None:
         signature = False
     return input_example, signature

@@ -156,7 +156,7 @@ def _after_fit(
     search = _is_search(estimator)
     model_id = None
     input_example, signature = None, None
-    if options.get("log_models", True):
+    if options.log_models:
         input_example, signature = example_and_signature(
             options, example, _predict_fn(options, estimator)
         )
@@ -198,8 +198,8 @@ def _log_model(
         name=name,
         signature=signature,
         input_example=input_example,
-        serialization_format=options.get("serialization_format", "cloudpickle"),
-        registered_model_name=options.get("registered_model_name") if registered else None,
+        serialization_format=options.get("serialization_format"),
+        registered_model_name=options.registered_model_name if registered else None,
         params=params,
     )
     return str(info.model_id) if info.model_id else None
@@ -317,7 +317,7 @@ def _after_search(
 ) -> None:
     best_params = None
     best_model_id = None
-    if hasattr(search, "best_estimator_") and options.get("log_models", True):
+    if hasattr(search, "best_estimator_") and options.log_models:
         best_params = search.best_estimator_.get_params(deep=True)
         best_model_id = _log_model(
             options,
@@ -340,7 +340,7 @@ def _after_search(
                 options,
                 run_id,
                 search,
-                options.get("max_tuning_runs", 5),
+                options.get("max_tuning_runs"),
                 best_params,
                 best_model_id,
             )

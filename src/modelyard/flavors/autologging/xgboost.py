@@ -81,7 +81,7 @@ def _sklearn_classes() -> list[type]:
 
 def _model_kwargs(options: _core.Options, train_params: dict[str, Any] | None) -> dict[str, Any]:
     """The model format; for a ``train`` call also its params."""
-    model_format = {"model_format": options.get("model_format", "ubj")}
+    model_format = {"model_format": options.get("model_format")}
     return model_format if train_params is None else {"params": train_params, **model_format}
 
 
