@@ -157,8 +157,8 @@ def patch(
         _core.patch(flavor, cls, "fit", fit_hook, allow_children=True)
 
 
-def _example_recorder(flavor: str) -> Callable[[Any, _core.Options], Any]:
-    def make(original: Any, options: _core.Options) -> Any:
+def _example_recorder(flavor: str) -> Callable[[Any], Any]:
+    def make(original: Any) -> Any:
         def init(self: Any, data: Any, *args: Any, **kwargs: Any) -> None:
             original(self, data, *args, **kwargs)
             if _core.get_options(flavor) is None:

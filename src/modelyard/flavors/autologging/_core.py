@@ -236,12 +236,11 @@ def patch(
 
 
 def patch_plain(
-    flavor: str, owner: Any, name: str, make: Callable[[Any, Options], Callable[..., Any]]
+    flavor: str, owner: Any, name: str, make: Callable[[Any], Callable[..., Any]]
 ) -> None:
-    """Replace ``owner.name`` by ``make(original, options)`` (no run, no session); for helpers
-    such as remembering a ``DMatrix``'s first rows."""
-    options = _options[flavor]
-    _record(flavor, owner, name, make(getattr(owner, name), options))
+    """Replace ``owner.name`` by ``make(original)`` (no run, no session); for helpers such as
+    remembering a ``DMatrix``'s first rows."""
+    _record(flavor, owner, name, make(getattr(owner, name)))
 
 
 def _call(
