@@ -6,6 +6,7 @@ and the model, and the ``fit`` hook that logs the fitted estimator as the model.
 
 from __future__ import annotations
 
+import functools
 import inspect
 import json
 import tempfile
@@ -147,7 +148,7 @@ def patch(
     ``module.sklearn.train`` (the model logged only by the former: ``fit`` logs the estimator) and
     the ``fit`` of ``sklearn_classes``. ``train_fn`` is the unpatched ``train``."""
     flavor = library.flavor
-    _core.patch_plain(flavor, data_class, "__init__", _example_recorder(flavor))
+    _core.patch_plain(flavor, data_class, "__init__", functools.partial(_remember_example, flavor))
     _core.patch(flavor, module, "train", _train_hook(library, train_fn, True), method=False)
     _core.patch(
         flavor, module.sklearn, "train", _train_hook(library, train_fn, False), method=False
@@ -157,21 +158,20 @@ def patch(
         _core.patch(flavor, cls, "fit", fit_hook, allow_children=True)
 
 
-def _example_recorder(flavor: str) -> Callable[[Any], Any]:
-    def make(original: Any) -> Any:
-        def init(self: Any, data: Any, *args: Any, **kwargs: Any) -> None:
-            original(self, data, *args, **kwargs)
-            if _core.get_options(flavor) is None:
-                return
-            try:
-                setattr(self, _EXAMPLE_ATTR, first_rows(data))
-            except Exception:
-                setattr(self, _EXAMPLE_ATTR, None)
+def _remember_example(flavor: str, original: Any) -> Any:
+    """The training-data class's ``__init__`` that also keeps the data's first rows."""
 
-        init.__wrapped__ = original  # type: ignore[attr-defined]
-        return init
+    def init(self: Any, data: Any, *args: Any, **kwargs: Any) -> None:
+        original(self, data, *args, **kwargs)
+        if _core.get_options(flavor) is None:
+            return
+        try:
+            setattr(self, _EXAMPLE_ATTR, first_rows(data))
+        except Exception:
+            setattr(self, _EXAMPLE_ATTR, None)
 
-    return make
+    init.__wrapped__ = original  # type: ignore[attr-defined]
+    return init
 
 
 def _log_model(
