@@ -84,10 +84,9 @@ def _tracking_target() -> tuple[str, str | None]:
     from urllib.parse import urlsplit, urlunsplit
 
     import modelyard
+    from modelyard.projects.runner import absolute_tracking_uri
 
-    uri = modelyard.get_tracking_uri()
-    if uri.startswith("sqlite:///") and not uri.startswith("sqlite:////"):
-        uri = f"sqlite:///{Path(uri[len('sqlite:///') :]).resolve()}"
+    uri = absolute_tracking_uri(modelyard.get_tracking_uri())
     parts = urlsplit(uri)
     if parts.scheme in ("http", "https") and ("@" in parts.netloc):
         uri = urlunsplit(parts._replace(netloc=parts.netloc.rsplit("@", 1)[1]))

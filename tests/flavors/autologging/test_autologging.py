@@ -8,6 +8,7 @@ import sys
 import lightgbm as lgb
 import pytest
 import xgboost as xgb
+from autolog_runs import experiment_runs
 from mlflow_keys import assert_same_keys
 from sklearn.datasets import load_diabetes
 from sklearn.linear_model import Ridge
@@ -19,10 +20,6 @@ from modelyard.errors import InvalidParameterValue
 from modelyard.flavors.autologging import _core
 
 
-def _runs(client, experiment_id):
-    return client.search_runs([experiment_id], order_by=["start_time"])
-
-
 def test_enables_every_library_and_disable_restores_all(client, experiment_id):
     originals = (Ridge.fit, xgb.train, lgb.train, xgb.XGBRegressor.fit, lgb.LGBMRegressor.fit)
     modelyard.autolog(extra_tags={"origin": "test"})
@@ -30,14 +27,14 @@ def test_enables_every_library_and_disable_restores_all(client, experiment_id):
     Ridge().fit(X, y)
     xgb.XGBRegressor(n_estimators=4).fit(X, y)
     lgb.LGBMRegressor(n_estimators=4, verbose=-1).fit(X, y)
-    runs = _runs(client, experiment_id)
+    runs = experiment_runs(client, experiment_id)
     assert [r.data.tags["mlflow.autologging"] for r in runs] == ["sklearn", "xgboost", "lightgbm"]
     assert all(r.data.tags["origin"] == "test" for r in runs)
     modelyard.autolog(disable=True)
     now = (Ridge.fit, xgb.train, lgb.train, xgb.XGBRegressor.fit, lgb.LGBMRegressor.fit)
     assert all(a is b for a, b in zip(now, originals, strict=True))
     Ridge().fit(X, y)
-    assert len(_runs(client, experiment_id)) == 3
+    assert len(experiment_runs(client, experiment_id)) == 3
 
 
 def test_booster_inside_a_pipeline_is_logged_once_as_the_pipeline(client, experiment_id):
@@ -46,7 +43,7 @@ def test_booster_inside_a_pipeline_is_logged_once_as_the_pipeline(client, experi
     Pipeline([("s", StandardScaler()), ("m", lgb.LGBMRegressor(n_estimators=4, verbose=-1))]).fit(
         X, y
     )
-    (run,) = _runs(client, experiment_id)
+    (run,) = experiment_runs(client, experiment_id)
     assert run.data.tags["mlflow.autologging"] == "sklearn"
     assert run.data.tags["estimator_name"] == "Pipeline"
     assert "num_boost_round" not in run.data.params  # LightGBM's own train was not logged

@@ -7,25 +7,13 @@ import json
 import lightgbm as lgb
 import numpy as np
 import pytest
+from autolog_runs import experiment_runs, only_logged_model
 from mlflow_keys import assert_same_keys
 from sklearn.datasets import load_breast_cancer, load_diabetes
 
 import modelyard
 
 PARAMS = {"objective": "binary", "metric": "binary_logloss", "num_leaves": 7, "verbose": -1}
-
-
-def _runs(client, experiment_id):
-    return client.search_runs([experiment_id], order_by=["start_time"])
-
-
-def _model(client, run):
-    (logged,) = [
-        m
-        for m in client.search_logged_models([run.info.experiment_id])
-        if m.source_run_id == run.info.run_id
-    ]
-    return logged
 
 
 def test_train_logs_params_iteration_metrics_early_stopping_and_model(client, experiment_id):
@@ -42,7 +30,7 @@ def test_train_logs_params_iteration_metrics_early_stopping_and_model(client, ex
         valid_names=["valid"],
         callbacks=[lgb.early_stopping(5, verbose=False), lgb.record_evaluation(record)],
     )
-    (run,) = _runs(client, experiment_id)
+    (run,) = experiment_runs(client, experiment_id)
     assert run.data.tags["mlflow.autologging"] == "lightgbm"
     p = run.data.params
     assert p["num_leaves"] == "7" and p["num_boost_round"] == "300"
@@ -56,7 +44,7 @@ def test_train_logs_params_iteration_metrics_early_stopping_and_model(client, ex
     assert run.data.metrics["best_iteration"] == booster.best_iteration
     assert run.data.metrics["stopped_iteration"] == len(losses)
     assert history[len(losses)] == pytest.approx(losses[booster.best_iteration - 1])
-    loaded = modelyard.pyfunc.load_model(f"models:/{_model(client, run).model_id}")
+    loaded = modelyard.pyfunc.load_model(f"models:/{only_logged_model(client, run).model_id}")
     np.testing.assert_allclose(loaded.predict(X), booster.predict(X), rtol=1e-6)
     path = client.download_artifacts(run.info.run_id, "feature_importance_gain.json")
     with open(path) as fh:
@@ -72,12 +60,12 @@ def test_sklearn_api_inside_a_user_run(client, experiment_id):
         reg = lgb.LGBMRegressor(n_estimators=12, num_leaves=5, verbose=-1).fit(
             X[:350], y[:350], eval_X=(X[350:],), eval_y=(y[350:],)
         )
-    (run,) = _runs(client, experiment_id)
+    (run,) = experiment_runs(client, experiment_id)
     assert run.info.run_id == user.info.run_id
     assert "mlflow.autologging" not in run.data.tags  # the user's run, not a managed one
     assert run.data.params["num_leaves"] == "5"
     assert len(client.get_metric_history(run.info.run_id, "valid_0-l2")) == 12
-    native = modelyard.lightgbm.load_model(f"models:/{_model(client, run).model_id}")
+    native = modelyard.lightgbm.load_model(f"models:/{only_logged_model(client, run).model_id}")
     assert isinstance(native, lgb.LGBMRegressor)
     np.testing.assert_allclose(native.predict(X), reg.predict(X))
 
@@ -87,7 +75,7 @@ def test_log_models_off_and_disable(client, experiment_id):
     modelyard.lightgbm.autolog(log_models=False)
     X, y = load_breast_cancer(return_X_y=True, as_frame=True)
     lgb.train(PARAMS, lgb.Dataset(X, label=y), num_boost_round=3)
-    (run,) = _runs(client, experiment_id)
+    (run,) = experiment_runs(client, experiment_id)
     assert client.search_logged_models([experiment_id]) == []
     assert run.data.params["objective"] == "binary"
     modelyard.lightgbm.autolog(disable=True)

@@ -7,6 +7,7 @@ import logging
 import numpy as np
 import pandas as pd
 import pytest
+from autolog_runs import experiment_runs
 from mlflow_keys import assert_same_keys
 from sklearn import metrics
 from sklearn.datasets import load_diabetes, load_iris
@@ -42,10 +43,6 @@ def _iris():
     return load_iris(return_X_y=True, as_frame=True)
 
 
-def _runs(client, experiment_id):
-    return client.search_runs([experiment_id], order_by=["start_time"])
-
-
 def _logged_model(client, run):
     models = client.search_logged_models([run.info.experiment_id])
     mine = [m for m in models if m.source_run_id == run.info.run_id]
@@ -56,7 +53,7 @@ def test_classifier_run_params_metrics_tags_model(client, experiment_id):
     modelyard.sklearn.autolog()
     X, y = _iris()
     model = LogisticRegression(max_iter=500, C=0.5).fit(X, y)
-    (run,) = _runs(client, experiment_id)
+    (run,) = experiment_runs(client, experiment_id)
     assert run.info.status == "FINISHED"
     tags = run.data.tags
     assert tags["mlflow.autologging"] == "sklearn"
@@ -88,7 +85,7 @@ def test_regressor_metrics_and_pipeline_logs_once(client, experiment_id):
     pipe = Pipeline(
         [("scale", StandardScaler()), ("rf", RandomForestRegressor(n_estimators=8, random_state=0))]
     ).fit(X, y)
-    (run,) = _runs(client, experiment_id)  # the steps' own fit calls made no runs
+    (run,) = experiment_runs(client, experiment_id)  # the steps' own fit calls made no runs
     assert run.data.tags["estimator_name"] == "Pipeline"
     assert set(run.data.metrics) == REGRESSOR_METRICS
     mse = metrics.mean_squared_error(y, pipe.predict(X))
@@ -105,7 +102,7 @@ def test_grid_search_parent_and_best_children(client, experiment_id):
     X, y = _iris()
     grid = {"C": [0.01, 0.1, 1.0, 10.0]}
     search = GridSearchCV(LogisticRegression(max_iter=500), grid, cv=3).fit(X, y)
-    runs = _runs(client, experiment_id)
+    runs = experiment_runs(client, experiment_id)
     parent = next(r for r in runs if "mlflow.parentRunId" not in r.data.tags)
     children = [r for r in runs if r.data.tags.get("mlflow.parentRunId") == parent.info.run_id]
     assert len(runs) == 3 and len(children) == 2
@@ -144,19 +141,19 @@ def test_active_user_run_is_used_and_exclusive_skips_it(client, experiment_id):
         LogisticRegression(max_iter=500).fit(X, y)
     assert client.get_run(user.info.run_id).data.params == {}
     LogisticRegression(max_iter=500).fit(X, y)  # no user run: a managed run is still created
-    assert len(_runs(client, experiment_id)) == 3
+    assert len(experiment_runs(client, experiment_id)) == 3
 
 
 def test_options_log_models_inputs_registry_and_tags(client, experiment_id):
     X, y = _iris()
     modelyard.sklearn.autolog(log_models=False, extra_tags={"team": "ds"})
     LogisticRegression(max_iter=500).fit(X, y)
-    (run,) = _runs(client, experiment_id)
+    (run,) = experiment_runs(client, experiment_id)
     assert _logged_model(client, run) == {}
     assert run.data.tags["team"] == "ds"
     modelyard.sklearn.autolog(log_input_examples=True, registered_model_name="iris_clf")
     LogisticRegression(max_iter=500).fit(X, y)
-    second = _runs(client, experiment_id)[-1]
+    second = experiment_runs(client, experiment_id)[-1]
     logged = _logged_model(client, second)["model"]
     loaded = modelyard.pyfunc.load_model(f"models:/{logged.model_id}")
     assert loaded.metadata.saved_input_example_info is not None  # off by default, on here
@@ -197,7 +194,7 @@ def test_training_error_propagates_and_fails_the_managed_run(client, experiment_
     X, _ = _iris()
     with pytest.raises(ValueError):
         LogisticRegression().fit(X, np.zeros(len(X)))  # one class: sklearn refuses
-    (run,) = _runs(client, experiment_id)
+    (run,) = experiment_runs(client, experiment_id)
     assert run.info.status == "FAILED"
     assert modelyard.active_run() is None
 
@@ -209,7 +206,7 @@ def test_warnings_inside_autologging_become_log_records(client, experiment_id, c
     X, y = _iris()
     with caplog.at_level(logging.WARNING, logger="modelyard.autologging"):
         DummyClassifier(strategy="most_frequent").fit(X, y)
-    (run,) = _runs(client, experiment_id)
+    (run,) = experiment_runs(client, experiment_id)
     assert run.data.metrics["training_accuracy_score"] == pytest.approx(1 / 3)
     assert any("UndefinedMetricWarning" in r.getMessage() for r in caplog.records)
 
@@ -267,7 +264,7 @@ def test_numpy_input_and_no_labels(client, experiment_id):
 
     X = pd.DataFrame(np.random.default_rng(0).normal(size=(60, 3)), columns=["a", "b", "c"])
     km = KMeans(n_clusters=2, n_init=2, random_state=0).fit(X.to_numpy())
-    (run,) = _runs(client, experiment_id)
+    (run,) = experiment_runs(client, experiment_id)
     assert run.data.params["n_clusters"] == "2"
     assert set(run.data.metrics) == set()  # no labels, no training metrics
     logged = _logged_model(client, run)["model"]

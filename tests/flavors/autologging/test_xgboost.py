@@ -7,6 +7,7 @@ import json
 import numpy as np
 import pytest
 import xgboost as xgb
+from autolog_runs import experiment_runs, only_logged_model
 from mlflow_keys import assert_same_keys
 from sklearn.datasets import load_breast_cancer
 
@@ -16,19 +17,6 @@ import modelyard
 def _data():
     X, y = load_breast_cancer(return_X_y=True, as_frame=True)
     return X, y
-
-
-def _runs(client, experiment_id):
-    return client.search_runs([experiment_id], order_by=["start_time"])
-
-
-def _model(client, run):
-    (logged,) = [
-        m
-        for m in client.search_logged_models([run.info.experiment_id])
-        if m.source_run_id == run.info.run_id
-    ]
-    return logged
 
 
 def test_train_logs_params_iteration_metrics_early_stopping_and_model(client, experiment_id):
@@ -46,7 +34,7 @@ def test_train_logs_params_iteration_metrics_early_stopping_and_model(client, ex
         evals_result=evals_result,
         verbose_eval=False,
     )
-    (run,) = _runs(client, experiment_id)
+    (run,) = experiment_runs(client, experiment_id)
     assert run.info.status == "FINISHED"
     assert run.data.tags["mlflow.autologging"] == "xgboost"
     p = run.data.params
@@ -62,7 +50,7 @@ def test_train_logs_params_iteration_metrics_early_stopping_and_model(client, ex
     assert run.data.metrics["stopped_iteration"] == iterations - 1
     assert iterations < 200  # it stopped early
     assert by_step[iterations] == pytest.approx(valid[booster.best_iteration])
-    logged = _model(client, run)
+    logged = only_logged_model(client, run)
     loaded = modelyard.pyfunc.load_model(f"models:/{logged.model_id}")
     np.testing.assert_allclose(loaded.predict(X), booster.predict(xgb.DMatrix(X)), rtol=1e-6)
     assert loaded.metadata.signature is not None
@@ -77,10 +65,10 @@ def test_sklearn_api_logs_one_run_with_the_estimator(client, experiment_id):
     clf = xgb.XGBClassifier(n_estimators=15, max_depth=2).fit(
         X[:400], y[:400], eval_set=[(X[400:], y[400:])], verbose=False
     )
-    (run,) = _runs(client, experiment_id)
+    (run,) = experiment_runs(client, experiment_id)
     assert run.data.params["max_depth"] == "2"
     assert len(client.get_metric_history(run.info.run_id, "validation_0-logloss")) == 15
-    logged = _model(client, run)
+    logged = only_logged_model(client, run)
     assert logged.name == "model"
     native = modelyard.xgboost.load_model(f"models:/{logged.model_id}")
     assert isinstance(native, xgb.XGBClassifier)
@@ -97,12 +85,12 @@ def test_disable_and_failing_training(client, experiment_id):
     X, y = _data()
     with pytest.raises(xgb.core.XGBoostError):
         xgb.train({"objective": "no:such"}, xgb.DMatrix(X, label=y), 2)
-    (run,) = _runs(client, experiment_id)
+    (run,) = experiment_runs(client, experiment_id)
     assert run.info.status == "FAILED"
     modelyard.xgboost.autolog(disable=True)
     assert xgb.train is original
     xgb.train({"objective": "binary:logistic"}, xgb.DMatrix(X, label=y), 2)
-    assert len(_runs(client, experiment_id)) == 1
+    assert len(experiment_runs(client, experiment_id)) == 1
 
 
 SNIPPET = """

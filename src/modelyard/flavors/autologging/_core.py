@@ -20,7 +20,7 @@ import logging
 import threading
 import warnings
 from collections.abc import Callable, Generator, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, fields
 from typing import Any
 
 from modelyard.errors import InvalidParameterValue
@@ -44,23 +44,33 @@ _logger = logging.getLogger("modelyard.autologging")
 Hook = Callable[..., Generator[tuple[tuple[Any, ...], dict[str, Any]], Any, None]]
 
 
-@dataclass
+@dataclass(frozen=True)
 class Options:
-    """One integration's settings, as given to its ``autolog(...)`` call."""
+    """One integration's settings, as given to its ``autolog(...)`` call: the options every
+    integration takes as attributes, the integration's own ones by :meth:`get`."""
 
     flavor: str
-    values: dict[str, Any] = field(default_factory=dict)
+    log_input_examples: bool
+    log_model_signatures: bool
+    log_models: bool
+    exclusive: bool
+    silent: bool
+    registered_model_name: str | None
+    extra_tags: dict[str, Any] | None
+    values: dict[str, Any]
+    """Every argument of the ``autolog(...)`` call."""
 
-    def get(self, name: str, default: Any = None) -> Any:
-        return self.values.get(name, default)
+    @classmethod
+    def of(cls, flavor: str, values: dict[str, Any]) -> Options:
+        common = {f.name: values[f.name] for f in fields(cls) if f.name not in ("flavor", "values")}
+        return cls(flavor=flavor, values=dict(values), **common)
 
-    @property
-    def silent(self) -> bool:
-        return bool(self.values.get("silent", False))
+    def get(self, name: str) -> Any:
+        return self.values.get(name)
 
     @property
     def run_tags(self) -> dict[str, str]:
-        tags = {str(k): str(v) for k, v in (self.values.get("extra_tags") or {}).items()}
+        tags = {str(k): str(v) for k, v in (self.extra_tags or {}).items()}
         tags.pop(AUTOLOGGING_TAG, None)
         tags[AUTOLOGGING_TAG] = self.flavor
         return tags
@@ -102,7 +112,7 @@ def configure(flavor: str, values: dict[str, Any]) -> Options | None:
     revert(flavor)
     if values.get("disable"):
         return None
-    options = Options(flavor, dict(values))
+    options = Options.of(flavor, values)
     with _lock:
         _options[flavor] = options
     return options
@@ -218,7 +228,7 @@ def patch(
             return original(*args, **kwargs)
         key = type(args[0]) if method and args else original
         with _session(key, allow_children) as should_log:
-            if not should_log or (options.get("exclusive") and _user_run_active()):
+            if not should_log or (options.exclusive and _user_run_active()):
                 return original(*args, **kwargs)
             return _call(options, original, hook, args, kwargs)
 
@@ -226,12 +236,11 @@ def patch(
 
 
 def patch_plain(
-    flavor: str, owner: Any, name: str, make: Callable[[Any, Options], Callable[..., Any]]
+    flavor: str, owner: Any, name: str, make: Callable[[Any], Callable[..., Any]]
 ) -> None:
-    """Replace ``owner.name`` by ``make(original, options)`` (no run, no session); for helpers
-    such as remembering a ``DMatrix``'s first rows."""
-    options = _options[flavor]
-    _record(flavor, owner, name, make(getattr(owner, name), options))
+    """Replace ``owner.name`` by ``make(original)`` (no run, no session); for helpers such as
+    remembering a ``DMatrix``'s first rows."""
+    _record(flavor, owner, name, make(getattr(owner, name)))
 
 
 def _call(

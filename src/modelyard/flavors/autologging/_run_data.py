@@ -4,8 +4,8 @@ input example and signature of a logged model."""
 from __future__ import annotations
 
 import copy
-import math
-from collections.abc import Callable
+import inspect
+from collections.abc import Callable, Iterable, Set
 from typing import Any
 
 from modelyard.flavors.autologging._core import Options, report
@@ -17,6 +17,7 @@ __all__ = [
     "example_and_signature",
     "first_rows",
     "fn_params",
+    "log_metric_steps",
     "log_metrics",
     "log_params",
     "set_tags",
@@ -24,8 +25,6 @@ __all__ = [
 
 INPUT_EXAMPLE_ROWS = 5
 MAX_PARAM_VALUE = 6000  # MLflow's autologging cuts longer param values to this length
-_PARAMS_PER_BATCH = 100
-_METRICS_PER_BATCH = 1000
 
 
 def _client() -> Any:
@@ -47,23 +46,29 @@ def log_params(run_id: str, params: dict[str, Any]) -> None:
     from modelyard.entities import Param
 
     items = [Param(str(k), str(v)[:MAX_PARAM_VALUE]) for k, v in params.items()]
-    for start in range(0, len(items), _PARAMS_PER_BATCH):
-        _client().log_batch(run_id, params=items[start : start + _PARAMS_PER_BATCH])
+    _client().log_batch(run_id, params=items)  # split into requests of MLflow's size
 
 
 def log_metrics(
     run_id: str, metrics: dict[str, Any], step: int = 0, model_id: str | None = None
 ) -> None:
+    log_metric_steps(run_id, [(step, metrics)], model_id=model_id)
+
+
+def log_metric_steps(
+    run_id: str, steps: Iterable[tuple[int, dict[str, Any]]], model_id: str | None = None
+) -> None:
+    """The ``(step, {key: value})`` pairs in as few requests as MLflow's batch size allows."""
     from modelyard.entities import Metric
     from modelyard.utils.time import now_ms
 
     ts = now_ms()
-    points = []
-    for key, value in metrics.items():
-        number = float(value)
-        points.append(Metric(str(key), number, ts, int(step), model_id=model_id))
-    for start in range(0, len(points), _METRICS_PER_BATCH):
-        _client().log_batch(run_id, metrics=points[start : start + _METRICS_PER_BATCH])
+    points = [
+        Metric(str(key), float(value), ts, int(step), model_id=model_id)
+        for step, metrics in steps
+        for key, value in metrics.items()
+    ]
+    _client().log_batch(run_id, metrics=points)
 
 
 def set_tags(run_id: str, tags: dict[str, Any]) -> None:
@@ -85,35 +90,27 @@ def example_and_signature(
     from modelyard.models.signature import infer_signature
 
     signature: Any = False
-    if options.get("log_model_signatures", True) and example is not None:
+    if options.log_model_signatures and example is not None:
         try:
             signature = infer_signature(example, predict(copy.deepcopy(example)))
         except Exception as exc:
             report(options, "Failed to infer the model signature: %s", exc)
             signature = None
-    input_example = example if options.get("log_input_examples", False) else None
+    input_example = example if options.log_input_examples else None
     if signature is None and input_example is None:
         signature = False
     return input_example, signature
 
 
 def fn_params(
-    fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any], unlogged: set[str]
+    signature: inspect.Signature, args: tuple[Any, ...], kwargs: dict[str, Any], unlogged: Set[str]
 ) -> dict[str, Any]:
-    """The arguments of a call to ``fn`` by name, defaults included, minus ``unlogged``."""
-    import inspect
-
-    params = [p for p in inspect.signature(fn).parameters.values() if p.name != "self"]
+    """The arguments of a call to a function of ``signature`` by name, defaults included, minus
+    ``unlogged``."""
+    params = [p for p in signature.parameters.values() if p.name != "self"]
     values: dict[str, Any] = {p.name: v for p, v in zip(params, args, strict=False)}
     values.update(kwargs)
     for p in params[len(args) :]:
         if p.name not in kwargs and p.default is not inspect.Parameter.empty:
             values[p.name] = p.default
     return {k: v for k, v in values.items() if k not in unlogged}
-
-
-def finite(value: Any) -> bool:
-    try:
-        return math.isfinite(float(value))
-    except (TypeError, ValueError):
-        return False

@@ -33,7 +33,7 @@ def log_child_runs(
     import pandas as pd
 
     from modelyard.client import fluent
-    from modelyard.flavors.autologging.sklearn import estimator_tags
+    from modelyard.flavors.autologging.sklearn import _is_search, estimator_tags
     from modelyard.utils.time import now_ms
 
     client = fluent._client()
@@ -46,9 +46,7 @@ def log_child_runs(
         else:
             results = results.head(max_tuning_runs)
     seed = search.estimator
-    from sklearn.model_selection import GridSearchCV, RandomizedSearchCV
-
-    base_params = seed.get_params(deep=not isinstance(seed, GridSearchCV | RandomizedSearchCV))
+    base_params = seed.get_params(deep=not _is_search(seed))
     tags = {
         **fluent._default_tags(),
         AUTOLOGGING_TAG: options.flavor,

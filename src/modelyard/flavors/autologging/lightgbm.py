@@ -17,39 +17,31 @@ one it starts (tag ``mlflow.autologging=lightgbm``):
 
 from __future__ import annotations
 
-import inspect
 from typing import Any
 
-from modelyard.flavors.autologging import _core
+from modelyard.flavors.autologging import _boosting, _core
 from modelyard.flavors.autologging._boosting import (
     IterationMetrics,
-    log_importance,
-    sklearn_fit_hook,
-)
-from modelyard.flavors.autologging._run_data import (
-    active_run_id,
-    example_and_signature,
-    first_rows,
-    fn_params,
-    log_metrics,
-    log_params,
+    log_early_stopping,
+    log_importances,
 )
 
 __all__ = ["FLAVOR_NAME", "autolog"]
 
 FLAVOR_NAME = "lightgbm"
-_UNLOGGED = {
-    "params",
-    "train_set",
-    "valid_sets",
-    "valid_names",
-    "fobj",
-    "feval",
-    "init_model",
-    "learning_rates",
-    "callbacks",
-}
-_EXAMPLE_ATTR = "_modelyard_input_example"
+_UNLOGGED = frozenset(
+    {
+        "params",
+        "train_set",
+        "valid_sets",
+        "valid_names",
+        "fobj",
+        "feval",
+        "init_model",
+        "learning_rates",
+        "callbacks",
+    }
+)
 
 
 def autolog(
@@ -71,12 +63,8 @@ def autolog(
     import lightgbm
     import lightgbm.sklearn
 
-    _core.patch_plain(FLAVOR_NAME, lightgbm.Dataset, "__init__", _remember_example)
-    _core.patch(FLAVOR_NAME, lightgbm, "train", _train_hook(True), method=False)
-    _core.patch(FLAVOR_NAME, lightgbm.sklearn, "train", _train_hook(False), method=False)
-    fit_hook = sklearn_fit_hook(FLAVOR_NAME, _log_model, lambda options: {})
-    for cls in _sklearn_classes():
-        _core.patch(FLAVOR_NAME, cls, "fit", fit_hook, allow_children=True)
+    train_fn = getattr(lightgbm.engine, "train", lightgbm.train)
+    _boosting.patch(_LIBRARY, lightgbm, lightgbm.Dataset, train_fn, _sklearn_classes())
 
 
 def _sklearn_classes() -> list[type]:
@@ -98,20 +86,6 @@ def _log_model(model: Any, **kwargs: Any) -> Any:
     return log_model(model, **kwargs)
 
 
-def _remember_example(original: Any, options: _core.Options) -> Any:
-    def init(self: Any, data: Any, *args: Any, **kwargs: Any) -> None:
-        original(self, data, *args, **kwargs)
-        if _core.get_options(FLAVOR_NAME) is None:
-            return
-        try:
-            setattr(self, _EXAMPLE_ATTR, first_rows(data))
-        except Exception:
-            setattr(self, _EXAMPLE_ATTR, None)
-
-    init.__wrapped__ = original  # type: ignore[attr-defined]
-    return init
-
-
 def _callback(metrics: IterationMetrics) -> Any:
     def record(env: Any) -> None:
         try:
@@ -126,50 +100,31 @@ def _callback(metrics: IterationMetrics) -> Any:
     return record
 
 
-def _train_hook(log_models: bool) -> _core.Hook:
-    def hook(*args: Any, **kwargs: Any) -> Any:
-        import lightgbm
+def _log_results(
+    options: _core.Options,
+    run_id: str,
+    booster: Any,
+    call_params: dict[str, Any],
+    history: list[dict[str, float]],
+) -> None:
+    best = int(booster.best_iteration or 0)
+    if best > 0:
+        log_early_stopping(run_id, history, stopped=len(history), best=best, best_index=best - 1)
 
-        options = _core.get_options(FLAVOR_NAME)
-        assert options is not None
-        run_id = active_run_id()
-        booster_params = args[0] if args else kwargs.get("params") or {}
-        log_params(run_id, dict(booster_params))
-        train_fn = getattr(lightgbm.engine, "train", lightgbm.train)
-        call_params = fn_params(train_fn, args, kwargs, _UNLOGGED)
-        log_params(run_id, call_params)
-        metrics = IterationMetrics(options, run_id)
-        names = list(inspect.signature(train_fn).parameters)
-        call_args, kwargs = list(args), dict(kwargs)
-        index = names.index("callbacks")
-        if len(call_args) > index:
-            call_args[index] = [*(call_args[index] or []), _callback(metrics)]
-        else:
-            kwargs["callbacks"] = [*(kwargs.get("callbacks") or []), _callback(metrics)]
-        train_set = call_args[1] if len(call_args) > 1 else kwargs.get("train_set")
-        booster = yield tuple(call_args), kwargs
-        metrics.flush()
-        history = metrics.history
-        best = int(booster.best_iteration or 0)
-        if best > 0:
-            log_metrics(run_id, {"stopped_iteration": len(history), "best_iteration": best})
-            if 0 < best <= len(history):
-                log_metrics(run_id, history[best - 1], step=len(history))
-        for kind in ("split", "gain"):
-            try:
-                values = booster.feature_importance(importance_type=kind).tolist()
-                log_importance(run_id, kind, dict(zip(booster.feature_name(), values, strict=True)))
-            except Exception as exc:
-                _core.report(options, "Feature importance %r not logged: %s", kind, exc)
-        if log_models and options.get("log_models", True):
-            example = getattr(train_set, _EXAMPLE_ATTR, None)
-            input_example, signature = example_and_signature(options, example, booster.predict)
-            _log_model(
-                booster,
-                name="model",
-                signature=signature,
-                input_example=input_example,
-                registered_model_name=options.get("registered_model_name"),
-            )
+    def importance(kind: str) -> dict[str, Any]:
+        values = booster.feature_importance(importance_type=kind).tolist()
+        return dict(zip(booster.feature_name(), values, strict=True))
 
-    return hook
+    log_importances(options, run_id, ("split", "gain"), importance)
+
+
+_LIBRARY = _boosting.Library(
+    flavor=FLAVOR_NAME,
+    data_arg="train_set",
+    unlogged=_UNLOGGED,
+    callback=_callback,
+    log_results=_log_results,
+    predict=lambda booster: booster.predict,
+    log_model=_log_model,
+    model_kwargs=lambda options, train_params: {},
+)

@@ -83,7 +83,8 @@ def autolog(
     if options is None:
         return
     for cls in patched_classes():
-        _core.patch(FLAVOR_NAME, cls, "fit", _fit_hook, allow_children=False)
+        fit = cls.fit  # type: ignore[attr-defined]
+        _core.patch(FLAVOR_NAME, cls, "fit", _fit_hook(fit), allow_children=False)
 
 
 def patched_classes() -> list[type]:
@@ -114,32 +115,33 @@ def _is_search(estimator: Any) -> bool:
     return isinstance(estimator, GridSearchCV | RandomizedSearchCV)
 
 
-def _fit_data(fit: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[Any, Any, Any]:
-    """``(X, y, sample_weight)`` of a ``fit(self, X, y, ...)`` call, by the method's own names."""
+def _fit_hook(fit: Any) -> _core.Hook:
+    """The hook of a ``fit(self, X, y, ...)``: ``X``, ``y`` and ``sample_weight`` are found by
+    the method's own names (read once, here)."""
     names = [n for n in inspect.signature(fit).parameters if n != "self"]
-    bound = dict(zip(names, args, strict=False))
-    bound.update(kwargs)
     x_name = names[0] if names else "X"
     y_name = names[1] if len(names) > 1 else "y"
-    return bound.get(x_name), bound.get(y_name), bound.get("sample_weight")
 
+    def hook(self: Any, *args: Any, **kwargs: Any) -> Any:
+        import copy
 
-def _fit_hook(self: Any, *args: Any, **kwargs: Any) -> Any:
-    import copy
+        options = _core.get_options(FLAVOR_NAME)
+        assert options is not None
+        bound = dict(zip(names, args, strict=False))
+        bound.update(kwargs)
+        X, y, sample_weight = bound.get(x_name), bound.get(y_name), bound.get("sample_weight")
+        X, y = copy.deepcopy(X), copy.deepcopy(y)
+        run_id = active_run_id()
+        log_params(run_id, self.get_params(deep=not _is_search(self)))
+        set_tags(run_id, estimator_tags(self))
+        try:
+            example = first_rows(X)
+        except Exception:
+            example = None
+        yield (self, *args), kwargs
+        _after_fit(options, run_id, self, X, y, sample_weight, example)
 
-    options = _core.get_options(FLAVOR_NAME)
-    assert options is not None
-    X, y, sample_weight = _fit_data(type(self).fit, args, kwargs)
-    X, y = copy.deepcopy(X), copy.deepcopy(y)
-    run_id = active_run_id()
-    log_params(run_id, self.get_params(deep=not _is_search(self)))
-    set_tags(run_id, estimator_tags(self))
-    try:
-        example = first_rows(X)
-    except Exception:
-        example = None
-    yield (self, *args), kwargs
-    _after_fit(options, run_id, self, X, y, sample_weight, example)
+    return hook
 
 
 def _after_fit(
@@ -154,7 +156,7 @@ def _after_fit(
     search = _is_search(estimator)
     model_id = None
     input_example, signature = None, None
-    if options.get("log_models", True):
+    if options.log_models:
         input_example, signature = example_and_signature(
             options, example, _predict_fn(options, estimator)
         )
@@ -196,8 +198,8 @@ def _log_model(
         name=name,
         signature=signature,
         input_example=input_example,
-        serialization_format=options.get("serialization_format", "cloudpickle"),
-        registered_model_name=options.get("registered_model_name") if registered else None,
+        serialization_format=options.get("serialization_format"),
+        registered_model_name=options.registered_model_name if registered else None,
         params=params,
     )
     return str(info.model_id) if info.model_id else None
@@ -315,7 +317,7 @@ def _after_search(
 ) -> None:
     best_params = None
     best_model_id = None
-    if hasattr(search, "best_estimator_") and options.get("log_models", True):
+    if hasattr(search, "best_estimator_") and options.log_models:
         best_params = search.best_estimator_.get_params(deep=True)
         best_model_id = _log_model(
             options,
@@ -338,7 +340,7 @@ def _after_search(
                 options,
                 run_id,
                 search,
-                options.get("max_tuning_runs", 5),
+                options.get("max_tuning_runs"),
                 best_params,
                 best_model_id,
             )

@@ -18,36 +18,29 @@ from __future__ import annotations
 
 from typing import Any
 
-from modelyard.flavors.autologging import _core
+from modelyard.flavors.autologging import _boosting, _core
 from modelyard.flavors.autologging._boosting import (
     IterationMetrics,
-    log_importance,
-    sklearn_fit_hook,
-)
-from modelyard.flavors.autologging._run_data import (
-    active_run_id,
-    example_and_signature,
-    first_rows,
-    fn_params,
-    log_metrics,
-    log_params,
+    log_early_stopping,
+    log_importances,
 )
 
 __all__ = ["FLAVOR_NAME", "autolog"]
 
 FLAVOR_NAME = "xgboost"
-_UNLOGGED = {
-    "params",
-    "dtrain",
-    "evals",
-    "obj",
-    "feval",
-    "evals_result",
-    "xgb_model",
-    "callbacks",
-    "learning_rates",
-}
-_EXAMPLE_ATTR = "_modelyard_input_example"
+_UNLOGGED = frozenset(
+    {
+        "params",
+        "dtrain",
+        "evals",
+        "obj",
+        "feval",
+        "evals_result",
+        "xgb_model",
+        "callbacks",
+        "learning_rates",
+    }
+)
 
 
 def autolog(
@@ -71,12 +64,8 @@ def autolog(
     import xgboost
     import xgboost.sklearn
 
-    _core.patch_plain(FLAVOR_NAME, xgboost.DMatrix, "__init__", _remember_example)
-    _core.patch(FLAVOR_NAME, xgboost, "train", _train_hook(True), method=False)
-    _core.patch(FLAVOR_NAME, xgboost.sklearn, "train", _train_hook(False), method=False)
-    fit_hook = sklearn_fit_hook(FLAVOR_NAME, _log_model, _model_format)
-    for cls in _sklearn_classes():
-        _core.patch(FLAVOR_NAME, cls, "fit", fit_hook, allow_children=True)
+    train_fn = getattr(xgboost.training, "train", xgboost.train)
+    _boosting.patch(_LIBRARY, xgboost, xgboost.DMatrix, train_fn, _sklearn_classes())
 
 
 def _sklearn_classes() -> list[type]:
@@ -90,28 +79,16 @@ def _sklearn_classes() -> list[type]:
     ]
 
 
-def _model_format(options: _core.Options) -> dict[str, Any]:
-    return {"model_format": options.get("model_format", "ubj")}
+def _model_kwargs(options: _core.Options, train_params: dict[str, Any] | None) -> dict[str, Any]:
+    """The model format; for a ``train`` call also its params."""
+    model_format = {"model_format": options.get("model_format")}
+    return model_format if train_params is None else {"params": train_params, **model_format}
 
 
 def _log_model(model: Any, **kwargs: Any) -> Any:
     from modelyard.flavors.xgboost import log_model
 
     return log_model(model, **kwargs)
-
-
-def _remember_example(original: Any, options: _core.Options) -> Any:
-    def init(self: Any, data: Any, *args: Any, **kwargs: Any) -> None:
-        original(self, data, *args, **kwargs)
-        if _core.get_options(FLAVOR_NAME) is None:
-            return
-        try:
-            setattr(self, _EXAMPLE_ATTR, first_rows(data))
-        except Exception:
-            setattr(self, _EXAMPLE_ATTR, None)
-
-    init.__wrapped__ = original  # type: ignore[attr-defined]
-    return init
 
 
 def _callback(metrics: IterationMetrics) -> Any:
@@ -133,48 +110,37 @@ def _callback(metrics: IterationMetrics) -> Any:
     return _Record()
 
 
-def _train_hook(log_models: bool) -> _core.Hook:
-    def hook(*args: Any, **kwargs: Any) -> Any:
-        import xgboost
+def _log_results(
+    options: _core.Options,
+    run_id: str,
+    booster: Any,
+    call_params: dict[str, Any],
+    history: list[dict[str, float]],
+) -> None:
+    if call_params.get("early_stopping_rounds") and history:
+        best = int(booster.best_iteration)
+        log_early_stopping(run_id, history, stopped=len(history) - 1, best=best, best_index=best)
+    log_importances(
+        options,
+        run_id,
+        options.get("importance_types") or ["weight"],
+        lambda kind: booster.get_score(importance_type=kind),
+    )
 
-        options = _core.get_options(FLAVOR_NAME)
-        assert options is not None
-        run_id = active_run_id()
-        booster_params = args[0] if args else kwargs.get("params") or {}
-        log_params(run_id, dict(booster_params))
-        train_fn = getattr(xgboost.training, "train", xgboost.train)
-        call_params = fn_params(train_fn, args, kwargs, _UNLOGGED)
-        log_params(run_id, call_params)
-        metrics = IterationMetrics(options, run_id)
-        kwargs = dict(kwargs)
-        kwargs["callbacks"] = [*(kwargs.get("callbacks") or []), _callback(metrics)]
-        dtrain = args[1] if len(args) > 1 else kwargs.get("dtrain")
-        booster = yield args, kwargs
-        metrics.flush()
-        history = metrics.history
-        if call_params.get("early_stopping_rounds") and history:
-            best = int(booster.best_iteration)
-            log_metrics(run_id, {"stopped_iteration": len(history) - 1, "best_iteration": best})
-            if best < len(history):
-                log_metrics(run_id, history[best], step=len(history))
-        for kind in options.get("importance_types") or ["weight"]:
-            try:
-                log_importance(run_id, kind, booster.get_score(importance_type=kind))
-            except Exception as exc:
-                _core.report(options, "Feature importance %r not logged: %s", kind, exc)
-        if log_models and options.get("log_models", True):
-            example = getattr(dtrain, _EXAMPLE_ATTR, None)
-            input_example, signature = example_and_signature(
-                options, example, lambda data: booster.predict(xgboost.DMatrix(data))
-            )
-            _log_model(
-                booster,
-                name="model",
-                signature=signature,
-                input_example=input_example,
-                registered_model_name=options.get("registered_model_name"),
-                params=call_params,
-                **_model_format(options),
-            )
 
-    return hook
+def _predict(booster: Any) -> Any:
+    import xgboost
+
+    return lambda data: booster.predict(xgboost.DMatrix(data))
+
+
+_LIBRARY = _boosting.Library(
+    flavor=FLAVOR_NAME,
+    data_arg="dtrain",
+    unlogged=_UNLOGGED,
+    callback=_callback,
+    log_results=_log_results,
+    predict=_predict,
+    log_model=_log_model,
+    model_kwargs=_model_kwargs,
+)
