@@ -84,7 +84,7 @@ def _tracking_target() -> tuple[str, str | None]:
     from urllib.parse import urlsplit, urlunsplit
 
     import modelyard
-    from modelyard.projects.runner import absolute_tracking_uri
+    from modelyard.utils.uris import absolute_tracking_uri
 
     uri = absolute_tracking_uri(modelyard.get_tracking_uri())
     parts = urlsplit(uri)

@@ -268,7 +268,7 @@ def scheduler_command(
 
     from modelyard.client.fluent import get_tracking_uri
     from modelyard.jobs.scheduler import Scheduler
-    from modelyard.projects.runner import absolute_tracking_uri
+    from modelyard.utils.uris import absolute_tracking_uri
 
     db_uri = absolute_tracking_uri(tracking_uri or get_tracking_uri())
     scheduler = Scheduler(

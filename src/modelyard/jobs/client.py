@@ -37,9 +37,9 @@ class JobsClient:
         if uri.startswith(("http://", "https://")):
             self._rest = RestApi(uri, "/api/2.1/jobs", timeout=60)
         else:
-            from modelyard.projects.runner import absolute_tracking_uri
             from modelyard.services.jobs import JobService
             from modelyard.store.jobs import get_job_store
+            from modelyard.utils.uris import absolute_tracking_uri
 
             self.uri = absolute_tracking_uri(uri)
             self._service = JobService(get_job_store(self.uri))

@@ -297,7 +297,7 @@ class JobRunner:
         import os
 
         from modelyard.client import MlflowClient
-        from modelyard.projects.runner import absolute_tracking_uri
+        from modelyard.utils.uris import absolute_tracking_uri
 
         turi = absolute_tracking_uri(self.tracking_uri)
         client = MlflowClient(tracking_uri=turi)

@@ -33,6 +33,7 @@ from modelyard.projects.environments import (
 from modelyard.projects.source import ProjectSource, fetch_project
 from modelyard.projects.spec import Project, load_project
 from modelyard.projects.submitted import LocalSubmittedRun, SubmittedRun
+from modelyard.utils.uris import absolute_tracking_uri
 
 __all__ = ["BACKENDS", "PreparedRun", "absolute_tracking_uri", "launch", "prepare_run", "run"]
 
@@ -58,17 +59,6 @@ class PreparedRun:
     def cleanup(self) -> None:
         if self.source.cleanup_dir is not None:
             shutil.rmtree(self.source.cleanup_dir, ignore_errors=True)
-
-
-def absolute_tracking_uri(uri: str) -> str:
-    """A relative ``sqlite:///file.db`` made absolute (the child runs in another folder)."""
-    if uri.startswith("sqlite:///") and not uri.startswith("sqlite:////"):
-        rest = uri[len("sqlite:///") :]
-        if rest and rest != ":memory:":
-            return "sqlite:///" + str(Path(rest).resolve())
-    if "://" not in uri and not uri.startswith(("sqlite:", "postgresql:", "databricks")):
-        return "sqlite:///" + str(Path(uri).resolve())  # a bare path means a SQLite file
-    return uri
 
 
 def _resolve_experiment(client: Any, experiment_name: str | None, experiment_id: str | None) -> str:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import importlib.util
 import os
-from pathlib import Path
 
 __all__ = ["WORKLOAD_WORKERS", "run_uvicorn", "tracking_env", "workers_for"]
 
@@ -54,13 +53,7 @@ def tracking_env() -> dict[str, str]:
     """The tracking/registry URIs of this process, for worker processes (which do not inherit
     ``set_tracking_uri``); a relative SQLite path is made absolute."""
     from modelyard.client.fluent import get_registry_uri, get_tracking_uri
-
-    def absolute(uri: str) -> str:
-        if uri.startswith("sqlite:///") and not uri.startswith("sqlite:////"):
-            path = uri[len("sqlite:///") :]
-            if path and path != ":memory:":
-                return "sqlite:///" + str(Path(path).resolve())
-        return uri
+    from modelyard.utils.uris import absolute_sqlite_uri as absolute
 
     tracking = absolute(get_tracking_uri())
     env = {"MLFLOW_TRACKING_URI": tracking, "MODELYARD_TRACKING_URI": tracking}

@@ -38,7 +38,7 @@ __all__ = [
 
 def _db_uri(tracking_uri: str | None) -> str:
     from modelyard.client.fluent import get_tracking_uri
-    from modelyard.projects.runner import absolute_tracking_uri
+    from modelyard.utils.uris import absolute_tracking_uri
 
     return absolute_tracking_uri(tracking_uri or get_tracking_uri())
 

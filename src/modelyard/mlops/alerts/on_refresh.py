@@ -39,8 +39,8 @@ def _context(monitor: Any) -> Context | None:
     if _process_ctx is not None:
         return replace(_process_ctx, monitors_root=root)
     from modelyard.client.fluent import get_tracking_uri
-    from modelyard.projects.runner import absolute_tracking_uri
     from modelyard.store.sql.engine import is_sql_uri
+    from modelyard.utils.uris import absolute_tracking_uri
 
     uri = absolute_tracking_uri(get_tracking_uri())
     if not is_sql_uri(uri):
