@@ -67,6 +67,14 @@ def test_tensor_schema_dtype_and_shape() -> None:
         enforce_schema(np.zeros((2, 2)), Schema([TensorSpec("int32", (-1, 2))]))
 
 
+@pytest.mark.parametrize("dtype", ["str", "<U3"])
+def test_text_tensor_accepts_longer_values_than_the_example(dtype: str) -> None:
+    out = enforce_schema(np.array([["a much longer value"]]), Schema([TensorSpec(dtype, (-1, 1))]))
+    assert out.tolist() == [["a much longer value"]]
+    with pytest.raises(InvalidParameterValue, match="dtype"):
+        enforce_schema(np.array([[b"bytes"]]), Schema([TensorSpec(dtype, (-1, 1))]))
+
+
 def test_params_defaults_conversion_and_errors() -> None:
     schema = ParamSchema(
         [ParamSpec("k", DataType.long, 3), ParamSpec("w", DataType.double, [1.0], (-1,))]

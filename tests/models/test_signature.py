@@ -67,6 +67,17 @@ def test_tensor_and_named_tensor_inference() -> None:
     )
 
 
+def test_text_tensors_are_written_without_their_width_as_mlflow() -> None:
+    sig = infer_signature(np.array([["abc", "d"]]), np.array([b"x", b"yy"]))
+    assert (
+        sig.to_dict()["inputs"]
+        == '[{"type": "tensor", "tensor-spec": {"dtype": "str", "shape": [-1, 2]}}]'
+    )
+    assert sig.to_dict()["outputs"] == (
+        '[{"type": "tensor", "tensor-spec": {"dtype": "bytes", "shape": [-1]}}]'
+    )
+
+
 def test_records_scalars_and_bad_input() -> None:
     assert infer_signature([{"a": 1}], ["x"]).to_dict() == {
         "inputs": '[{"type": "long", "name": "a", "required": true}]',

@@ -363,9 +363,21 @@ def _frame_schema(df: Any) -> Schema:
     return Schema(specs)
 
 
+def _tensor_dtype_name(dtype: Any) -> str:
+    """A tensor's dtype as MLflow writes it: fixed-width text and bytes without their width
+    (``<U3`` is ``str``, ``|S4`` is ``bytes``), so longer values of the same kind still fit."""
+    if dtype.kind == "U":
+        return "str"
+    if dtype.kind == "S":
+        return "bytes"
+    return str(dtype)
+
+
 def _tensor(array: Any, name: str | None = None) -> TensorSpec:
     shape = (-1, *array.shape[1:]) if array.ndim >= 1 else ()
-    return TensorSpec(dtype=str(array.dtype), shape=tuple(int(s) for s in shape), name=name)
+    return TensorSpec(
+        dtype=_tensor_dtype_name(array.dtype), shape=tuple(int(s) for s in shape), name=name
+    )
 
 
 def infer_schema(data: Any) -> Schema:
