@@ -206,10 +206,16 @@ def server_command(
             port=port,
             log_level=log_level,
             proxy_headers=False,
+            ws="none",  # no websocket routes: skip loading the websockets stack
         )
     else:
         from modelyard.server import create_app
 
         uvicorn.run(
-            create_app(config), host=host, port=port, log_level=log_level, proxy_headers=False
+            create_app(config),
+            host=host,
+            port=port,
+            log_level=log_level,
+            proxy_headers=False,
+            ws="none",
         )

@@ -8,6 +8,8 @@ Endpoints come from the modules listed in :data:`ENDPOINT_MODULES` (each exposes
 from __future__ import annotations
 
 import importlib
+import logging
+import threading
 from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import asynccontextmanager
 
@@ -26,6 +28,8 @@ __all__ = [
     "collect_endpoints",
     "create_app",
 ]
+
+_log = logging.getLogger(__name__)
 
 ENDPOINT_MODULES: tuple[str, ...] = (
     "modelyard.server.endpoints.meta",
@@ -69,7 +73,9 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         ctx.tracking  # noqa: B018 - open the store (and create the schema) before serving
-        stop_jobs = _start_feature("modelyard.jobs.server_hook", config)
+        # the job scheduler keeps its state in the database and polls it, so it may start
+        # after the first answer: its imports are the largest part of a feature's start-up
+        stop_jobs = _start_in_background("modelyard.jobs.server_hook", config)
         stop_webhooks = _start_webhook_worker(ctx)
         stop_alerts = _start_feature("modelyard.mlops.alerts.server_hook", config)
         try:
@@ -94,6 +100,31 @@ def _start_feature(module: str, config: ServerConfig) -> Callable[[], None]:
     """A feature's threads in this worker (``start(config)`` of a module named here): features
     sit above the server, so they are loaded by name here, the one place the app is composed."""
     stop: Callable[[], None] = importlib.import_module(module).start(config)
+    return stop
+
+
+def _start_in_background(module: str, config: ServerConfig) -> Callable[[], None]:
+    """:func:`_start_feature` on a thread; the returned stop waits for the start to finish."""
+    stops: list[Callable[[], None]] = []
+
+    def run() -> None:
+        try:
+            stops.append(_start_feature(module, config))
+        except Exception:  # the server keeps answering; the log says why the feature is off
+            _log.exception("could not start %s", module)
+
+    starter = threading.Thread(
+        target=run,
+        name=f"start {module}",
+        daemon=True,
+    )
+    starter.start()
+
+    def stop() -> None:
+        starter.join()
+        for fn in stops:
+            fn()
+
     return stop
 
 

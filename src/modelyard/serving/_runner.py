@@ -37,6 +37,7 @@ def run_uvicorn(
     uvicorn.run(
         factory,
         factory=True,
+        ws="none",  # no websocket routes
         host=host,
         port=port,
         workers=workers if workers > 1 else None,

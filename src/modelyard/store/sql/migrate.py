@@ -3,7 +3,11 @@
 * :func:`upgrade` brings a database to a revision (``modelyard db upgrade <uri>`` calls it).
 * :func:`ensure_schema` is what stores call once per engine and process:
 
-  - a database without any modelyard table is created at head (SQLite and PostgreSQL alike);
+  - a database already at head is left alone; the check is one query on the version table, and
+    neither Alembic nor the migration scripts are loaded (a server starts faster);
+  - a database without any modelyard table is created at head (SQLite and PostgreSQL alike)
+    from ``schema.metadata`` in one transaction, stamped with :data:`HEAD_REVISION`: the
+    migration chain is not replayed (tests prove both routes build the same schema);
   - an embedded SQLite database behind head is upgraded in place;
   - any other database behind head raises :class:`~modelyard.errors.InvalidState` telling the
     user to run ``modelyard db upgrade <uri>`` (migrating a shared server database is a
@@ -25,7 +29,17 @@ from sqlalchemy import Connection, Engine, inspect
 from modelyard.errors import InvalidState
 from modelyard.store.sql.engine import make_engine
 
-__all__ = ["current_revision", "downgrade", "ensure_schema", "head_revision", "upgrade"]
+__all__ = [
+    "HEAD_REVISION",
+    "current_revision",
+    "downgrade",
+    "ensure_schema",
+    "head_revision",
+    "upgrade",
+]
+
+#: the newest migration shipped (``migrations/versions``); a test keeps it equal to Alembic's head
+HEAD_REVISION = "0008"
 
 _MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 #: arbitrary constant key of the PostgreSQL advisory lock held while migrating
@@ -61,9 +75,16 @@ def _known_revisions() -> set[str]:
 
 
 def _revision_of(conn: Connection) -> str | None:
-    from alembic.runtime.migration import MigrationContext
-
-    return MigrationContext.configure(conn).get_current_revision()
+    """The version table's revision, read with plain SQL (no Alembic import on the hot path)."""
+    if not inspect(conn).has_table(_VERSION_TABLE):
+        return None
+    rows = conn.exec_driver_sql(f"SELECT version_num FROM {_VERSION_TABLE}").fetchall()
+    if len(rows) > 1:
+        raise InvalidState(
+            f"The database's {_VERSION_TABLE} table holds {len(rows)} revisions; modelyard's "
+            "migrations have one head."
+        )
+    return str(rows[0][0]) if rows else None
 
 
 def current_revision(db_uri: str) -> str | None:
@@ -89,6 +110,31 @@ def _upgrade_engine(engine: Engine, revision: str, *, down: bool = False) -> Non
             cfg = _config()
             cfg.attributes["connection"] = conn
             (command.downgrade if down else command.upgrade)(cfg, revision)
+    finally:
+        conn.close()
+
+
+def _create_at_head(engine: Engine) -> None:
+    """A database without modelyard tables gets ``schema.metadata`` and the head stamp in one
+    transaction (under the advisory lock on PostgreSQL); a concurrent creator wins cleanly."""
+    from modelyard.store.sql.schema import metadata
+
+    conn = engine.connect().execution_options(modelyard_write=True)
+    try:
+        with conn.begin():
+            if engine.dialect.name == "postgresql":
+                conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_PG_LOCK_KEY})")
+            names = set(inspect(conn).get_table_names())
+            if _VERSION_TABLE in names or _MARKER_TABLE in names:
+                return  # created meanwhile; ensure_schema's next check decides
+            metadata.create_all(conn)
+            conn.exec_driver_sql(
+                f"CREATE TABLE {_VERSION_TABLE} (version_num VARCHAR(32) NOT NULL, "
+                f"CONSTRAINT {_VERSION_TABLE}_pkc PRIMARY KEY (version_num))"
+            )
+            conn.exec_driver_sql(
+                f"INSERT INTO {_VERSION_TABLE} (version_num) VALUES ('{HEAD_REVISION}')"
+            )
     finally:
         conn.close()
 
@@ -119,9 +165,14 @@ def ensure_schema(engine: Engine) -> None:
     if key in _checked:
         return
     with engine.connect() as conn:
-        names = set(inspect(conn).get_table_names())
-        revision = _revision_of(conn) if _VERSION_TABLE in names else None
-    head = head_revision()
+        revision = _revision_of(conn)
+        names = set(inspect(conn).get_table_names()) if revision != HEAD_REVISION else set()
+    if revision is None and not names:
+        _create_at_head(engine)
+        with engine.connect() as conn:
+            revision = _revision_of(conn)
+            names = set(inspect(conn).get_table_names())
+    head = HEAD_REVISION
     if revision != head:
         is_sqlite = engine.dialect.name == "sqlite"
         if revision is None and _MARKER_TABLE in names:
