@@ -17,7 +17,7 @@ Real processes:
   subprocess on a free 127.0.0.1 port
 * :mod:`modelyard.testing.mlflow_client` — ``mlflow_python()``: the interpreter of the real
   mlflow 3.17.2 client (``$MODELYARD_MLFLOW_PYTHON``, default ``<repo>/.venv-mlflow``); skips
-  when absent, fails in CI
+  when absent, fails in CI; ``real_mlflow_server(work)``: a real ``mlflow server`` process
 """
 
 __all__: list[str] = []

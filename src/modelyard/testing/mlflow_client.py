@@ -9,9 +9,15 @@ An interpreter whose ``mlflow`` is not :data:`MLFLOW_VERSION` always fails.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
+import signal
 import subprocess
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 
 __all__ = [
@@ -19,6 +25,7 @@ __all__ = [
     "MLFLOW_VERSION",
     "mlflow_python",
     "mlflow_python_path",
+    "real_mlflow_server",
 ]
 
 MLFLOW_PYTHON_ENV = "MODELYARD_MLFLOW_PYTHON"
@@ -79,3 +86,63 @@ def mlflow_python() -> Path:
             f"mlflow=={MLFLOW_VERSION} (run scripts/install-mlflow.sh)"
         )
     return path
+
+
+@contextlib.contextmanager
+def real_mlflow_server(work: Path, *server_args: str) -> Iterator[str]:
+    """A real ``mlflow server`` (the real client's interpreter) on a free 127.0.0.1 port, with a
+    SQLite store in ``work`` and artifacts under ``work/artifacts``; yields its base URL.
+
+    ``server_args`` are added to the command line. Start-up may take a minute on a busy
+    machine (MLflow's imports); the wait is bounded only to report a server that never answers.
+    """
+    import pytest
+
+    from modelyard.testing.server_process import free_port
+
+    python = mlflow_python()
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("MLFLOW_", "MODELYARD_"))}
+    log_path = work / "mlflow-server.log"
+    with open(log_path, "wb") as log:  # the child keeps its own descriptor
+        proc = subprocess.Popen(
+            [
+                str(python),
+                "-m",
+                "mlflow",
+                "server",
+                "--host=127.0.0.1",
+                f"--port={port}",
+                f"--backend-store-uri=sqlite:///{work / 'mlflow.db'}",
+                f"--artifacts-destination={work / 'artifacts'}",
+                "--workers=1",
+                *server_args,
+            ],
+            cwd=work,
+            env=env,
+            start_new_session=True,
+            stdout=subprocess.DEVNULL,
+            stderr=log,
+        )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 240
+    try:
+        while True:
+            try:
+                with urllib.request.urlopen(f"{url}/health", timeout=1) as answer:
+                    if answer.status == 200:
+                        break
+            except (urllib.error.URLError, OSError):
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"mlflow server did not start: {log_path.read_text()[-2000:]}")
+            time.sleep(0.2)
+        yield url
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGTERM)  # the server and its uvicorn worker
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()

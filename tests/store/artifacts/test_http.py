@@ -4,18 +4,12 @@ against the real MLflow 3.17.2 artifact proxy (the reference implementation of t
 from __future__ import annotations
 
 import json
-import os
-import signal
-import socket
-import subprocess
 import threading
-import time
 import uuid
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-import httpx
 import pytest
 
 from modelyard.entities import FileInfo
@@ -28,6 +22,7 @@ from modelyard.errors import (
 )
 from modelyard.store.artifacts.http import MlflowArtifactsRepository, parse_proxy_uri
 from modelyard.testing.artifact_contract import ArtifactRepositoryContract
+from modelyard.testing.mlflow_client import real_mlflow_server
 
 # -- URI resolution -----------------------------------------------------------------------
 
@@ -236,49 +231,8 @@ def test_hostile_names_from_the_server_are_refused(scripted) -> None:
 @pytest.fixture(scope="module")
 def mlflow_server(mlflow_python: Path, tmp_path_factory) -> Iterator[str]:
     """A real ``mlflow server`` serving artifacts from a temp dir (the real client's venv)."""
-    work = tmp_path_factory.mktemp("mlflow-server")
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("MLFLOW_", "MODELYARD_"))}
-    with open(work / "server.log", "wb") as log:  # the child keeps its own descriptor
-        proc = subprocess.Popen(
-            [
-                str(mlflow_python),
-                "-m",
-                "mlflow",
-                "server",
-                "--host=127.0.0.1",
-                f"--port={port}",
-                f"--backend-store-uri=sqlite:///{work / 'db.sqlite'}",
-                f"--artifacts-destination={work / 'artifacts'}",
-                "--workers=1",
-            ],
-            cwd=work,
-            env=env,
-            start_new_session=True,
-            stdout=subprocess.DEVNULL,
-            stderr=log,
-        )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 240  # generous: mlflow's imports are slow on a busy machine
-    while True:
-        try:
-            if httpx.get(f"{url}/health", timeout=1).status_code == 200:
-                break
-        except httpx.TransportError:
-            pass
-        if proc.poll() is not None or time.monotonic() > deadline:
-            proc.kill()
-            pytest.fail(f"mlflow server did not start: {(work / 'server.log').read_text()[-2000:]}")
-        time.sleep(0.2)
-    yield url
-    os.killpg(proc.pid, signal.SIGTERM)  # the server and its uvicorn worker
-    try:
-        proc.wait(timeout=5)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait()
+    with real_mlflow_server(tmp_path_factory.mktemp("mlflow-server")) as url:
+        yield url
 
 
 @pytest.mark.slow

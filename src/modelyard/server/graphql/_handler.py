@@ -118,10 +118,23 @@ def _field_resolver(source: Any, info: Any, **kwargs: Any) -> Any:
     value = source.get(_snake(info.field_name)) if isinstance(source, dict) else None
     kind = str(getattr(info.return_type, "name", ""))
     if value is None:
-        return _UNSET.get(kind) if isinstance(source, dict) else None
+        if not isinstance(source, dict):
+            return None
+        if _is_list(info):
+            return []  # an unset repeated field is an empty list in protobuf, never null
+        return _UNSET.get(kind)
     if kind == "LongString":
         return str(value)  # 64-bit numbers travel as strings (JavaScript has 53-bit integers)
     return value
+
+
+def _is_list(info: Any) -> bool:
+    from graphql import GraphQLList, GraphQLNonNull
+
+    kind = info.return_type
+    if isinstance(kind, GraphQLNonNull):
+        kind = kind.of_type
+    return isinstance(kind, GraphQLList)
 
 
 def _request_fields(call: Call) -> tuple[str, dict[str, Any] | None, str | None]:
