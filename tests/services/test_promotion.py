@@ -24,7 +24,7 @@ from modelyard.services.gates import (
     register_evidence_provider,
     unregister_evidence_provider,
 )
-from modelyard.services.promotion import PromotionBlocked
+from modelyard.services.promotion import ANONYMOUS_APPROVER, PromotionBlocked
 from modelyard.services.registry import RegistryService
 from modelyard.services.tracking import TrackingService
 from modelyard.store.registry.sql import SqlRegistryStore
@@ -402,6 +402,26 @@ def test_two_approvals_needed(local: World) -> None:
     assert second["model_version"]["current_stage"] == "Staging"
     states = sorted(r.state for r in local.service.list_transition_requests(local.name, v, None))
     assert states == ["APPLIED", "APPLIED"]
+
+
+def test_approval_without_identity_counts_once_as_anonymous(local: World) -> None:
+    """Auth off (embedded store, or a server without --auth): an approval still counts."""
+    v = local.version()
+    local.policy({"stages": {"Staging": [{"type": "approvals", "min_approvals": 1}]}})
+    local.service.create_transition_request(local.name, v, "Staging", None, None)
+    out = local.service.approve_transition_request(local.name, v, "Staging")
+    assert out["model_version"]["current_stage"] == "Staging"
+    (done,) = local.service.list_transition_requests(local.name, v, None)
+    assert (done.state, done.resolver) == ("APPLIED", ANONYMOUS_APPROVER)
+    # anonymous approvals cannot be told apart: two of them are one approver
+    local.policy({"stages": {"Production": [{"type": "approvals", "min_approvals": 2}]}})
+    local.service.create_transition_request(local.name, v, "Production", None, None)
+    local.service.create_transition_request(local.name, v, "Production", None, "alice")
+    first = local.service.approve_transition_request(local.name, v, "Production")
+    assert "1 of 2 required approvals (anonymous)" in first["activity"]["system_comment"]
+    second = local.service.approve_transition_request(local.name, v, "Production")
+    assert "model_version" not in second
+    assert local.stage(v) == "Staging"
 
 
 def test_approval_blocked_by_other_gate_records_nothing(local: World) -> None:

@@ -20,7 +20,10 @@ is decided by the caller (the server allows it to MANAGE on the model when auth 
 Approval (``approve``): the approver may not be the request's creator unless ``is_admin``; the
 gates run with the approver counted; when the only failing gates are ``approvals`` (more are
 needed), the approval is recorded and the transition waits for the next one; when another gate
-fails, nothing is recorded but the gate results, and the error names the gates.
+fails, nothing is recorded but the gate results, and the error names the gates. Without an
+identity (the embedded store, or a server with auth off) the approver is recorded as
+:data:`ANONYMOUS_APPROVER`: such approvals count once for the ``approvals`` gate, however many
+are given, since they cannot be told apart.
 """
 
 from __future__ import annotations
@@ -50,7 +53,10 @@ from modelyard.wire import model_version_to_json
 if TYPE_CHECKING:
     from modelyard.services.registry import RegistryService
 
-__all__ = ["Promotion", "PromotionBlocked", "activity_json", "blocked_message"]
+#: the approver recorded when the caller has no identity (auth off)
+ANONYMOUS_APPROVER = "anonymous"
+
+__all__ = ["ANONYMOUS_APPROVER", "Promotion", "PromotionBlocked", "activity_json", "blocked_message"]
 
 
 class PromotionBlocked(InvalidState):
@@ -284,6 +290,7 @@ class Promotion:
                 f"{version} of '{name}' to '{target}' (an admin can)."
             )
         request = (others or pending)[0]
+        user = user or ANONYMOUS_APPROVER
         revision, policy, candidate, results = self.run_gates(name, version, target, user)
         failed = [r for r in results if r.outcome == GATE_FAILED]
         if failed and any(r.gate_type != "approvals" for r in failed):
