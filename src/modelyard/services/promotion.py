@@ -56,7 +56,13 @@ if TYPE_CHECKING:
 #: the approver recorded when the caller has no identity (auth off)
 ANONYMOUS_APPROVER = "anonymous"
 
-__all__ = ["ANONYMOUS_APPROVER", "Promotion", "PromotionBlocked", "activity_json", "blocked_message"]
+__all__ = [
+    "ANONYMOUS_APPROVER",
+    "Promotion",
+    "PromotionBlocked",
+    "activity_json",
+    "blocked_message",
+]
 
 
 class PromotionBlocked(InvalidState):
