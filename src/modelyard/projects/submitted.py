@@ -16,11 +16,18 @@ import threading
 import time
 from typing import IO
 
+from modelyard.errors import ResourceDoesNotExist
+
 __all__ = ["LocalSubmittedRun", "SubmittedRun", "kill_process_group"]
 
 
 def kill_process_group(proc: subprocess.Popen[bytes], grace_seconds: float = 5.0) -> None:
-    """SIGTERM the process group of ``proc``, then SIGKILL it if anything is left."""
+    """SIGTERM the process group of ``proc``, then SIGKILL it if anything is left.
+
+    Returns only once ``proc`` itself has been reaped, so its exit status is known to the
+    caller (a leader still dying when the group could no longer be signalled used to leave
+    ``poll()`` answering None for a moment on a busy machine).
+    """
     try:
         pgid = os.getpgid(proc.pid)
     except ProcessLookupError:
@@ -28,13 +35,10 @@ def kill_process_group(proc: subprocess.Popen[bytes], grace_seconds: float = 5.0
     for sig in (signal.SIGTERM, signal.SIGKILL):
         try:
             os.killpg(pgid, sig)
-        except ProcessLookupError:
-            return
-        except PermissionError:
-            return
+        except (ProcessLookupError, PermissionError):
+            break  # the group is gone, or no longer ours to signal
         try:
-            # SIGKILL cannot be caught: the leader dies, so wait for it (a timeout there left a
-            # busy machine's cancel() returning while the process was not reaped yet)
+            # SIGKILL cannot be caught: the leader dies, so wait for it
             proc.wait(timeout=grace_seconds if sig == signal.SIGTERM else None)
         except subprocess.TimeoutExpired:
             continue
@@ -42,9 +46,15 @@ def kill_process_group(proc: subprocess.Popen[bytes], grace_seconds: float = 5.0
         try:
             os.killpg(pgid, 0)
         except ProcessLookupError:
-            return
+            break
         if sig == signal.SIGTERM:
             time.sleep(min(grace_seconds, 0.5))
+    if proc.poll() is None:
+        try:
+            proc.kill()
+        except ProcessLookupError:
+            pass
+        proc.wait()
 
 
 class SubmittedRun:
@@ -146,7 +156,7 @@ class LocalSubmittedRun(SubmittedRun):
         client = MlflowClient(tracking_uri=self.tracking_uri)
         try:
             current = client.get_run(self._run_id).info.status
-        except Exception:  # the run was deleted meanwhile: nothing to mark
+        except ResourceDoesNotExist:  # the run was deleted for good meanwhile: nothing to mark
             return
         if status == "FINISHED" and current != "RUNNING":
             return  # the child ended its run itself (FINISHED, or FAILED on its own terms)
