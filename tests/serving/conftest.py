@@ -128,12 +128,26 @@ class Registry:
         if uri.startswith("models:/m-"):
             uri = self.client().get_logged_model(uri[len("models:/") :]).artifact_location
         local = Path(urlparse(uri).path) if uri.startswith("file:") else Path(uri)
+        backup = local.with_name(local.name + ".intact")
+        if not backup.exists():
+            shutil.copytree(local, backup)
         for f in local.iterdir():
             if f.name.startswith("model.") or f.is_dir():
                 if f.is_dir():
                     shutil.rmtree(f)
                 else:
                     f.write_bytes(b"not a model")
+
+    def repair_version(self, name: str, version: str) -> None:
+        """Undo :meth:`break_version`: put the model's files back."""
+        from urllib.parse import urlparse
+
+        uri = self.client().get_model_version_download_uri(name, version)
+        if uri.startswith("models:/m-"):
+            uri = self.client().get_logged_model(uri[len("models:/") :]).artifact_location
+        local = Path(urlparse(uri).path) if uri.startswith("file:") else Path(uri)
+        shutil.rmtree(local)
+        shutil.copytree(local.with_name(local.name + ".intact"), local)
 
     def client(self) -> Any:
         import modelyard

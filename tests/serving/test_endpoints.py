@@ -127,8 +127,28 @@ def test_auth(gateway, setup, registry):
     assert "token" not in listed[scoped["token_id"]]
 
 
+def _wait_both_versions(gateway, setup) -> None:
+    """Every worker serves both versions of "ab" (bounded by polls): the split is measured on
+    the endpoint as configured, not on a worker still loading or retrying one version."""
+    want = {setup["versions"]["ab1"], setup["versions"]["ab2"]}
+    workers: list = []
+    for _ in range(600):
+        status = httpx.get(
+            f"{gateway.url}/serving-endpoints/ab/status", headers=_auth(setup["token"]), timeout=60
+        ).json()
+        workers = [w for w in status["workers"] if not w["stale"]]
+        if len(workers) == 2 and all(
+            {m["model_version"] for m in w["served_models"]} == want and not w["errors"]
+            for w in workers
+        ):
+            return
+        time.sleep(0.1)
+    raise AssertionError(f"the workers never served both versions: {workers}")
+
+
 def test_ab_split(gateway, setup):
     v = setup["versions"]
+    _wait_both_versions(gateway, setup)
     counts = {v["ab1"]: 0, v["ab2"]: 0}
     one = {"dataframe_records": ROWS[:1]}
 
@@ -151,7 +171,7 @@ def test_ab_split(gateway, setup):
         want = WANT["normal" if version == v["ab1"] else "flipped"][0]
         assert r.json()["predictions"] == [want]
     share = counts[v["ab1"]] / 1000
-    assert abs(share - 0.70) < 0.06, counts
+    assert abs(share - 0.70) < 0.06, counts  # 4 standard deviations of a fair 70/30 draw
 
 
 def test_hot_reload_under_load(gateway, setup, registry):
@@ -258,6 +278,17 @@ def test_broken_promotion_keeps_old_version(gateway, setup, registry):
             assert r.status_code == 200
             assert r.headers["x-modelyard-model-version"] == good
             assert r.json()["predictions"] == WANT["normal"]
+        # the failure passes (the files are back): the version is tried again by itself, with
+        # no new promotion, and both workers switch to it
+        registry.repair_version("fragile", bad)
+        for _ in range(1200):  # retried after 1, 2, 4 ... s: bounded by polls
+            status = c.get("/serving-endpoints/fragile/status", headers=_auth(token)).json()
+            served = {w["served_models"][0]["model_version"] for w in status["workers"]}
+            if served == {bad} and not any(w["errors"] for w in status["workers"]):
+                break
+            time.sleep(0.1)
+        assert served == {bad}, status
+        assert _invoke(c, "fragile", token).json()["predictions"] == WANT["flipped"]
     assert "failed to load models:/fragile/" in gateway.log_path.read_text()
 
 

@@ -11,8 +11,9 @@ the new version is loaded in a background thread; only when that succeeded is th
 swapped. Shadow served models are loaded the same way and kept in the table's ``shadows``
 (they take no traffic share; ``_shadow.ShadowDispatcher`` feeds them copies). A version that
 fails to load is reported in the endpoint state (``/status``) and the
-log, the old version keeps serving, and the broken version is not retried until the target
-moves again. Retired models are closed after a grace period.
+log, the old version keeps serving, and the broken version is tried again after 1 s, 2 s,
+4 s ... (at most every minute), so a passing failure does not pin an endpoint to part of its
+traffic split. Retired models are closed after a grace period.
 """
 
 from __future__ import annotations
@@ -35,6 +36,8 @@ from modelyard.serving._store import ServingStore
 __all__ = ["EndpointRuntime", "Reloader", "Route"]
 
 _log = logging.getLogger("modelyard.serving.endpoints")
+#: the longest wait (seconds) before a version that failed to load is tried again
+_RETRY_MAX_S = 60.0
 _RETIRE_GRACE_S = 120.0
 
 
@@ -81,7 +84,8 @@ class EndpointRuntime:
     config: EndpointConfig
     table: _Table | None = None
     errors: dict[str, str] = field(default_factory=dict)  # served model name -> last failure
-    failed: dict[str, str] = field(default_factory=dict)  # served model name -> bad version
+    #: served model name -> (version that failed to load, when to try it again, attempts)
+    failed: dict[str, tuple[str, float, int]] = field(default_factory=dict)
     config_stamp: int = 0
     shadow_dropped: int = 0  # request copies a full shadow queue could not take
 
@@ -194,7 +198,8 @@ class Reloader:
                     changed = True
                 routes.append(old)
                 continue
-            if ep.failed.get(served.name) == version:
+            failed = ep.failed.get(served.name)
+            if failed is not None and failed[0] == version and time.monotonic() < failed[1]:
                 if old is not None:
                     routes.append(old)
                 continue
@@ -202,7 +207,11 @@ class Reloader:
             try:
                 predictor = await asyncio.to_thread(load_predictor, uri)
             except Exception as exc:
-                ep.failed[served.name] = version
+                # a failure may be passing (a busy disk, a registry restarting): try the same
+                # version again after 1 s, 2 s, 4 s ... at most every _RETRY_MAX_S
+                attempts = failed[2] + 1 if failed is not None and failed[0] == version else 1
+                retry_at = time.monotonic() + min(_RETRY_MAX_S, 2.0 ** (attempts - 1))
+                ep.failed[served.name] = (version, retry_at, attempts)
                 ep.errors[served.name] = f"failed to load {uri}: {type(exc).__name__}: {exc}"
                 _log.error(
                     "endpoint %s: %s; still serving %s",
