@@ -10,7 +10,6 @@ modelyard's own.
 
 from __future__ import annotations
 
-import statistics
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -95,6 +94,8 @@ class AutoMLSummary:
         values = self.metric_values
         if not values:
             return "no trial has a validation score"
+        import statistics  # 20-30 ms of imports: only when a summary is printed
+
         q = statistics.quantiles(values, n=4, method="inclusive") if len(values) > 1 else values * 3
         return (
             f"min: {min(values):.3f}, 25%: {q[0]:.3f}, median: {q[1]:.3f}, "

@@ -42,6 +42,8 @@ ENDPOINT_MODULES: tuple[str, ...] = (
     "modelyard.server.endpoints.jobs",
     "modelyard.monitoring.rest",  # a feature's endpoints, composed here by name
     "modelyard.mlops.alerts.rest",
+    "modelyard.serving.rest",
+    "modelyard.automl.rest",
     "modelyard.server.endpoints.registry",
     "modelyard.server.endpoints.promotion",
     "modelyard.server.endpoints.webhooks",

@@ -98,6 +98,21 @@ RULES: dict[tuple[str, str], Rule] = {
     ("POST", "/2.1/jobs/run-now"): ADMIN,
     ("POST", "/2.1/jobs/runs/cancel"): ADMIN,
     ("POST", "/2.1/jobs/update"): ADMIN,
+    # serving endpoints: they load models into serving processes and hand out bearer tokens
+    ("GET", "/2.0/serving-endpoints"): ADMIN,
+    ("POST", "/2.0/serving-endpoints"): ADMIN,
+    ("GET", "/2.0/serving-endpoints/{name}"): ADMIN,
+    ("DELETE", "/2.0/serving-endpoints/{name}"): ADMIN,
+    ("PUT", "/2.0/serving-endpoints/{name}/config"): ADMIN,
+    ("GET", "/2.0/serving-endpoints/{name}/figures"): ADMIN,
+    ("GET", "/2.0/modelyard/serving-endpoints/tokens"): ADMIN,
+    ("POST", "/2.0/modelyard/serving-endpoints/tokens/create"): ADMIN,
+    ("POST", "/2.0/modelyard/serving-endpoints/tokens/revoke"): ADMIN,
+    # AutoML from the UI: starts processes on the server and reads files on its disk
+    ("POST", "/2.0/modelyard/automl/upload"): ADMIN,
+    ("GET", "/2.0/modelyard/automl/columns"): ADMIN,
+    ("POST", "/2.0/modelyard/automl/start"): ADMIN,
+    ("GET", "/2.0/modelyard/automl/log"): ADMIN,
     # Traces, monitors and webhooks: admins only until a trace -> experiment lookup exists in
     # the auth store; monitors read tables on the server's disk. /v1/traces answers 501 to everyone signed in (the client then falls back).
     **{

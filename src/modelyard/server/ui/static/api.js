@@ -62,12 +62,18 @@ function query(params) {
   return [...qs].length ? "?" + qs : "";
 }
 
-export async function request(method, path, params, { base = BASE, noAuthRedirect = false } = {}) {
+/** `rawBody` (a File or Blob) is sent as the body as it is, `params` then go in the query. */
+export async function request(method, path, params, { base = BASE, noAuthRedirect = false, rawBody } = {}) {
   let url = base + path;
   // X-Requested-With: the server then omits its basic-auth challenge (no browser password prompt)
   const init = { method, headers: { Accept: "application/json", ...UI_HEADERS } };
   if (method === "GET") {
     url += query(params);
+  } else if (rawBody !== undefined) {
+    url += query(params);
+    init.headers["Content-Type"] = "application/octet-stream";
+    if (csrfToken) init.headers["X-CSRF-Token"] = csrfToken;
+    init.body = rawBody;
   } else {
     init.headers["Content-Type"] = "application/json";
     if (csrfToken) init.headers["X-CSRF-Token"] = csrfToken;

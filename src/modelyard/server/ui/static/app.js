@@ -15,6 +15,8 @@ import { modelsPage, modelPage } from "./pages/models.js";
 import { modelVersionPage } from "./pages/model_version.js";
 import { loggedModelPage } from "./pages/logged_model.js";
 import { monitorPage, monitorsPage } from "./pages/monitors.js";
+import { endpointPage, endpointsPage } from "./pages/endpoints.js";
+import { automlPage, automlRunPage } from "./pages/automl.js";
 import { loginPage } from "./pages/login.js";
 import { tokensPage } from "./pages/tokens.js";
 import { auditPage, userPermissionsPage, usersPage } from "./pages/admin.js";
@@ -31,6 +33,10 @@ export const routes = [
   [/^\/logged-models\/([^/]+)$/, loggedModelPage, "experiments", "Logged model"],
   [/^\/monitors$/, monitorsPage, "monitors", "Monitors"],
   [/^\/monitors\/([^/]+)$/, monitorPage, "monitors", "Monitor"],
+  [/^\/automl$/, automlPage, "automl", "AutoML"],
+  [/^\/automl\/([^/]+)$/, automlRunPage, "automl", "AutoML"],
+  [/^\/endpoints$/, endpointsPage, "endpoints", "Serving endpoints"],
+  [/^\/endpoints\/([^/]+)$/, endpointPage, "endpoints", "Serving endpoint"],
 ];
 
 /** Routes that exist only with auth on (the admin ones only for admins). */

@@ -6,6 +6,7 @@ import { actionButton, actions } from "../components/action.js";
 import { empty, errorBox, fmtTime, guarded, h, loading, mount, setTitle, table } from "../dom.js";
 import { aliasChip, aliasDialog, loadHistory, removeAlias, stage, transitionDialog } from "./models.js";
 import { descriptionEditor, section, tagEditor } from "./run.js";
+import { enableServingDialog } from "./endpoints.js";
 
 /** The value of a top-level `key:` of a YAML text, for the simple shapes MLmodel files use. */
 function yamlBlock(text, key) {
@@ -79,6 +80,7 @@ export async function modelVersionPage(root, name, version, { alive, refresh }) 
       h("button", { type: "button", onclick: () => transitionDialog(name, v).then((r) => r && refresh()) }, "Transition stage…"),
       h("button", { type: "button", onclick: () => aliasDialog(name, v).then((r) => r && refresh()) }, "Set alias…"),
       ...aliases.map((a) => removeAlias(name, a, refresh)),
+      h("button", { type: "button", onclick: () => enableServingDialog(name, String(v.version)).then((ep) => { if (ep) location.hash = `#/endpoints/${encodeURIComponent(ep)}`; }) }, "Enable serving…"),
       actionButton("Delete version", () => del("model-versions/delete", { name, version }), { danger: true, done: () => { location.hash = `#/models/${encodeURIComponent(name)}`; },
         confirm: { title: "Delete model version?", message: `${name} v${version} is deleted for good (the run and its artifacts stay).` } })),
     h("div", { class: "grid2" },
