@@ -306,3 +306,27 @@ def test_registry_tag_values(registry: RegistryService, kind: str) -> None:
 
     set_tag("v" * limit)
     _refused(lambda: set_tag("v" * (limit + 1)), "value", limit)
+
+
+# ---------------------------------------------------------------- webhooks
+def test_webhook_url_and_description(sqlite_uri: str) -> None:
+    from modelyard.services.webhooks import (
+        MAX_WEBHOOK_DESCRIPTION_LENGTH,
+        MAX_WEBHOOK_URL_LENGTH,
+        WebhookService,
+    )
+    from modelyard.store.webhooks.sql import SqlWebhookStore
+
+    assert (MAX_WEBHOOK_URL_LENGTH, MAX_WEBHOOK_DESCRIPTION_LENGTH) == (500, 1000)
+    service = WebhookService(SqlWebhookStore(sqlite_uri))
+    url = _padded("https://93.184.215.14/", MAX_WEBHOOK_URL_LENGTH)  # a public address
+    events = ["model_version.created"]
+    at = "d" * MAX_WEBHOOK_DESCRIPTION_LENGTH
+    hook = service.create("at-limit", url, events, description=at)
+    assert (hook.url, hook.description) == (url, at)
+    _refused(lambda: service.create("too-long", url + "x", events), "url", 500)
+    _refused(
+        lambda: service.create("too-long", url, events, description=at + "d"), "description", 1000
+    )
+    _refused(lambda: service.update(hook.webhook_id, url=url + "x"), "url", 500)
+    _refused(lambda: service.update(hook.webhook_id, description=at + "d"), "description", 1000)
