@@ -73,10 +73,8 @@ def _clean_tags(tags: Sequence[RunTag]) -> list[RunTag]:
 def _experiment_tag_value(key: str, value: object) -> str:
     """An experiment tag value: refused (not truncated) over 20,000 characters, as in MLflow."""
     text = value if isinstance(value, str) else str(value)
-    return (
-        check_length(text, f"value of experiment tag '{key[:40]}'", MAX_EXPERIMENT_TAG_VALUE_LENGTH)
-        or ""
-    )
+    field = f"Value of experiment tag '{key[:40]}'"
+    return check_length(text, field, MAX_EXPERIMENT_TAG_VALUE_LENGTH) or ""
 
 
 class TrackingService(TraceRules, TrackingStore):

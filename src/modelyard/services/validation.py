@@ -118,9 +118,9 @@ def check_length(value: str | None, field: str, limit: int) -> str | None:
     """``value`` unchanged if at most ``limit`` characters (None passes); else
     InvalidParameterValue naming ``field`` and the limit, in MLflow's words."""
     if value is not None and len(value) > limit:
+        name = field if "'" in field else f"'{field}'"  # "Value of tag 'k'" is quoted already
         raise InvalidParameterValue(
-            f"'{field}' exceeds the maximum length of {limit} characters "
-            f"(got {len(value)} characters)"
+            f"{name} exceeds the maximum length of {limit} characters (got {len(value)} characters)"
         )
     return value
 
@@ -136,7 +136,7 @@ def check_run_name(run_name: Any, field: str = "run_name") -> str | None:
 def check_run_name_tag(key: str, value: str) -> None:
     """The ``mlflow.runName`` tag is the run's name: the run-name limit applies to it."""
     if key == _RUN_NAME_TAG:
-        check_run_name(value, f"tag '{_RUN_NAME_TAG}'")
+        check_run_name(value, f"Tag '{_RUN_NAME_TAG}'")
 
 
 def artifact_location_limit() -> int:
