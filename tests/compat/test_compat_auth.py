@@ -84,3 +84,20 @@ def test_auth_flow_postgres(auth_pg_server: ServerProcess, tmp_path: Path) -> No
     args = {"prefix": prefix, "admin_password": ADMIN_PASSWORD}
     out = run_mlflow_script("auth_flow.py", auth_pg_server.url, tmp_path, args)
     check_auth_flow(out, prefix)
+
+
+def test_auth_traces_sqlite(auth_sqlite_server: ServerProcess, tmp_path: Path) -> None:
+    prefix = uuid.uuid4().hex[:8]
+    args = {"prefix": prefix, "admin_password": ADMIN_PASSWORD}
+    out = run_mlflow_script("auth_traces_flow.py", auth_sqlite_server.url, tmp_path, args)
+    assert out["own_spans"] == ["answer", "lookup"]
+    assert len(out["own_search"]) == 1
+    assert out["own_tag"] is None
+    assert out["read_shared"] == ["answer"]
+    assert out["read_private"] == "PERMISSION_DENIED"
+    assert out["search_mixed"] == "PERMISSION_DENIED"
+    assert out["tag_shared"] == "PERMISSION_DENIED"
+    assert out["delete_shared"] == "PERMISSION_DENIED"
+    assert out["delete_own"] == 1
+    assert "k" not in out["shared_tags"]
+    assert out["private_ok"] is True

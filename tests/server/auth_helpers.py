@@ -31,6 +31,7 @@ class World:
     run_id: str
     model_name: str
     logged_model_id: str
+    trace_id: str = ""
 
 
 def auth_config(tmp_path: Path, default_permission: str = "NO_PERMISSIONS") -> ServerConfig:
@@ -93,7 +94,34 @@ def build_world(client: TestClient) -> World:
         )
     )
     lm = ok(client.post(f"{API}/logged-models", json={"experiment_id": eid}, headers=ADMIN))
-    return World(client, eid, name, run_id, model, lm["model"]["info"]["model_id"])
+    trace_id = start_trace(client, eid, ADMIN, "tr-admin-secret-trace")
+    return World(client, eid, name, run_id, model, lm["model"]["info"]["model_id"], trace_id)
+
+
+def trace_body(experiment_id: str, trace_id: str) -> dict:
+    """A StartTraceV3 body (the shape MLflow 3's client sends)."""
+    return {
+        "trace": {
+            "trace_info": {
+                "trace_id": trace_id,
+                "trace_location": {
+                    "type": "MLFLOW_EXPERIMENT",
+                    "mlflow_experiment": {"experiment_id": experiment_id},
+                },
+                "request_time": "2026-12-02T06:47:30.065Z",
+                "execution_duration": "0.25s",
+                "state": "OK",
+                "tags": {"mlflow.traceName": "predict"},
+                "request_preview": "secret-request",
+            }
+        }
+    }
+
+
+def start_trace(client: TestClient, experiment_id: str, headers: dict, trace_id: str) -> str:
+    body = trace_body(experiment_id, trace_id)
+    info = ok(client.post("/api/3.0/mlflow/traces", json=body, headers=headers))
+    return str(info["trace"]["trace_info"]["trace_id"])
 
 
 def make_client(config: ServerConfig) -> TestClient:

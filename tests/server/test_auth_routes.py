@@ -16,7 +16,15 @@ import pytest
 
 warnings.filterwarnings("ignore", message=".*httpx.*")
 
-from auth_helpers import ADMIN, NOBODY, World, auth_config, build_world, make_client  # noqa: E402
+from auth_helpers import (  # noqa: E402
+    ADMIN,
+    NOBODY,
+    World,
+    auth_config,
+    build_world,
+    make_client,
+    trace_body,
+)
 
 from modelyard.server.auth.rules import RULES, rule_key  # noqa: E402
 
@@ -68,11 +76,12 @@ def _routes(world: World) -> list[tuple[str, str]]:
 
 
 def _request(world: World, method: str, template: str, headers: dict[str, str]):  # type: ignore[no-untyped-def]
-    e, r, lm = world.experiment_id, world.run_id, world.logged_model_id
+    e, r, lm, t = world.experiment_id, world.run_id, world.logged_model_id, world.trace_id
     path = (
         template.replace("{path:path}", f"{e}/{r}/artifacts/x.txt")
         .replace("{model_id}", lm)
         .replace("{tag_key:path}", "k")
+        .replace("{trace_id}", t)
     )
     fields = {
         "experiment_id": e,
@@ -95,9 +104,19 @@ def _request(world: World, method: str, template: str, headers: dict[str, str]):
         "job_id": "1",
         "token_id": "999",
         "is_admin": "true",
+        "trace_id": t,
+        "request_id": t,
     }
-    query = {**fields, "experiment_ids": e, "run_ids": r}
-    body = {**fields, "experiment_ids": [e], "run_ids": [r]}
+    query = {**fields, "experiment_ids": e, "run_ids": r, "trace_ids": t}
+    body = {
+        **fields,
+        "experiment_ids": [e],
+        "run_ids": [r],
+        "trace_ids": [t],
+        "request_ids": [t],
+        "locations": [{"type": "MLFLOW_EXPERIMENT", "mlflow_experiment": {"experiment_id": e}}],
+        **trace_body(e, "tr-stolen"),
+    }
     if method in ("GET", "HEAD"):
         return world.client.request(method, path, params=query, headers=headers)
     return world.client.request(method, path, params=query, json=body, headers=headers)
@@ -125,7 +144,13 @@ def test_every_route_refuses_an_anonymous_caller(world: World) -> None:
 
 
 def test_every_route_refuses_a_caller_without_permission(world: World) -> None:
-    secrets_ = (world.experiment_name, world.model_name, world.run_id, world.logged_model_id)
+    secrets_ = (
+        world.experiment_name,
+        world.model_name,
+        world.run_id,
+        world.logged_model_id,
+        world.trace_id,
+    )
     # creations last: nobody's own new experiment may carry the model's name
     routes = sorted(_routes(world), key=lambda r: rule_key(*r) in MAY_NAME_EXISTING)
     for method, template in routes:

@@ -12,6 +12,8 @@ What is checked here (every failure is ``InvalidParameterValue`` naming the fiel
   reserved for ``set`` (``get_model_version_by_alias(name, "latest")`` means the newest version);
 * tags: key rules of run tags, key <= 250 characters, value <= 100,000 characters (rejected,
   not truncated, as MLflow does for the registry);
+* descriptions at most 5,000 characters, a version's ``source`` and ``run_link`` at most 500
+  (MLflow's column sizes, refused on every database here);
 * ``max_results``: 1..1000 for registered models, 1..200,000 for model versions;
 * version sources (see :meth:`RegistryService.resolve_source`).
 
@@ -46,7 +48,14 @@ from urllib.parse import unquote, unquote_plus, urlsplit, urlunsplit
 from modelyard.entities import ModelVersion, PagedList, RegisteredModel, Stage, StageTransition
 from modelyard.errors import InvalidParameterValue, ResourceDoesNotExist
 from modelyard.query.paging import check_max_results
-from modelyard.services.validation import check_key, check_run_id
+from modelyard.services.validation import (
+    MAX_DESCRIPTION_LENGTH,
+    MAX_RUN_LINK_LENGTH,
+    MAX_VERSION_SOURCE_LENGTH,
+    check_key,
+    check_length,
+    check_run_id,
+)
 from modelyard.store.artifacts.base import ArtifactRepository
 from modelyard.store.artifacts.paths import safe_relative_path
 from modelyard.store.registry.base import RegistryStore
@@ -158,12 +167,16 @@ def _check_tags(tags: Sequence[tuple[str, str]] | None, kind: str) -> list[tuple
     return [_check_tag(k, v, kind) for k, v in (tags or [])]
 
 
-def _check_optional_str(value: object, field: str) -> str | None:
+def _check_optional_str(value: object, field: str, limit: int | None = None) -> str | None:
     if value is None or isinstance(value, str):
-        return value
+        return value if limit is None else check_length(value, field, limit)
     raise InvalidParameterValue(
         f"Invalid value {value!r} for parameter '{field}': expected a string"
     )
+
+
+def _check_description(value: object) -> str | None:
+    return _check_optional_str(value, "description", MAX_DESCRIPTION_LENGTH)
 
 
 # ---------------------------------------------------------------- source helpers
@@ -316,7 +329,7 @@ class RegistryService(RegistryStore):
     ) -> RegisteredModel:
         check_model_name(name)
         clean = _check_tags(tags, "registered model tag")
-        description = _check_optional_str(description, "description")
+        description = _check_description(description)
         rm = self.store.create_registered_model(name, clean, description)
         self._emit(
             "registered_model.created",
@@ -334,9 +347,7 @@ class RegistryService(RegistryStore):
 
     def update_registered_model(self, name: str, description: str | None) -> RegisteredModel:
         check_model_name(name)
-        return self.store.update_registered_model(
-            name, _check_optional_str(description, "description")
-        )
+        return self.store.update_registered_model(name, _check_description(description))
 
     def delete_registered_model(self, name: str) -> None:
         self.store.delete_registered_model(check_model_name(name))
@@ -385,8 +396,10 @@ class RegistryService(RegistryStore):
     ) -> ModelVersion:
         check_model_name(name)
         clean = _check_tags(tags, "model version tag")
-        run_link = _check_optional_str(run_link, "run_link")
-        description = _check_optional_str(description, "description")
+        run_link = _check_optional_str(run_link, "run_link", MAX_RUN_LINK_LENGTH)
+        description = _check_description(description)
+        if isinstance(source, str):
+            check_length(source, "source", MAX_VERSION_SOURCE_LENGTH)
         source, run_id, model_id, location = self.resolve_source(source, run_id, model_id)
         mv = self.store.create_model_version(
             name,
@@ -421,7 +434,7 @@ class RegistryService(RegistryStore):
     ) -> ModelVersion:
         check_model_name(name)
         return self.store.update_model_version(
-            name, check_version(version), _check_optional_str(description, "description")
+            name, check_version(version), _check_description(description)
         )
 
     def delete_model_version(self, name: str, version: str | int) -> None:

@@ -1,8 +1,11 @@
 """TrackingService: validates input with MLflow's rules, then delegates to a TrackingStore.
 
 It implements the store interface itself, so the server, the local client and the REST client
-all hold "a TrackingStore" and the same rules apply everywhere. Long param and tag values are
-truncated (as MLflow does by default), never rejected.
+all hold "a TrackingStore" and the same rules apply everywhere. Long param and run/logged-model
+tag values are truncated (as MLflow does by default); every other over-long field is refused
+with MLflow's limit: experiment tag values (20,000), run names and the ``mlflow.runName`` tag
+(250), artifact locations (2,048, ``MLFLOW_ARTIFACT_LOCATION_MAX_LENGTH``), dataset fields and
+input tags (:func:`~modelyard.services.validation.check_dataset_inputs`).
 """
 
 from __future__ import annotations
@@ -33,12 +36,17 @@ from modelyard.services.validation import (
     MAX_EXPERIMENT_TAG_VALUE_LENGTH,
     MAX_PARAM_VALUE_LENGTH,
     MAX_TAG_VALUE_LENGTH,
+    check_artifact_location,
     check_batch_limits,
+    check_dataset_inputs,
     check_experiment_id,
     check_experiment_name,
     check_key,
+    check_length,
     check_metric,
     check_run_id,
+    check_run_name,
+    check_run_name_tag,
     check_timestamp,
     truncate,
 )
@@ -54,7 +62,19 @@ __all__ = ["TrackingService"]
 
 
 def _clean_tags(tags: Sequence[RunTag]) -> list[RunTag]:
-    return [RunTag(check_key(t.key, "tag"), truncate(t.value, MAX_TAG_VALUE_LENGTH)) for t in tags]
+    clean = []
+    for t in tags:
+        value = truncate(t.value, MAX_TAG_VALUE_LENGTH)
+        check_run_name_tag(check_key(t.key, "tag"), value)
+        clean.append(RunTag(t.key, value))
+    return clean
+
+
+def _experiment_tag_value(key: str, value: object) -> str:
+    """An experiment tag value: refused (not truncated) over 20,000 characters, as in MLflow."""
+    text = value if isinstance(value, str) else str(value)
+    field = f"Value of experiment tag '{key[:40]}'"
+    return check_length(text, field, MAX_EXPERIMENT_TAG_VALUE_LENGTH) or ""
 
 
 class TrackingService(TraceRules, TrackingStore):
@@ -78,9 +98,9 @@ class TrackingService(TraceRules, TrackingStore):
             raise InvalidParameterValue(
                 "Experiment artifact_location cannot be a runs:/ URI (field 'artifact_location')"
             )
+        check_artifact_location(artifact_location)
         clean = [
-            (check_key(k, "experiment tag"), truncate(v, MAX_EXPERIMENT_TAG_VALUE_LENGTH))
-            for k, v in (tags or [])
+            (check_key(k, "experiment tag"), _experiment_tag_value(k, v)) for k, v in (tags or [])
         ]
         return self.store.create_experiment(name, artifact_location or None, clean)
 
@@ -120,7 +140,7 @@ class TrackingService(TraceRules, TrackingStore):
         self.store.set_experiment_tag(
             check_experiment_id(experiment_id),
             key,
-            truncate(value, MAX_EXPERIMENT_TAG_VALUE_LENGTH),
+            _experiment_tag_value(key, value),
         )
 
     def delete_experiment_tag(self, experiment_id: str, key: str) -> None:
@@ -136,8 +156,7 @@ class TrackingService(TraceRules, TrackingStore):
         tags: Sequence[RunTag],
         run_name: str | None,
     ) -> Run:
-        if run_name is not None and not isinstance(run_name, str):
-            raise InvalidParameterValue(f"Invalid value {run_name!r} for parameter 'run_name'")
+        check_run_name(run_name)
         start_time = check_timestamp(start_time, "start_time")
         return self.store.create_run(
             check_experiment_id(experiment_id), user_id, start_time, _clean_tags(tags), run_name
@@ -155,6 +174,7 @@ class TrackingService(TraceRules, TrackingStore):
     ) -> RunInfo:
         status = RunStatus.coerce(run_status) if run_status is not None else None
         end_time = check_timestamp(end_time, "end_time")
+        check_run_name(run_name)
         return self.store.update_run_info(check_run_id(run_id), status, end_time, run_name)
 
     def delete_run(self, run_id: str) -> None:
@@ -261,6 +281,7 @@ class TrackingService(TraceRules, TrackingStore):
         datasets: Sequence[DatasetInput] = (),
         models: Sequence[LoggedModelInput] = (),
     ) -> None:
+        check_dataset_inputs(datasets)
         self.store.log_inputs(check_run_id(run_id), datasets, models)
 
     def log_outputs(self, run_id: str, models: Sequence[LoggedModelOutput]) -> None:

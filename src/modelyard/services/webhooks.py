@@ -31,11 +31,14 @@ from typing import Any
 
 from modelyard.errors import InvalidParameterValue
 from modelyard.query.paging import check_max_results, decode_page_token, next_page_token
+from modelyard.services.validation import check_length
 from modelyard.store.webhooks.base import Delivery, Webhook, WebhookStore
 from modelyard.utils.time import now_ms
 
 __all__ = [
     "EXTRA_EVENTS",
+    "MAX_WEBHOOK_DESCRIPTION_LENGTH",
+    "MAX_WEBHOOK_URL_LENGTH",
     "MLFLOW_EVENTS",
     "STATUSES",
     "WebhookService",
@@ -79,6 +82,9 @@ EXTRA_EVENTS: tuple[str, ...] = (
 STATUSES = ("ACTIVE", "DISABLED")
 _NAME = re.compile(r"^(?=.{1,63}$)[a-z0-9]([a-z0-9._-]*[a-z0-9])?$", re.IGNORECASE)
 _MAX_PAGE = 1000
+#: MLflow's column sizes (``webhooks.url``, ``webhooks.description``), refused on every database
+MAX_WEBHOOK_URL_LENGTH = 500
+MAX_WEBHOOK_DESCRIPTION_LENGTH = 1000
 
 _EXAMPLES: dict[str, dict[str, Any]] = {
     "registered_model.created": {
@@ -300,12 +306,18 @@ def _check_status(status: Any) -> str:
     return str(text)
 
 
-def _check_text(value: Any, field: str) -> str | None:
+def _check_text(value: Any, field: str, limit: int | None = None) -> str | None:
     if value is None:
         return None
     if not isinstance(value, str):
         raise InvalidParameterValue(f"Invalid value {value!r} for parameter '{field}'.")
-    return value
+    return value if limit is None else check_length(value, field, limit)
+
+
+def _check_url(url: Any) -> str:
+    if isinstance(url, str):
+        check_length(url, "url", MAX_WEBHOOK_URL_LENGTH)
+    return check_destination(url)
 
 
 class WebhookService:
@@ -370,12 +382,13 @@ class WebhookService:
         webhook = Webhook(
             webhook_id=uuid.uuid4().hex,
             name=_check_name(name),
-            url=check_destination(url),
+            url=_check_url(url),
             events=_check_events(all_events if all_events else events),
             status=_check_status(status) if status else "ACTIVE",
             creation_timestamp=now,
             last_updated_timestamp=now,
-            description=_check_text(description, "description") or None,
+            description=_check_text(description, "description", MAX_WEBHOOK_DESCRIPTION_LENGTH)
+            or None,
             secret=_check_text(secret, "secret") or None,
         )
         return self.store.create_webhook(webhook)
@@ -411,9 +424,9 @@ class WebhookService:
             str(webhook_id),
             now_ms(),
             name=_check_name(name) if name else None,
-            url=check_destination(url) if url else None,
+            url=_check_url(url) if url else None,
             events=new_events,
-            description=_check_text(description, "description"),
+            description=_check_text(description, "description", MAX_WEBHOOK_DESCRIPTION_LENGTH),
             secret=_check_text(secret, "secret"),
             status=_check_status(status) if status else None,
         )

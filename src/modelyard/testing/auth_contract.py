@@ -101,6 +101,7 @@ class AuthStoreContract:
     def test_run_lookups(self, auth_store: AuthStore) -> None:
         assert auth_store.experiment_of_run("no-such-run") is None
         assert auth_store.grant_via_run(1, "no-such-run") == (None, None)
+        assert auth_store.experiment_of_trace("tr-no-such-trace") is None
 
     def test_audit_and_settings(self, auth_store: AuthStore) -> None:
         auth_store.add_audit("login_failure", 1, username="x", address="1.2.3.4")

@@ -310,6 +310,13 @@ class AuthMiddleware:
                 if experiment is None
                 else service.permission(user, "experiment", experiment, generation)
             )
+        if kind == "trace":  # an MLflow 3 trace: its experiment's permission
+            experiment = store.experiment_of_trace(value)
+            return (
+                _PASS
+                if experiment is None
+                else service.permission(user, "experiment", experiment, generation)
+            )
         if kind == "experiment_name":
             experiment = store.experiment_by_name(value)
             return (
@@ -412,6 +419,29 @@ class _BadBody(WireArgs):
         self.error = error
 
 
+def _nested(args: WireArgs, field: str) -> Any:
+    """The value under a dotted ``field`` (``trace.trace_info.trace_location...``), each segment
+    read as the handlers read it (snake_case or lowerCamel); a list on the way is walked item by
+    item, so ``locations.mlflow_experiment.experiment_id`` gives every location's id."""
+    current: list[Any] = [args]
+    for segment in field.split("."):
+        found: list[Any] = []
+        for item in current:
+            if isinstance(item, dict):
+                item = WireArgs(item)
+            if not isinstance(item, WireArgs):
+                continue
+            value = item.get_raw(segment)
+            if isinstance(value, list):
+                found.extend(value)
+            elif value is not None:
+                found.append(value)
+        current = found
+    if not current:
+        return None
+    return current[0] if len(current) == 1 else current
+
+
 def _values(need: Need, args: WireArgs, params: dict[str, str]) -> list[str]:
     for field in need.fields:
         if field.startswith("path:"):
@@ -419,7 +449,7 @@ def _values(need: Need, args: WireArgs, params: dict[str, str]) -> list[str]:
             if value:
                 return [value]
             continue
-        raw = args.get_raw(field)
+        raw = _nested(args, field) if "." in field else args.get_raw(field)
         if raw is None or raw == "":
             continue
         items = raw if isinstance(raw, list) else [raw]
@@ -448,6 +478,7 @@ def _label(kind: str) -> str:
         "artifact_path": "artifact path",
         "granted": "resource",
         "logged_model": "logged model",
+        "trace": "the experiment of trace",
         "registered_model": "registered model",
     }.get(kind, kind)
 

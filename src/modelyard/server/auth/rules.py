@@ -15,7 +15,8 @@ Access kinds:
   the request allows the action (``read``, ``update``, ``delete``, ``manage``).
 
 Resource kinds of a :class:`Need`: ``experiment`` (an id), ``experiment_name``, ``run`` (its
-experiment), ``logged_model`` (its experiment), ``registered_model`` (a name; model versions use
+experiment), ``logged_model`` (its experiment), ``trace`` (an MLflow 3 trace id: its
+experiment), ``registered_model`` (a name; model versions use
 their model's), ``artifact_path`` (an ``mlflow-artifacts`` path whose first segment is the
 experiment id) and ``granted`` (the ``resource_type``/``resource_id`` fields of a grant request).
 """
@@ -33,6 +34,7 @@ class Need:
     fields: tuple[str, ...]  # request fields tried in order; "path:<name>" is a path parameter
     action: str  # read | update | delete | manage
     many: bool = False
+    # a dotted field ("trace.trace_info.trace_location...") is read level by level, lists walked
     default: str | None = None  # value when the request has none (runs/create: experiment 0)
     optional: bool = False  # no value in the request: nothing to check
 
@@ -71,6 +73,9 @@ _LOGGED_READ = _r("logged_model", "path:model_id", "read")
 _LOGGED_UPDATE = _r("logged_model", "path:model_id", "update")
 _LOGGED_DELETE = _r("logged_model", "path:model_id", "delete")
 _ART = "path:path"
+_TRACE_READ = _r("trace", "path:trace_id", "read")
+_TRACE_READ_QUERY = _r("trace", "trace_id", "read")
+_TRACE_UPDATE = _r("trace", "path:trace_id", "update")
 
 RULES: dict[tuple[str, str], Rule] = {
     # ---------------------------------------------------------------- public
@@ -113,27 +118,10 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/2.0/modelyard/automl/columns"): ADMIN,
     ("POST", "/2.0/modelyard/automl/start"): ADMIN,
     ("GET", "/2.0/modelyard/automl/log"): ADMIN,
-    # Traces, monitors and webhooks: admins only until a trace -> experiment lookup exists in
-    # the auth store; monitors read tables on the server's disk. /v1/traces answers 501 to everyone signed in (the client then falls back).
+    # Monitors and webhooks: admins only; monitors read tables on the server's disk.
     **{
         (method, path): ADMIN
         for method, path in (
-            ("GET", "/2.0/mlflow/get-trace-artifact"),
-            ("GET", "/3.0/mlflow/get-trace-artifact"),
-            ("GET", "/2.0/mlflow/traces"),
-            ("POST", "/2.0/mlflow/traces/delete-traces"),
-            ("GET", "/2.0/mlflow/traces/{trace_id}/info"),
-            ("DELETE", "/2.0/mlflow/traces/{trace_id}/tags"),
-            ("PATCH", "/2.0/mlflow/traces/{trace_id}/tags"),
-            ("POST", "/3.0/mlflow/traces"),
-            ("GET", "/3.0/mlflow/traces/batchGet"),
-            ("POST", "/3.0/mlflow/traces/batchGetInfos"),
-            ("POST", "/3.0/mlflow/traces/delete-traces"),
-            ("GET", "/3.0/mlflow/traces/get"),
-            ("POST", "/3.0/mlflow/traces/search"),
-            ("GET", "/3.0/mlflow/traces/{trace_id}"),
-            ("DELETE", "/3.0/mlflow/traces/{trace_id}/tags"),
-            ("PATCH", "/3.0/mlflow/traces/{trace_id}/tags"),
             ("POST", "/2.0/modelyard/monitors/create"),
             ("POST", "/2.0/modelyard/monitors/delete"),
             ("GET", "/2.0/modelyard/monitors/drift"),
@@ -161,6 +149,41 @@ RULES: dict[tuple[str, str], Rule] = {
             ("GET", "/2.0/mlflow/webhooks/{webhook_id}/deliveries"),
         )
     },
+    # ---------------------------------------------------------------- traces (MLflow 3)
+    # the permission on the trace's experiment: READ to read or search (every experiment of a
+    # search), EDIT to start a trace or change its tags, MANAGE to delete; an unknown trace id
+    # passes to the handler (404). /v1/traces answers 501 to everyone signed in.
+    # (a trace id taken in another experiment: that trace's permission too, so a caller who
+    # cannot see it gets 403 rather than the store's "exists in experiment <id>")
+    ("POST", "/3.0/mlflow/traces"): Rule(
+        "resource",
+        (
+            Need(
+                "experiment",
+                ("trace.trace_info.trace_location.mlflow_experiment.experiment_id",),
+                "update",
+            ),
+            Need("trace", ("trace.trace_info.trace_id",), "update", optional=True),
+        ),
+    ),
+    ("POST", "/3.0/mlflow/traces/search"): _r(
+        "experiment", "locations.mlflow_experiment.experiment_id", "read", many=True
+    ),
+    ("GET", f"{_M}/traces"): _r("experiment", "experiment_ids", "read", many=True),
+    ("GET", "/3.0/mlflow/traces/get"): _TRACE_READ_QUERY,
+    ("GET", "/3.0/mlflow/traces/batchGet"): _r("trace", "trace_ids", "read", many=True),
+    ("POST", "/3.0/mlflow/traces/batchGetInfos"): _r("trace", "trace_ids", "read", many=True),
+    ("GET", "/3.0/mlflow/traces/{trace_id}"): _TRACE_READ,
+    ("GET", f"{_M}/traces/{{trace_id}}/info"): _TRACE_READ,
+    ("PATCH", "/3.0/mlflow/traces/{trace_id}/tags"): _TRACE_UPDATE,
+    ("DELETE", "/3.0/mlflow/traces/{trace_id}/tags"): _TRACE_UPDATE,
+    ("PATCH", f"{_M}/traces/{{trace_id}}/tags"): _TRACE_UPDATE,
+    ("DELETE", f"{_M}/traces/{{trace_id}}/tags"): _TRACE_UPDATE,
+    # deletes only within experiment_id (the store's rule), so its permission is the one needed
+    ("POST", "/3.0/mlflow/traces/delete-traces"): _EXPERIMENT_DELETE,
+    ("POST", f"{_M}/traces/delete-traces"): _EXPERIMENT_DELETE,
+    ("GET", f"{_M}/get-trace-artifact"): _r("trace", "request_id", "read"),
+    ("GET", "/3.0/mlflow/get-trace-artifact"): _r("trace", "request_id", "read"),
     ("POST", "/v1/traces"): USER,
     # ---------------------------------------------------------------- experiments
     ("POST", f"{_M}/experiments/create"): Rule("user", hook="experiment_created"),

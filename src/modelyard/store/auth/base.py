@@ -177,3 +177,7 @@ class AuthStore(ABC):
 
     @abstractmethod
     def experiment_by_name(self, name: str) -> str | None: ...
+
+    @abstractmethod
+    def experiment_of_trace(self, trace_id: str) -> str | None:
+        """The experiment id of an MLflow 3 trace record; None for an unknown trace."""

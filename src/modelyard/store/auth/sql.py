@@ -392,3 +392,11 @@ class SqlAuthStore(AuthStore):
         with read_conn(self.engine) as conn:
             value = conn.execute(select(exps.c.experiment_id).where(exps.c.name == name)).scalar()
         return None if value is None else str(value)
+
+    def experiment_of_trace(self, trace_id: str) -> str | None:
+        traces = schema.trace_info
+        with read_conn(self.engine) as conn:
+            value = conn.execute(
+                select(traces.c.experiment_id).where(traces.c.trace_id == trace_id)
+            ).scalar()
+        return None if value is None else str(value)
