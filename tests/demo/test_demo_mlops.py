@@ -150,3 +150,43 @@ def test_the_final_stage_matches_the_gates_and_the_audit_trail_has_them(demo) ->
     ]
     assert approvals and approvals[-1].record.evidence["approvers"] == ["anonymous"]
     assert result.evaluations["2"] > result.evaluations["1"]
+
+
+def test_a_blocked_approval_is_rejected_and_moves_nothing(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """The demo's last step when the retrained version fails a gate: the approval is refused,
+    the request is rejected, the version stays where it was, the failed gate is in the trail."""
+    from sklearn.tree import DecisionTreeClassifier
+
+    import modelyard
+    from modelyard.demo._loop_models import POLICY, request_and_approve, train_version
+    from modelyard.demo.data import FEATURES, make_churn
+    from modelyard.tracking import MlflowClient
+
+    monkeypatch.setenv("MODELYARD_ARTIFACT_ROOT", (tmp_path / "artifacts").as_uri())
+    monkeypatch.delenv("MLFLOW_RUN_ID", raising=False)
+    modelyard.set_tracking_uri(f"sqlite:///{tmp_path / 'm.db'}")
+    try:
+        client = MlflowClient()
+        client.create_registered_model("m")
+        client.set_registered_model_policy("m", POLICY)
+        lines: list[str] = []
+        trained = train_version(
+            DecisionTreeClassifier(max_depth=1),
+            make_churn(300, 1),
+            FEATURES,
+            "m",
+            "t",
+            lines.append,
+        )
+        # never evaluated: the metric gate has no evidence and fails
+        outcome = request_and_approve("m", trained.version, "Production", "try", lines.append)
+        assert not outcome.moved
+        failed = {g for g, result, _ in outcome.gates if result == "FAILED"}
+        assert "metric_threshold:accuracy_score" in failed
+        assert client.get_model_version("m", trained.version).current_stage == "None"
+        [rejected] = client.list_transition_requests("m", trained.version, ["REJECTED"])
+        assert rejected.to_stage == "Production"
+        assert client.list_transition_requests("m", trained.version) == []
+        assert any("BLOCKED" in line for line in lines)
+    finally:
+        modelyard.set_tracking_uri(None)

@@ -24,7 +24,7 @@ POLICY: dict[str, Any] = {
             {
                 "type": "metric_threshold",
                 "metric": "accuracy_score",
-                "threshold": 0.75,
+                "threshold": 0.6,
                 "dataset": "validation",
             },
             {"type": "signature_compatible"},
@@ -33,7 +33,7 @@ POLICY: dict[str, Any] = {
             {
                 "type": "metric_threshold",
                 "metric": "accuracy_score",
-                "threshold": 0.78,
+                "threshold": 0.65,
                 "dataset": "validation",
             },
             {

@@ -109,6 +109,11 @@ def run_mlops_demo(
         raise InvalidParameterValue(f"rows must be at least 1000 for the MLOps demo, got {rows}.")
     folder = Path(workdir or tempfile.mkdtemp(prefix="modelyard-mlops-")).resolve()
     folder.mkdir(parents=True, exist_ok=True)
+    if not tracking_uri and (folder / "modelyard.db").exists():
+        raise InvalidParameterValue(
+            f"workdir: {folder} already holds a demo store (modelyard.db); the MLOps demo "
+            "starts from an empty one: give a new folder."
+        )
     uri = tracking_uri or f"sqlite:///{folder / 'modelyard.db'}"
     previous_uri = mlflow.get_tracking_uri()
     env: dict[str, str | None] = {**DEMO_ENV, "MLFLOW_RUN_ID": None}
@@ -402,8 +407,10 @@ def _incumbent(
     )
 
     echo(f"\n[2/{steps}] The incumbent: train, register, evaluate, gates, Production")
+    # a first model weighted for recall: it flags many customers who stay, so the A/B
+    # challenger beats it clearly whichever requests the random split gives each side
     trained = train_version(
-        DecisionTreeClassifier(max_depth=2, random_state=seed),
+        DecisionTreeClassifier(max_depth=2, class_weight="balanced", random_state=seed),
         train,
         features,
         MODEL_NAME,
