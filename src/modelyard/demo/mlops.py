@@ -122,8 +122,14 @@ def run_mlops_demo(
     started = time.perf_counter()
     with _env(env):
         mlflow.set_tracking_uri(uri)
+
+        def timed(line: str) -> Any:  # each step's header says when it started
+            if line.startswith("\n["):
+                line = f"{line}  (at {time.perf_counter() - started:.1f}s)"
+            return echo(line)
+
         try:
-            result = _loop(folder, mlflow.get_tracking_uri(), rows, seed, echo)
+            result = _loop(folder, mlflow.get_tracking_uri(), rows, seed, timed)
         finally:
             mlflow.set_tracking_uri(previous_uri)
     result.elapsed_s = time.perf_counter() - started
