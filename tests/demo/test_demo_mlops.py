@@ -143,6 +143,10 @@ def test_the_final_stage_matches_the_gates_and_the_audit_trail_has_them(demo) ->
     held = [g for g in v2 if g.target == "Production" and g.record.outcome == "FAILED"]
     assert [g.record.gate_type for g in held] == ["approvals"]
     history = client.get_model_history(name)
+    # every gate of every attempt is an entry of the model's audit trail too
+    gate_entries = [h for h in history if h.kind == "gate"]
+    assert len(gate_entries) == len(client.get_gate_results(name))
+    assert ("approvals", "FAILED") in [(h.from_value, h.to_value) for h in gate_entries]
     moves = [(h.version, h.from_value, h.to_value) for h in history if h.kind == "stage"]
     assert ("2", "Staging", "Production") in [(str(v), f, t) for v, f, t in moves]
     approvals = [
@@ -190,3 +194,13 @@ def test_a_blocked_approval_is_rejected_and_moves_nothing(tmp_path: Path, monkey
         assert any("BLOCKED" in line for line in lines)
     finally:
         modelyard.set_tracking_uri(None)
+
+
+def test_a_server_url_or_a_used_folder_is_refused(tmp_path: Path) -> None:
+    out = CliRunner().invoke(demo_command, ["--mlops", "--tracking-uri", "http://127.0.0.1:1"])
+    assert out.exit_code == 2
+    assert "--tracking-uri" in out.output and "not a server URL" in out.output
+    (tmp_path / "modelyard.db").write_bytes(b"")
+    out = CliRunner().invoke(demo_command, ["--mlops", "--workdir", str(tmp_path)])
+    assert out.exit_code == 1
+    assert "workdir:" in str(out.exception) and "already holds a demo store" in str(out.exception)

@@ -25,7 +25,7 @@ __all__ = ["demo_command"]
     envvar="MLFLOW_TRACKING_URI",
     default=None,
     help="Store/server to use (default: the embedded sqlite:///modelyard.db; with --mlops a "
-    "database URI only).",
+    "database URI only, default <workdir>/modelyard.db).",
 )
 @click.option(
     "--rows",
