@@ -81,6 +81,7 @@ def test_the_alert_fired_and_its_webhook_arrived_signed(demo) -> None:  # type: 
     assert body["data"]["state"] == "TRIGGERED"
     assert f"X-MLflow-Delivery-Id {hook.delivery_id}" in output
     assert "X-MLflow-Signature valid" in output
+    assert "1 of 1 webhook delivery(ies) validly signed" in output
 
 
 def test_the_retraining_job_ran_once_and_made_a_new_version(demo) -> None:  # type: ignore[no-untyped-def]

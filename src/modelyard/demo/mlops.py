@@ -137,7 +137,8 @@ def run_mlops_demo(
     echo(
         f"VERDICT: retrained version {result.retrained_version} {result.verdict.upper()} "
         f"(stage {result.retrained_stage}); alert {ALERT} {result.alert_state}, "
-        f"{len(result.webhook_deliveries)} signed webhook delivery(ies), retraining job run "
+        f"{sum(1 for r in result.webhook_deliveries if r.signature_valid)} of "
+        f"{len(result.webhook_deliveries)} webhook delivery(ies) validly signed, retraining job run "
         f"{result.job_run_id} {result.job_run['state'].get('result_state')}"
     )
     return result
