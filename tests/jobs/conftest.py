@@ -32,12 +32,14 @@ def scheduler(db_uri: str, tmp_path: Path) -> Iterator[Any]:
 class Webhooks:
     def __init__(self) -> None:
         self.events: list[dict[str, Any]] = []
-        received = self.events
+        self.headers: list[dict[str, str]] = []
+        received, headers = self.events, self.headers
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:
                 size = int(self.headers.get("content-length", 0))
                 received.append(json.loads(self.rfile.read(size)))
+                headers.append({k.lower(): v for k, v in self.headers.items()})
                 self.send_response(200)
                 self.end_headers()
 
@@ -50,7 +52,11 @@ class Webhooks:
 
 
 @pytest.fixture
-def webhooks() -> Iterator[Webhooks]:
+def webhooks(monkeypatch: pytest.MonkeyPatch) -> Iterator[Webhooks]:
+    """A receiver on 127.0.0.1, reachable because the webhooks' development switches are on
+    (a job's webhook URLs follow the registry webhooks' destination rules)."""
+    monkeypatch.setenv("MLFLOW_WEBHOOK_ALLOW_PRIVATE_IPS", "true")
+    monkeypatch.setenv("MLFLOW_WEBHOOK_ALLOWED_SCHEMES", "http,https")
     hooks = Webhooks()
     yield hooks
     hooks.server.shutdown()

@@ -10,9 +10,11 @@ import textwrap
 import time
 from pathlib import Path
 
+import pytest
 from tests.jobs.conftest import run_to_end
 
 from modelyard.client import MlflowClient
+from modelyard.errors import InvalidParameterValue
 from modelyard.jobs.executors import task_marker
 from modelyard.jobs.scheduler import Scheduler
 
@@ -146,6 +148,47 @@ def test_failure_skips_downstream_and_notifies(
         ("b", "SKIPPED"),
     ]
     assert [e["event_type"] for e in webhooks.events] == ["jobs.on_failure"]
+    assert webhooks.headers[0]["x-mlflow-delivery-id"]
+    assert webhooks.headers[0]["user-agent"] == "modelyard-webhooks"
+
+
+def test_notification_urls_follow_the_webhook_destination_rules(
+    tmp_path: Path, scheduler: Scheduler, webhooks, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    (tmp_path / "ok.py").write_text("print(1)\n")
+    task = {"task_key": "a", "spark_python_task": {"python_file": str(tmp_path / "ok.py")}}
+    # the defaults (https only, no loopback/private/metadata address) refuse a local receiver
+    monkeypatch.delenv("MLFLOW_WEBHOOK_ALLOW_PRIVATE_IPS")
+    monkeypatch.delenv("MLFLOW_WEBHOOK_ALLOWED_SCHEMES")
+    for url, why in (
+        (webhooks.url, "scheme"),
+        ("https://169.254.169.254/latest/meta-data", "non-public address"),
+        ("https://127.0.0.1:9/hook", "non-public address"),
+    ):
+        with pytest.raises(InvalidParameterValue, match=why) as err:
+            scheduler.service.create(
+                {
+                    "name": "n",
+                    "tasks": [task],
+                    "webhook_notifications": {"on_start": [{"url": url}]},
+                }
+            )
+        assert "webhook_notifications.on_start[0].url" in str(err.value)
+    # allowed when the job was made, refused when the rules change before the delivery:
+    # checked again at delivery time, nothing sent, the run unaffected
+    monkeypatch.setenv("MLFLOW_WEBHOOK_ALLOW_PRIVATE_IPS", "true")
+    monkeypatch.setenv("MLFLOW_WEBHOOK_ALLOWED_SCHEMES", "http,https")
+    job_id = scheduler.service.create(
+        {
+            "name": "n",
+            "tasks": [task],
+            "webhook_notifications": {"on_start": [{"url": webhooks.url}]},
+        }
+    )
+    monkeypatch.delenv("MLFLOW_WEBHOOK_ALLOW_PRIVATE_IPS")
+    doc = run_to_end(scheduler, scheduler.service.run_now(job_id))
+    assert doc["state"]["result_state"] == "SUCCESS"
+    assert webhooks.events == []
 
 
 def test_bad_parameter_reference_fails_the_task(tmp_path: Path, scheduler: Scheduler) -> None:

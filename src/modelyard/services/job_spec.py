@@ -26,6 +26,7 @@ import re
 from typing import Any
 
 from modelyard.errors import InvalidParameterValue
+from modelyard.services.webhooks import check_destination
 
 __all__ = [
     "EXECUTOR_TYPES",
@@ -245,8 +246,9 @@ def _notifications(raw: Any) -> dict[str, Any]:
                 _map(t, f"webhook_notifications.{event}[{j}]").get("url"),
                 f"webhook_notifications.{event}[{j}].url",
             )
-            if not url.startswith(("http://", "https://")):
-                raise _bad(f"webhook_notifications.{event}[{j}].url", "an http(s) URL")
+            # the webhooks' destination rules (schemes, no loopback/private/metadata address
+            # unless MLFLOW_WEBHOOK_ALLOW_PRIVATE_IPS; checked again, after DNS, on delivery)
+            url = check_destination(url, f"webhook_notifications.{event}[{j}].url")
             urls.append({"url": url})
         out[event] = urls
     return out
