@@ -275,6 +275,17 @@ class TrackingService(TraceRules, TrackingStore):
             page_token or None,
         )
 
+    def count_runs(
+        self,
+        experiment_ids: Sequence[str],
+        filter_string: str | None = None,
+        run_view_type: ViewType = ViewType.ACTIVE_ONLY,
+    ) -> int:
+        if isinstance(experiment_ids, (str, int)):
+            experiment_ids = [str(experiment_ids)]
+        ids = [check_experiment_id(e) for e in experiment_ids]
+        return self.store.count_runs(ids, filter_string or None, ViewType.coerce(run_view_type))
+
     def log_inputs(
         self,
         run_id: str,

@@ -591,6 +591,27 @@ class TrackingStoreContract(TraceStoreContract):
                 break
         assert sorted(seen) == sorted(ids)
 
+    def test_count_runs_matches_the_search(self, store: TrackingStore) -> None:
+        exp_id, other = _exp(store), _exp(store)
+        ids = [_run(store, exp_id, start_time=7_000 + i) for i in range(6)]
+        _run(store, other)
+        store.log_batch(ids[0], params=[Param("kind", "special")])
+        store.log_batch(ids[1], params=[Param("kind", "special")], metrics=[Metric("m", 2.0, 1, 0)])
+        store.delete_run(ids[5])
+        assert store.count_runs([exp_id]) == 5
+        assert store.count_runs([exp_id, other]) == 6
+        assert store.count_runs([exp_id], run_view_type=ViewType.DELETED_ONLY) == 1
+        assert store.count_runs([exp_id], run_view_type=ViewType.ALL) == 6
+        special = "params.kind = 'special'"
+        assert store.count_runs([exp_id], filter_string=special) == 2
+        both = f"{special} and metrics.m > 1"
+        assert store.count_runs([exp_id], filter_string=both) == len(
+            store.search_runs([exp_id], filter_string=both)
+        )
+        assert store.count_runs([]) == 0
+        with pytest.raises(InvalidParameterValue):
+            store.count_runs([exp_id], filter_string="metrics.x = 'not a number'")
+
     def test_search_runs_bad_filter(self, store: TrackingStore) -> None:
         with pytest.raises(InvalidParameterValue):
             store.search_runs([_exp(store)], filter_string="metrics.x = 'not a number'")

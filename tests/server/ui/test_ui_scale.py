@@ -63,6 +63,8 @@ def test_10000_runs_virtualized_count_scroll_and_sort(scale, browser):
     exp = ids["experiment_id"]
     open_page(browser, url, f"#/experiments/{exp}", "document.querySelector('.vt-row')")
     assert browser.text(".vt-row .run-name a") == "run-09999"  # newest first
+    # the server's count names the total while pages are still arriving
+    browser.wait("document.querySelector('#run-count').dataset.serverTotal === '10000'")
     browser.wait("document.querySelector('#run-count').dataset.total", tries=1200)
     assert browser.text("#run-count") == "10,000 runs"
     assert int(browser.eval("document.querySelectorAll('.vt-row').length")) < 100  # virtualized
@@ -91,6 +93,7 @@ def test_10000_runs_virtualized_count_scroll_and_sort(scale, browser):
         "document.querySelector('#run-count').dataset.total",
     )
     assert browser.text("#run-count") == "5 runs"
+    assert browser.eval("document.querySelector('#run-count').dataset.serverTotal") == "5"
     assert browser.errors == []
 
 

@@ -204,3 +204,21 @@ class UnusedPort:
 
     def __exit__(self, *exc: object) -> None:
         self._sock.close()
+
+
+@pytest.mark.compat
+def test_count_runs_against_mlflow_server_counts_the_pages(
+    mlflow_python: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """MLflow's own server has no runs/count: the REST store counts the search's pages."""
+    from modelyard.entities import ViewType
+    from modelyard.testing.mlflow_client import real_mlflow_server
+
+    with real_mlflow_server(tmp_path_factory.mktemp("mlflow-count")) as url:
+        store = RestTrackingStore(url)
+        exp = store.create_experiment("counted")
+        ids = [store.create_run(exp, "u", None, [], f"r{i}").info.run_id for i in range(4)]
+        store.delete_run(ids[0])
+        assert store.count_runs([exp]) == 3
+        assert store.count_runs([exp], run_view_type=ViewType.ALL) == 4
+        assert store.count_runs([exp], filter_string="attributes.run_name = 'r2'") == 1

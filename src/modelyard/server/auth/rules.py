@@ -208,6 +208,10 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", f"{_M}/runs/get"): _RUN_READ,
     ("GET", f"{_M}/runs/search"): Rule("user", filter="runs"),
     ("POST", f"{_M}/runs/search"): Rule("user", filter="runs"),
+    # a count cannot leave out what the caller may not read: every experiment must be readable
+    ("POST", "/2.0/modelyard/runs/count"): Rule(
+        "resource", (Need("experiment", ("experiment_ids",), "read", many=True),)
+    ),
     ("POST", f"{_M}/runs/update"): _RUN_UPDATE,
     ("POST", f"{_M}/runs/log-batch"): _RUN_UPDATE,
     ("POST", f"{_M}/runs/log-metric"): _RUN_UPDATE,

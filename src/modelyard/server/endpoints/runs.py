@@ -90,6 +90,18 @@ def search_runs(call: Call) -> dict[str, Any]:
     return out
 
 
+def count_runs(call: Call) -> dict[str, Any]:
+    """modelyard's ``runs/count``: how many runs the search of these fields finds (no paging;
+    the web UI shows the total before the pages arrive)."""
+    a = call.args
+    count = call.tracking.count_runs(
+        experiment_ids=a.str_list("experiment_ids"),
+        filter_string=a.str("filter") or None,
+        run_view_type=a.enum("run_view_type", ViewType.coerce, ViewType.ACTIVE_ONLY),
+    )
+    return {"count": count}
+
+
 def log_metric(call: Call) -> dict[str, Any]:
     a = call.args
     run_id = a.run_id()
@@ -216,6 +228,7 @@ ENDPOINTS: list[Endpoint] = [
     Endpoint("GET", f"{_R}/get", get_run),
     Endpoint("POST", f"{_R}/search", search_runs),
     Endpoint("GET", f"{_R}/search", search_runs),
+    Endpoint("POST", "/modelyard/runs/count", count_runs),
     Endpoint("POST", f"{_R}/log-metric", log_metric),
     Endpoint("POST", f"{_R}/log-parameter", log_param),
     Endpoint("POST", f"{_R}/set-tag", set_tag),

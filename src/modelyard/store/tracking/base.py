@@ -48,6 +48,7 @@ __all__ = [
     "RunStore",
     "TraceStore",
     "TrackingStore",
+    "count_runs_by_paging",
     "dedupe_params",
 ]
 
@@ -198,6 +199,15 @@ class RunStore(ABC):
     ) -> PagedList[Run]: ...
 
     @abstractmethod
+    def count_runs(
+        self,
+        experiment_ids: Sequence[str],
+        filter_string: str | None = None,
+        run_view_type: ViewType = ViewType.ACTIVE_ONLY,
+    ) -> int:
+        """How many runs :meth:`search_runs` with these arguments finds over all its pages."""
+
+    @abstractmethod
     def log_inputs(
         self,
         run_id: str,
@@ -343,3 +353,21 @@ def evenly_spaced_indices(total: int, max_results: int) -> list[int]:
         return [total - 1]
     m, t = max_results - 1, total - 1
     return [-(-k * t // m) for k in range(max_results)]  # the first i with i*m//t == k
+
+
+def count_runs_by_paging(
+    store: RunStore,
+    experiment_ids: Sequence[str],
+    filter_string: str | None = None,
+    run_view_type: ViewType = ViewType.ACTIVE_ONLY,
+) -> int:
+    """:meth:`RunStore.count_runs` for a backend that can only search: every page, counted."""
+    total, token = 0, None
+    while True:
+        page = store.search_runs(
+            experiment_ids, filter_string, run_view_type, SEARCH_MAX_RESULTS_THRESHOLD, None, token
+        )
+        total += len(page)
+        token = page.token
+        if not token:
+            return total

@@ -27,13 +27,14 @@ from modelyard.entities import (
     TraceInfo,
     ViewType,
 )
-from modelyard.errors import ResourceDoesNotExist
+from modelyard.errors import EndpointNotFound, ResourceDoesNotExist
 from modelyard.store._http import HttpSession, get_session
 from modelyard.store.tracking.base import (
     EXPERIMENTS_MAX_RESULTS_DEFAULT,
     SEARCH_MAX_RESULTS_DEFAULT,
     SEARCH_TRACES_MAX_RESULTS_DEFAULT,
     TrackingStore,
+    count_runs_by_paging,
 )
 from modelyard.wire import (
     dataset_input_to_json,
@@ -51,6 +52,7 @@ __all__ = ["RestTrackingStore"]
 
 _API = "/api/2.0/mlflow"
 _API_V3 = "/api/3.0/mlflow"
+_COUNT_RUNS = "/api/2.0/modelyard/runs/count"
 
 
 def _kv(pairs: Sequence[tuple[str, str]] | None) -> list[dict[str, str]]:
@@ -254,6 +256,26 @@ class RestTrackingStore(TrackingStore):
         _add_search_fields(body, filter_string, order_by, page_token)
         data = self._call("POST", "/runs/search", body)
         return _paged([run_from_json(r) for r in data.get("runs", ())], data)
+
+    def count_runs(
+        self,
+        experiment_ids: Sequence[str],
+        filter_string: str | None = None,
+        run_view_type: ViewType = ViewType.ACTIVE_ONLY,
+    ) -> int:
+        """modelyard's ``/api/2.0/modelyard/runs/count``; a server without it (MLflow's own)
+        is counted page by page."""
+        body: dict[str, Any] = {
+            "experiment_ids": [str(e) for e in experiment_ids],
+            "run_view_type": ViewType.coerce(run_view_type).name,
+        }
+        if filter_string:
+            body["filter"] = filter_string
+        try:
+            data = self._session.call("POST", _COUNT_RUNS, body)
+        except EndpointNotFound:
+            return count_runs_by_paging(self, experiment_ids, filter_string, run_view_type)
+        return int(data.get("count", 0))
 
     def log_inputs(
         self,

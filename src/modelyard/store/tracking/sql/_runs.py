@@ -31,7 +31,7 @@ from modelyard.store.tracking.base import SEARCH_DATASETS_MAX_RESULTS, SEARCH_MA
 from modelyard.store.tracking.sql._base import SqlBase, parse_experiment_id
 from modelyard.store.tracking.sql._hydrate import load_runs, run_info_from_row
 from modelyard.store.tracking.sql._raw import cursor, insert_many, sql
-from modelyard.store.tracking.sql.search import search_run_ids
+from modelyard.store.tracking.sql.search import count_run_ids, search_run_ids
 from modelyard.utils.names import generate_run_name, new_run_id
 from modelyard.utils.time import now_ms
 
@@ -200,6 +200,20 @@ class RunsMixin(SqlBase):
                 page_token,
             )
             return PagedList(load_runs(conn, ids, self.max_in), token)
+
+    def count_runs(
+        self,
+        experiment_ids: Sequence[str],
+        filter_string: str | None = None,
+        run_view_type: ViewType = ViewType.ACTIVE_ONLY,
+    ) -> int:
+        with read_conn(self.engine) as conn:
+            return count_run_ids(
+                conn,
+                [str(e) for e in experiment_ids],
+                filter_string,
+                ViewType.coerce(run_view_type),
+            )
 
     # ------------------------------------------------------------------ inputs / outputs
     def log_inputs(

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, FromClause, Select, exists, select
+from sqlalchemy import Connection, FromClause, Select, exists, func, select
 from sqlalchemy.sql.elements import ColumnElement
 
 from modelyard.entities import LifecycleStage, ViewType
@@ -230,6 +230,21 @@ def search_run_ids(
         return [], None
     rows = [r[0] for r in conn.execute(page(query, offset, max_results))]
     return rows[:max_results], next_page_token(offset, max_results, len(rows))
+
+
+def count_run_ids(
+    conn: Connection,
+    experiment_ids: Sequence[Any],
+    filter_string: str | None,
+    run_view_type: Any,
+) -> int:
+    """How many runs the search of these arguments finds: one ``COUNT(*)`` over the search's
+    SELECT without its ordering (the filter is parsed and checked as for a search)."""
+    query = build_run_search(conn.dialect.name, experiment_ids, filter_string, run_view_type, None)
+    if not _int_ids(experiment_ids):
+        return 0
+    counted = select(func.count()).select_from(query.order_by(None).subquery())
+    return int(conn.execute(counted).scalar_one())
 
 
 # ------------------------------------------------------------------------ experiments

@@ -1,9 +1,9 @@
 // One experiment's runs: a virtualized table over every matching run (pages of the server's
-// search loaded in the background; the count is exact once the last page arrived), server-side
+// search loaded in the background; the total comes first from the server's count), server-side
 // filter and sort, page size, column chooser (attributes, metrics, params, tags; kept per
 // experiment in localStorage), parent/child nesting (tag mlflow.parentRunId) with expand and
 // collapse, selection with Compare / Delete / Restore, and a chart view of the selection.
-import { get, post, searchAllRuns } from "../api.js";
+import { get, post, request, searchAllRuns } from "../api.js";
 import { actionButton } from "../components/action.js";
 import { formDialog } from "../components/dialog.js";
 import { filterBox } from "../components/filterbox.js";
@@ -196,10 +196,19 @@ export async function experimentPage(root, experimentId, { alive, refresh }) {
   });
   const drawRows = () => table.setRows(nestRuns(runs, expanded));
   const drawTable = () => { table.setColumns(columns(), sortState()); drawRows(); };
+  // the server's count (POST modelyard/runs/count) gives the total before the pages arrive;
+  // data-total stays "every row is here", data-server-total is the server's answer
+  let serverTotal = null;
   const drawCount = () => {
-    count.textContent = complete ? plural(runs.length, "run") : `${runs.length.toLocaleString("en-US")} runs loaded, counting…`;
+    const loaded = runs.length.toLocaleString("en-US");
+    if (complete) count.textContent = plural(runs.length, "run");
+    else if (serverTotal !== null) count.textContent = `${plural(serverTotal, "run")} (${loaded} loaded)`;
+    else count.textContent = `${loaded} runs loaded, counting…`;
     count.dataset.total = complete ? String(runs.length) : "";
+    count.dataset.serverTotal = serverTotal === null ? "" : String(serverTotal);
   };
+  request("POST", "modelyard/runs/count", { experiment_ids: [experimentId], filter: state.filter, run_view_type: state.view }, { base: "ajax-api/2.0/" })
+    .then((r) => { if (alive()) { serverTotal = Number(r.count); drawCount(); } }, () => { /* the search reports the error */ });
 
   let drawnOnce = false;
   const onPage = (page, done) => {
