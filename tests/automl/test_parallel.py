@@ -241,3 +241,34 @@ def test_cli_parallelism(tmp_path):
     bad = CliRunner().invoke(automl_group, [*args, "--parallelism", "0"])
     assert bad.exit_code == 2
     assert "--parallelism" in bad.output
+
+
+@pytest.mark.spark
+@pytest.mark.timeout(30 * 60)  # a JVM start: minutes on a loaded machine
+def test_trials_as_spark_tasks(spark):
+    summary = automl.classify(
+        _classification(),
+        target_col="label",
+        exclude_frameworks=["lightgbm", "xgboost"],
+        max_trials=6,
+        timeout_minutes=GENEROUS,
+        ensemble=False,
+        parallelism=2,
+        spark=spark,
+        experiment_name="spark",
+        progress=False,
+    )
+    parent = _parent(summary)
+    assert parent.data.tags["automl.stop_reason"] == "max_trials"
+    runs = _trial_runs("spark")
+    assert len(runs) == len(summary.trials) == 6
+    assert {r.info.status for r in runs} == {"FINISHED"}
+    configs = [tuple(sorted(r.data.params.items())) for r in runs]
+    assert len(set(configs)) == len(configs)
+    best = max(runs, key=lambda r: r.data.metrics["cv_f1_score"])
+    assert parent.data.tags["automl.best_run_id"] == best.info.run_id
+
+
+def test_spark_must_be_a_session():
+    with pytest.raises(InvalidParameterValue, match="'spark' must be a SparkSession"):
+        automl.classify(_classification(40), target_col="label", spark="local[2]")

@@ -35,6 +35,7 @@ def classify(
     ensemble: bool = True,
     progress: bool = True,
     parallelism: int = 1,
+    spark: Any = None,
 ) -> AutoMLSummary:
     """Train and tune classifiers; every trial is a tracked run whose model is an sklearn
     ``Pipeline`` (sklearn flavor + pyfunc; an ensemble is a pyfunc model).
@@ -45,6 +46,7 @@ def classify(
     ``experiment_dir``). ``sample_weight_col``: a column of non-negative row weights.
     ``parallelism``: trials run at once, each in its own worker process (capped at the number
     of CPU cores, with a warning); 1, the default, runs them one after the other here.
+    ``spark``: a SparkSession whose tasks run the trials instead (``parallelism`` at a time).
     """
     from modelyard.automl._supervised import run_supervised
 
@@ -70,6 +72,7 @@ def classify(
         ensemble=ensemble,
         progress=progress,
         parallelism=parallelism,
+        spark=spark,
     )
 
 
@@ -94,9 +97,10 @@ def regress(
     ensemble: bool = True,
     progress: bool = True,
     parallelism: int = 1,
+    spark: Any = None,
 ) -> AutoMLSummary:
     """Train and tune regressors. ``primary_metric``: r2 (default), mae, rmse, mse.
-    ``parallelism``: as for :func:`classify`."""
+    ``parallelism``, ``spark``: as for :func:`classify`."""
     from modelyard.automl._supervised import run_supervised
 
     return run_supervised(
@@ -121,6 +125,7 @@ def regress(
         ensemble=ensemble,
         progress=progress,
         parallelism=parallelism,
+        spark=spark,
     )
 
 

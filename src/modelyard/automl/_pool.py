@@ -184,3 +184,114 @@ class WorkerPool:
         for w in self.workers:
             w.close(kill=w.job is not None)
         self.workers = []
+
+
+_SPARK_STATES: dict[str, Any] = {}
+
+
+def _spark_task(key: str, payload: Any, threads: int, fn: Callable[..., Any], args: Any) -> Any:
+    """One trial inside a Spark task: the worker's state is built once per Python worker and
+    search (``key``), then reused by the later tasks of the same search on that worker."""
+    state = _SPARK_STATES.get(key)
+    if state is None:
+        _SPARK_STATES.clear()  # one search at a time per Python worker
+        try:
+            from threadpoolctl import threadpool_limits
+
+            threadpool_limits(limits=threads)
+        except Exception:  # only a speed matter
+            pass
+        setup, setup_args = pickle.loads(payload.value)
+        state = _SPARK_STATES[key] = setup(*setup_args, threads=threads)
+    try:
+        return ("ok", fn(state, *args))
+    except Exception as exc:
+        return ("error", _portable(exc))
+
+
+class _SparkSlot:
+    """One trial at a time as a one-task Spark job, submitted from a driver thread in its own
+    job group, so that :meth:`SparkPool.close` can cancel it."""
+
+    def __init__(self, pool: SparkPool, index: int) -> None:
+        self.pool, self.group, self.job = pool, f"{pool.key}-{index}", None
+        self.thread: Any = None
+
+    def submit(self, tag: Any, fn: Callable[..., Any], *args: Any) -> None:
+        from pyspark import InheritableThread
+
+        self.job = tag
+        self.thread = InheritableThread(target=self._run, args=(tag, fn, args), daemon=True)
+        self.thread.start()
+
+    def _run(self, tag: Any, fn: Callable[..., Any], args: Any) -> None:
+        sc, key, payload, threads = (
+            self.pool.sc,
+            self.pool.key,
+            self.pool.payload,
+            self.pool.threads,
+        )
+        sc.setJobGroup(self.group, "modelyard AutoML trial", interruptOnCancel=True)
+        try:
+            rdd = sc.parallelize([0], 1)
+            answer = rdd.map(lambda _: _spark_task(key, payload, threads, fn, args)).collect()[0]
+        except Exception as exc:  # cancelled, or the task could not run
+            answer = ("error", RuntimeError(f"the Spark task failed: {exc}"))
+        self.pool.answers.put((self, tag, *answer))
+
+
+class SparkPool:
+    """The :class:`WorkerPool` interface over a Spark session: ``size`` trials at once, each a
+    Spark task (``local[k]`` mode or a cluster); the set-up goes to the executors once, as a
+    broadcast variable."""
+
+    def __init__(
+        self, spark: Any, size: int, setup: Callable[..., Any], setup_args: tuple[Any, ...]
+    ) -> None:
+        import queue
+        import uuid
+
+        self.sc = spark.sparkContext
+        self.key = f"modelyard-automl-{uuid.uuid4().hex[:12]}"
+        data = pickle.dumps((setup, setup_args), protocol=pickle.HIGHEST_PROTOCOL)
+        self.payload = self.sc.broadcast(data)
+        self.threads = max(1, (os.cpu_count() or 1) // size)
+        self.answers: queue.Queue[Any] = queue.Queue()
+        self.workers = [_SparkSlot(self, i) for i in range(size)]
+
+    def idle(self) -> list[Any]:
+        return [w for w in self.workers if w.job is None]
+
+    def busy(self) -> list[Any]:
+        return [w for w in self.workers if w.job is not None]
+
+    def wait(self, until: float) -> list[tuple[Any, Any, str, Any]]:
+        import queue
+
+        if not self.busy():
+            return []
+        items = []
+        try:
+            items.append(self.answers.get(timeout=max(0.0, until - time.monotonic())))
+            while True:
+                items.append(self.answers.get_nowait())
+        except queue.Empty:
+            pass
+        out = []
+        for slot, tag, kind, value in items:
+            if slot.job is not tag:  # the answer of a trial cut earlier
+                continue
+            slot.job = None
+            out.append((slot, tag, kind, value))
+        return out
+
+    def close(self) -> None:
+        """Cancel the running trials' jobs (not awaited beyond a few seconds)."""
+        for w in self.workers:
+            if w.job is not None:
+                self.sc.cancelJobGroup(w.group)
+        for w in self.workers:
+            if w.thread is not None:
+                w.thread.join(timeout=10)
+        self.workers = []
+        self.payload.unpersist()

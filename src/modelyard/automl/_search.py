@@ -528,6 +528,7 @@ def run_search(
     progress: bool = True,
     on_failure: Callable[[int, str, dict[str, Any], BaseException], None] | None = None,
     hard_deadline: float | None = None,
+    spark: Any = None,
 ) -> SearchOutcome:
     """Search until ``max_trials``, the ``deadline`` (monotonic clock) or no improvement for
     a while; call ``on_trial`` with every completed trial (the ensemble last, if any) and
@@ -541,12 +542,13 @@ def run_search(
     Later trials are cut at ``deadline``; the first one (without it there is no model) only at
     ``hard_deadline``, the end of the whole budget, which raises a clear error.
 
-    With ``params.parallelism`` > 1 the trials run in worker processes
-    (:func:`_search_parallel`); the study, ``on_trial`` and ``on_failure`` stay here."""
+    With ``params.parallelism`` > 1 the trials run in worker processes, or with ``spark`` (a
+    SparkSession) as Spark tasks (:func:`_search_parallel`); the study, ``on_trial`` and
+    ``on_failure`` stay here."""
     search = _Search(data, plan, params, on_trial, on_failure, deadline, progress)
     try:
-        if params.parallelism > 1:
-            _search_parallel(search, data, plan, hard_deadline)
+        if params.parallelism > 1 or spark is not None:
+            _search_parallel(search, data, plan, hard_deadline, spark)
         else:
             _search_sequential(search, hard_deadline)
     finally:
@@ -604,7 +606,7 @@ def _worker_trial(
 
 
 def _search_parallel(
-    search: _Search, data: SearchData, plan: Any, hard_deadline: float | None
+    search: _Search, data: SearchData, plan: Any, hard_deadline: float | None, spark: Any = None
 ) -> None:
     """Trials in ``params.parallelism`` worker processes: the study asks here (its sampler's
     constant liar keeps parallel asks apart), a worker cross-validates and refits one
@@ -613,12 +615,18 @@ def _search_parallel(
     No trial starts when the sequential search would stop. Before any success, trials run to
     ``hard_deadline``, after it to ``deadline``; workers still running then are terminated
     (their trials are not logged). A failure before any success stops new trials; when every
-    running one has failed too, the first error stops the search, as in the sequential path."""
-    from modelyard.automl._pool import WorkerPool
+    running one has failed too, the first error stops the search, as in the sequential path.
+    With ``spark``, each trial is a Spark task instead, cancelled rather than terminated."""
+    from modelyard.automl._pool import SparkPool, WorkerPool
 
     p = search.params
     size = p.parallelism if p.max_trials is None else min(p.parallelism, p.max_trials)
-    pool = WorkerPool(size, _worker_setup, (data, plan, p, search.folds))
+    setup = (data, plan, p, search.folds)
+    pool: Any
+    if spark is not None:
+        pool = SparkPool(spark, size, _worker_setup, setup)
+    else:
+        pool = WorkerPool(size, _worker_setup, setup)
     first_error: TrialFailed | None = None
     first_family = "?"
     stopping = False
