@@ -599,9 +599,12 @@ def _worker_setup(
 
 
 def _worker_trial(
-    state: Any, family: str, config: dict[str, Any], deadline: float, can_abort: bool
+    state: Any, family: str, config: dict[str, Any], seconds_left: float, can_abort: bool
 ) -> TrialResult:
+    """One trial in a worker; its deadline comes as seconds left, since the monotonic clock of
+    a Spark executor on another machine is not the caller's."""
     ev, feats = state
+    deadline = time.monotonic() + seconds_left
     return _run_trial(0, family, config, ev, feats, deadline, can_abort)
 
 
@@ -646,7 +649,8 @@ def _search_parallel(
                 first_family = family
             limit = (hard_deadline or float("inf")) if first else search.deadline
             can_abort = not first or hard_deadline is not None
-            worker.submit((trial, family, config), _worker_trial, family, config, limit, can_abort)
+            left = limit - time.monotonic()
+            worker.submit((trial, family, config), _worker_trial, family, config, left, can_abort)
 
     try:
         dispatch()
