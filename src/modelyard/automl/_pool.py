@@ -9,6 +9,9 @@ deadline passes is terminated, not awaited.
 
 This module imports nothing heavy: a worker starts by importing it, sets its thread limits,
 and only then unpickles its set-up (which imports pandas, scikit-learn, ...).
+
+:class:`SparkPool` offers the same interface over a Spark session: each job is a one-task
+Spark job, cancelled (not awaited) when the pool closes.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-__all__ = ["Worker", "WorkerPool"]
+__all__ = ["SparkPool", "Worker", "WorkerDied", "WorkerPool"]
 
 _THREAD_VARS = (
     "OMP_NUM_THREADS",
