@@ -272,3 +272,63 @@ def test_trials_as_spark_tasks(spark):
 def test_spark_must_be_a_session():
     with pytest.raises(InvalidParameterValue, match="'spark' must be a SparkSession"):
         automl.classify(_classification(40), target_col="label", spark="local[2]")
+
+
+# The worker pool on its own: jobs are functions of this module, which the workers import.
+
+
+def _setup(base: int, *, threads: int) -> dict:
+    return {"base": base, "threads": threads, "pid": os.getpid()}
+
+
+def _add(state: dict, x: int) -> int:
+    return state["base"] + x
+
+
+def _exit(state: dict, code: int) -> None:
+    os._exit(code)
+
+
+def _sleep(state: dict, seconds: float) -> None:
+    import time
+
+    time.sleep(seconds)
+
+
+def _state(state: dict, _: int) -> dict:
+    return state
+
+
+def test_pool_answers_replaces_a_dead_worker_and_terminates_a_running_one():
+    import time
+
+    from modelyard.automl._pool import WorkerDied, WorkerPool
+
+    pool = WorkerPool(2, _setup, (40,))
+    try:
+        a, b = pool.workers
+        a.submit("sum", _add, 2)
+        b.submit("state", _state, 0)
+        answers = []
+        while len(answers) < 2:
+            answers += pool.wait(time.monotonic() + 600)
+        got = {job: (kind, value) for _w, job, kind, value in answers}
+        assert got["sum"] == ("ok", 42)
+        assert got["state"][1]["threads"] == max(1, (os.cpu_count() or 1) // 2)
+        assert got["state"][1]["pid"] != os.getpid()
+        pool.workers[0].submit("dies", _exit, 3)
+        [(_w, job, kind, value)] = pool.wait(time.monotonic() + 600)
+        assert (job, kind) == ("dies", "error")
+        assert isinstance(value, WorkerDied) and "code 3" in str(value)
+        assert len(pool.idle()) == 2  # a fresh worker took the dead one's place
+        pool.workers[0].submit("again", _add, 1)
+        assert [v for *_, v in pool.wait(time.monotonic() + 600)] == [41]
+        running = pool.workers[1]
+        running.submit("forever", _sleep, 3600)
+        assert pool.wait(time.monotonic() + 0.5) == []  # still running: nothing to read
+        pid = running.proc.pid
+    finally:
+        pool.close()  # terminates the running worker instead of awaiting it
+    assert pool.workers == []
+    with pytest.raises(ProcessLookupError):  # terminated and reaped
+        os.kill(pid, 0)
