@@ -34,6 +34,8 @@ def classify(
     registered_model_name: str | None = None,
     ensemble: bool = True,
     progress: bool = True,
+    parallelism: int = 1,
+    spark: Any = None,
 ) -> AutoMLSummary:
     """Train and tune classifiers; every trial is a tracked run whose model is an sklearn
     ``Pipeline`` (sklearn flavor + pyfunc; an ensemble is a pyfunc model).
@@ -42,6 +44,9 @@ def classify(
     ``timeout_minutes`` defaults to 120 and bounds the whole call; ``max_trials`` caps the
     number of trials. ``data_dir``: where the copy of the training data goes (default
     ``experiment_dir``). ``sample_weight_col``: a column of non-negative row weights.
+    ``parallelism``: trials run at once, each in its own worker process (capped at the number
+    of CPU cores, with a warning); 1, the default, runs them one after the other here.
+    ``spark``: a SparkSession whose tasks run the trials instead (``parallelism`` at a time).
     """
     from modelyard.automl._supervised import run_supervised
 
@@ -66,6 +71,8 @@ def classify(
         registered_model_name=registered_model_name,
         ensemble=ensemble,
         progress=progress,
+        parallelism=parallelism,
+        spark=spark,
     )
 
 
@@ -89,8 +96,11 @@ def regress(
     registered_model_name: str | None = None,
     ensemble: bool = True,
     progress: bool = True,
+    parallelism: int = 1,
+    spark: Any = None,
 ) -> AutoMLSummary:
-    """Train and tune regressors. ``primary_metric``: r2 (default), mae, rmse, mse."""
+    """Train and tune regressors. ``primary_metric``: r2 (default), mae, rmse, mse.
+    ``parallelism``, ``spark``: as for :func:`classify`."""
     from modelyard.automl._supervised import run_supervised
 
     return run_supervised(
@@ -114,6 +124,8 @@ def regress(
         registered_model_name=registered_model_name,
         ensemble=ensemble,
         progress=progress,
+        parallelism=parallelism,
+        spark=spark,
     )
 
 
@@ -135,10 +147,12 @@ def forecast(
     seed: int | None = 0,
     registered_model_name: str | None = None,
     progress: bool = True,
+    parallelism: int = 1,
 ) -> AutoMLSummary:
     """Statistical forecasting (AutoARIMA, AutoETS, AutoTheta, SeasonalNaive) chosen by a
     rolling-origin backtest. ``primary_metric``: smape (default), mse, rmse, mae, mdape.
-    ``exclude_frameworks``: any of arima, ets, theta, seasonal_naive."""
+    ``exclude_frameworks``: any of arima, ets, theta, seasonal_naive. ``parallelism``: candidate
+    models backtested at once, each in its own worker process (capped at the CPU cores)."""
     from modelyard.automl._forecast import run_forecast
 
     return run_forecast(
@@ -158,4 +172,5 @@ def forecast(
         seed=seed,
         registered_model_name=registered_model_name,
         progress=progress,
+        parallelism=parallelism,
     )

@@ -8,7 +8,9 @@ are written as a table (Delta via ``deltalake`` when installed, else Parquet).
 
 from __future__ import annotations
 
+import os
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -92,16 +94,18 @@ def run_forecast(
     seed: Any,
     registered_model_name: str | None,
     progress: bool,
+    parallelism: Any = 1,
 ) -> AutoMLSummary:
     import modelyard
     from modelyard import pyfunc
     from modelyard.automl._params import (
         check_column,
         check_max_trials,
+        check_parallelism,
         load_dataset,
         timeout_seconds,
     )
-    from modelyard.automl.metrics import forecast_metrics, metric_spec
+    from modelyard.automl.metrics import metric_spec
 
     df = load_dataset(dataset)
     check_column(df, target_col, "target_col")
@@ -125,6 +129,7 @@ def run_forecast(
         )
     budget = timeout_seconds(timeout_minutes)
     cap = check_max_trials(max_trials)
+    workers = check_parallelism(parallelism, stacklevel=4)
     freq, season = FREQUENCIES[frequency.lower()]
     long = _long_frame(df, target_col, time_col, ids)
     shortest = int(long.groupby("unique_id").size().min())
@@ -136,9 +141,6 @@ def run_forecast(
         season = 1
     n_windows = max(1, min(3, (shortest - max(2 * season, 8)) // horizon))
     started = time.monotonic()
-
-    from statsforecast import StatsForecast
-
     candidates = [(n, m) for n, m in _models(season).items() if FRAMEWORK_OF[n] not in excluded][
         : cap or None
     ]
@@ -154,8 +156,6 @@ def run_forecast(
     df.to_parquet(data_path)
     explore = out_dir / "data_exploration.ipynb"
     nbformat.write(exploration_notebook(data_path, target_col, "regression"), explore)
-    from modelyard.automl._forecast_model import AutoMLForecastModel
-
     trials: list[TrialInfo] = []
     fitted: dict[str, Any] = {}
     with modelyard.start_run(run_name="automl_forecast") as parent:
@@ -171,16 +171,12 @@ def run_forecast(
                 "backtest_windows": n_windows,
             }
         )
-        for model_name, model in candidates:
-            if trials and time.monotonic() - started > budget:
-                break
+        setup = (long, freq, horizon, n_windows, time_col, ids)
+        state = _backtest_setup(*setup, threads=os.cpu_count() or 1)
+
+        def log(model_name: str, done: tuple[dict[str, float], Any, float]) -> TrialInfo:
+            m, wrapper, seconds = done
             t0 = time.monotonic()
-            sf = StatsForecast(models=[model], freq=freq, n_jobs=1)
-            cv = sf.cross_validation(df=long, h=horizon, n_windows=n_windows, step_size=horizon)
-            col = [c for c in cv.columns if c not in ("unique_id", "ds", "cutoff", "y")][0]
-            m = forecast_metrics(cv["y"], cv[col])
-            sf_full = StatsForecast(models=[model], freq=freq, n_jobs=1).fit(df=long)
-            wrapper = AutoMLForecastModel(sf_full, col, time_col, ids, horizon, LEVEL)
             with modelyard.start_run(run_name=f"trial_{model_name}", nested=True) as run:
                 modelyard.log_params({"model": model_name, "season_length": season})
                 metrics = {f"val_{k}": v for k, v in m.items() if v == v}
@@ -188,24 +184,31 @@ def run_forecast(
                 example = wrapper.future_frame()
                 info = pyfunc.log_model(name="model", python_model=wrapper, input_example=example)
             fitted[run.info.run_id] = wrapper
-            seconds = time.monotonic() - t0
-            trials.append(
-                TrialInfo(
-                    mlflow_run_id=run.info.run_id,
-                    model_path=f"runs:/{run.info.run_id}/model",
-                    metrics=metrics,
-                    params={"model": model_name, "season_length": str(season)},
-                    model_description=model_name,
-                    duration=format_minutes(seconds),
-                    preprocessors=f"series resampled to frequency {freq!r}",
-                    evaluation_metric_score=metrics.get(f"val_{spec.key}"),
-                    evaluation_metric=f"val_{spec.key}",
-                    artifact_uri=run.info.artifact_uri,
-                    framework="statsforecast",
-                    duration_seconds=seconds,
-                    model_uri=info.model_uri,
-                )
+            seconds += time.monotonic() - t0
+            return TrialInfo(
+                mlflow_run_id=run.info.run_id,
+                model_path=f"runs:/{run.info.run_id}/model",
+                metrics=metrics,
+                params={"model": model_name, "season_length": str(season)},
+                model_description=model_name,
+                duration=format_minutes(seconds),
+                preprocessors=f"series resampled to frequency {freq!r}",
+                evaluation_metric_score=metrics.get(f"val_{spec.key}"),
+                evaluation_metric=f"val_{spec.key}",
+                artifact_uri=run.info.artifact_uri,
+                framework="statsforecast",
+                duration_seconds=seconds,
+                model_uri=info.model_uri,
             )
+
+        if workers > 1 and len(candidates) > 1:
+            size = min(workers, len(candidates))
+            trials = _parallel_candidates(candidates, setup, log, size, started + budget)
+        else:
+            for model_name, model in candidates:
+                if trials and time.monotonic() - started > budget:
+                    break
+                trials.append(log(model_name, _backtest(state, model)))
         key = f"val_{spec.key}"
         best = min(trials, key=lambda t: t.metrics.get(key, float("inf")))
         forecasts = fitted[best.mlflow_run_id].forecast()
@@ -230,6 +233,77 @@ def run_forecast(
         output_table_name=table,
         data_exploration_notebook_path=str(explore),
     )
+
+
+def _backtest_setup(
+    long: Any,
+    freq: str,
+    horizon: int,
+    n_windows: int,
+    time_col: str,
+    ids: list[str],
+    *,
+    threads: int,
+) -> tuple[Any, ...]:
+    """What a backtest needs (in a worker: its state)."""
+    return long, freq, horizon, n_windows, time_col, ids
+
+
+def _backtest(state: tuple[Any, ...], model: Any) -> tuple[dict[str, float], Any, float]:
+    """A candidate's rolling-origin backtest metrics, its model refit on all the data (as a
+    pyfunc forecaster) and the seconds taken."""
+    from statsforecast import StatsForecast
+
+    from modelyard.automl._forecast_model import AutoMLForecastModel
+    from modelyard.automl.metrics import forecast_metrics
+
+    long, freq, horizon, n_windows, time_col, ids = state
+    t0 = time.monotonic()
+    sf = StatsForecast(models=[model], freq=freq, n_jobs=1)
+    cv = sf.cross_validation(df=long, h=horizon, n_windows=n_windows, step_size=horizon)
+    col = [c for c in cv.columns if c not in ("unique_id", "ds", "cutoff", "y")][0]
+    m = forecast_metrics(cv["y"], cv[col])
+    sf_full = StatsForecast(models=[model], freq=freq, n_jobs=1).fit(df=long)
+    wrapper = AutoMLForecastModel(sf_full, col, time_col, ids, horizon, LEVEL)
+    return m, wrapper, time.monotonic() - t0
+
+
+def _parallel_candidates(
+    candidates: list[tuple[str, Any]],
+    setup: tuple[Any, ...],
+    log: Callable[[str, tuple[dict[str, float], Any, float]], TrialInfo],
+    size: int,
+    deadline: float,
+) -> list[TrialInfo]:
+    """Backtest the candidates in ``size`` worker processes and ``log`` each here, as it
+    finishes; the trials come back in candidate order. No candidate starts after
+    ``deadline``, and once one is logged, those still running then are terminated. A
+    candidate that raises stops the call with its error, as in the sequential loop."""
+    from modelyard.automl._pool import WorkerPool
+
+    pending = list(enumerate(candidates))
+    done: dict[int, TrialInfo] = {}
+    pool = WorkerPool(size, _backtest_setup, setup)
+    try:
+        while True:
+            for worker in pool.idle():
+                if not pending or (done and time.monotonic() > deadline):
+                    break
+                index, (name, model) = pending.pop(0)
+                worker.submit((index, name), _backtest, model)
+            if not pool.busy():
+                break
+            until = deadline if done else float("inf")
+            answers = pool.wait(min(until, time.monotonic() + 3600.0))
+            if not answers and time.monotonic() >= until:
+                break
+            for _worker, (index, name), kind, value in answers:
+                if kind != "ok":
+                    raise value
+                done[index] = log(name, value)
+    finally:
+        pool.close()
+    return [done[i] for i in sorted(done)]
 
 
 def _write_table(frame: Any, output_database: str | None, suffix: str) -> str | None:

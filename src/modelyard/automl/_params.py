@@ -16,6 +16,7 @@ __all__ = [
     "FRAMEWORKS",
     "MIN_TRIAL_SECONDS",
     "SupervisedParams",
+    "check_parallelism",
     "load_dataset",
     "validate_supervised",
 ]
@@ -43,6 +44,7 @@ class SupervisedParams:
     imputers: dict[str, Any] = field(default_factory=dict)
     seed: int = 0
     ensemble: bool = True
+    parallelism: int = 1
 
 
 def load_dataset(dataset: Any) -> Any:
@@ -141,6 +143,28 @@ def check_max_trials(max_trials: Any) -> int | None:
     return max_trials
 
 
+def check_parallelism(parallelism: Any, stacklevel: int = 2) -> int:
+    """A positive int; more than ``os.cpu_count()`` is capped with a warning (``stacklevel``
+    points it at the user's call)."""
+    import os
+    import warnings
+
+    if isinstance(parallelism, bool) or not isinstance(parallelism, int) or parallelism < 1:
+        raise InvalidParameterValue(
+            f"Parameter 'parallelism' must be a positive integer, got {parallelism!r}"
+        )
+    cores = os.cpu_count() or 1
+    if parallelism > cores:
+        warnings.warn(
+            f"Parameter 'parallelism'={parallelism} is more than the {cores} CPU core(s) of this "
+            f"machine; using {cores}",
+            UserWarning,
+            stacklevel=stacklevel,
+        )
+        return cores
+    return parallelism
+
+
 def check_seed(seed: Any) -> int:
     if seed is None:
         return 0
@@ -166,6 +190,7 @@ def validate_supervised(
     seed: Any,
     ensemble: bool,
     sample_weight_col: Any = None,
+    parallelism: Any = 1,
 ) -> SupervisedParams:
     """Check every argument against the data; raise before any work."""
     from modelyard.automl.metrics import metric_spec
@@ -269,4 +294,5 @@ def validate_supervised(
         imputers=dict(imputers),
         seed=check_seed(seed),
         ensemble=bool(ensemble),
+        parallelism=check_parallelism(parallelism, stacklevel=5),
     )

@@ -370,6 +370,154 @@ def _folds(data: SearchData, params: SupervisedParams) -> list[tuple[Any, Any]]:
     return list(splitter.split(np.zeros(n)))
 
 
+class _Search:
+    """The state of one search, shared by the sequential and the parallel drivers: the Optuna
+    study (asked and told in this process), the completed trials, the best one, the counters
+    and the progress bar. Completed trials go to ``on_trial``, failed ones to ``on_failure``,
+    always from this process."""
+
+    def __init__(
+        self,
+        data: SearchData,
+        plan: Any,
+        params: SupervisedParams,
+        on_trial: Callable[[TrialResult], None],
+        on_failure: Callable[[int, str, dict[str, Any], BaseException], None] | None,
+        deadline: float,
+        progress: bool,
+    ) -> None:
+        import optuna
+        from tqdm.auto import tqdm
+
+        optuna.logging.set_verbosity(optuna.logging.WARNING)
+        self.params, self.on_trial, self.on_failure = params, on_trial, on_failure
+        self.deadline = deadline
+        self.ev = _Evaluator(data, params)
+        self.folds = _folds(data, params)
+        self.feats = _Features(data, plan, self.folds, params.seed)
+        self.families = est.families_for(params.exclude_frameworks)
+        with warnings.catch_warnings():  # multivariate/group TPE is "experimental" in optuna
+            warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+            # parallel asks: a running trial counts as a bad one, so asks do not repeat
+            sampler = optuna.samplers.TPESampler(
+                seed=params.seed,
+                multivariate=True,
+                group=True,
+                constant_liar=params.parallelism > 1,
+            )
+        self.study = optuna.create_study(direction="maximize", sampler=sampler)
+        for family in self.families:
+            self.study.enqueue_trial(
+                est.prefixed(family, est.default_params(family, params.problem_type))
+            )
+        self.trials: list[TrialResult] = []
+        self.best: TrialResult | None = None
+        self.since_best = 0
+        self.failed = self.consecutive_failures = 0
+        self.stop_reason = "max_trials"
+        self.bar = tqdm(
+            total=params.max_trials,
+            desc=f"AutoML {params.problem_type}",
+            unit="trial",
+            disable=not progress,
+        )
+
+    def should_stop(self, running: int = 0) -> str | None:
+        """Why no further trial starts (``running`` trials are under way), or ``None``."""
+        p = self.params
+        if p.max_trials is not None and len(self.trials) + running >= p.max_trials:
+            return "max_trials"
+        if self.trials:
+            typical = sorted(t.duration for t in self.trials)[len(self.trials) // 2]
+            if time.monotonic() + 0.5 * typical >= self.deadline:
+                return "timeout"
+        if self.consecutive_failures >= MAX_CONSECUTIVE_FAILURES:
+            return f"{self.consecutive_failures} trials failed in a row"
+        if self.since_best >= PATIENCE and p.max_trials is None:
+            return f"no improvement in {PATIENCE} trials"
+        return None
+
+    def ask(self) -> tuple[Any, str, dict[str, Any]]:
+        trial = self.study.ask()
+        family = trial.suggest_categorical("family", self.families)
+        return trial, family, est.suggest_params(trial, family, self.params.problem_type)
+
+    def cut(self, trial: Any) -> None:
+        """A trial stopped by the deadline: failed for Optuna, never logged."""
+        import optuna
+
+        self.study.tell(trial, state=optuna.trial.TrialState.FAIL)
+
+    def first_trial_too_slow(self, family: str) -> InvalidParameterValue:
+        return InvalidParameterValue(
+            f"Parameter 'timeout_minutes': the first trial "
+            f"({est.describe(family, self.params.problem_type)}) did not finish within "
+            f"the budget of {self.params.timeout_seconds / 60:.2f} minutes on this data; "
+            "give a larger budget"
+        )
+
+    def failure(
+        self, trial: Any, family: str, config: dict[str, Any], exc: BaseException
+    ) -> TrialFailed | None:
+        """Record a trial that raised; before any success, the error that stops the search."""
+        import optuna
+
+        _log.warning("AutoML trial %s (%s) failed: %s", trial.number, family, exc)
+        self.study.tell(trial, state=optuna.trial.TrialState.FAIL)
+        self.failed += 1
+        self.consecutive_failures += 1
+        if self.on_failure is not None:
+            self.on_failure(len(self.trials) + self.failed - 1, family, config, exc)
+        if self.trials:
+            return None
+        name = est.describe(family, self.params.problem_type)
+        stop = TrialFailed(
+            f"Parameter 'dataset': AutoML stopped because the first trial ({name}) "
+            f"failed with {type(exc).__name__}: {exc}"
+        )
+        stop.__cause__ = exc
+        return stop
+
+    def record(self, trial: Any, result: TrialResult) -> None:
+        """A completed trial, numbered in order of completion; :meth:`publish` logs it."""
+        self.consecutive_failures = 0
+        result.number = len(self.trials)
+        self.study.tell(trial, result.cv_score)
+        self.trials.append(result)
+        if self.best is None or result.cv_score > self.best.cv_score + 1e-12:
+            self.best, self.since_best = result, 0
+        else:
+            self.since_best += 1
+
+    def publish(self, result: TrialResult) -> None:
+        self.on_trial(result)
+        best = self.best
+        assert best is not None
+        self.bar.update(1)
+        val_key = f"val_{self.ev.spec.key}"
+        self.bar.set_postfix(
+            best_val=f"{best.metrics.get(val_key, best.cv_metric):.4f}",
+            model=best.description,
+            left=f"{max(0.0, self.deadline - time.monotonic()):.0f}s",
+        )
+
+    def outcome(self) -> SearchOutcome:
+        best = self.best
+        if best is None:
+            from modelyard.errors import InvalidState
+
+            raise InvalidState("AutoML: every trial failed; see the warnings above")
+        if self.params.ensemble:
+            ens = _ensemble(self.trials, self.ev, len(self.trials))
+            if ens is not None and _beats(ens, best, self.ev):
+                self.trials.append(ens)
+                self.on_trial(ens)
+                best = ens
+        return SearchOutcome(
+            trials=self.trials, best=best, stop_reason=self.stop_reason, failed=self.failed
+        )
+
+
 def run_search(
     data: SearchData,
     plan: Any,
@@ -380,6 +528,7 @@ def run_search(
     progress: bool = True,
     on_failure: Callable[[int, str, dict[str, Any], BaseException], None] | None = None,
     hard_deadline: float | None = None,
+    spark: Any = None,
 ) -> SearchOutcome:
     """Search until ``max_trials``, the ``deadline`` (monotonic clock) or no improvement for
     a while; call ``on_trial`` with every completed trial (the ensemble last, if any) and
@@ -391,114 +540,151 @@ def run_search(
     logged and the search goes on, up to :data:`MAX_CONSECUTIVE_FAILURES` in a row.
 
     Later trials are cut at ``deadline``; the first one (without it there is no model) only at
-    ``hard_deadline``, the end of the whole budget, which raises a clear error."""
-    import optuna
-    from tqdm.auto import tqdm
+    ``hard_deadline``, the end of the whole budget, which raises a clear error.
 
-    optuna.logging.set_verbosity(optuna.logging.WARNING)
-    ev = _Evaluator(data, params)
-    feats = _Features(data, plan, _folds(data, params), params.seed)
-    families = est.families_for(params.exclude_frameworks)
-    with warnings.catch_warnings():  # multivariate/group TPE is "experimental" in optuna
-        warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
-        sampler = optuna.samplers.TPESampler(seed=params.seed, multivariate=True, group=True)
-    study = optuna.create_study(direction="maximize", sampler=sampler)
-    for family in families:
-        study.enqueue_trial(est.prefixed(family, est.default_params(family, params.problem_type)))
-    trials: list[TrialResult] = []
-    best: TrialResult | None = None
-    since_best = 0
-    failed = consecutive_failures = 0
-    stop_reason = "max_trials"
-    bar = tqdm(
-        total=params.max_trials,
-        desc=f"AutoML {params.problem_type}",
-        unit="trial",
-        disable=not progress,
-    )
+    With ``params.parallelism`` > 1 the trials run in worker processes, or with ``spark`` (a
+    SparkSession) as Spark tasks (:func:`_search_parallel`); the study, ``on_trial`` and
+    ``on_failure`` stay here."""
+    search = _Search(data, plan, params, on_trial, on_failure, deadline, progress)
     try:
-        while True:
-            if params.max_trials is not None and len(trials) >= params.max_trials:
-                stop_reason = "max_trials"
-                break
-            if trials:
-                typical = sorted(t.duration for t in trials)[len(trials) // 2]
-                if time.monotonic() + 0.5 * typical >= deadline:
-                    stop_reason = "timeout"
-                    break
-            if consecutive_failures >= MAX_CONSECUTIVE_FAILURES:
-                stop_reason = f"{consecutive_failures} trials failed in a row"
-                break
-            if since_best >= PATIENCE and params.max_trials is None:
-                stop_reason = f"no improvement in {PATIENCE} trials"
-                break
-            trial = study.ask()
-            family = trial.suggest_categorical("family", families)
-            config = est.suggest_params(trial, family, params.problem_type)
-            first = not trials
-            try:
-                result = _run_trial(
-                    len(trials),
-                    family,
-                    config,
-                    ev,
-                    feats,
-                    (hard_deadline or float("inf")) if first else deadline,
-                    can_abort=not first or hard_deadline is not None,
-                )
-            except _OutOfTime:
-                study.tell(trial, state=optuna.trial.TrialState.FAIL)
-                if first:
-                    raise InvalidParameterValue(
-                        f"Parameter 'timeout_minutes': the first trial "
-                        f"({est.describe(family, params.problem_type)}) did not finish within "
-                        f"the budget of {params.timeout_seconds / 60:.2f} minutes on this data; "
-                        "give a larger budget"
-                    ) from None
-                stop_reason = "timeout"
-                break
-            except Exception as exc:  # a configuration can fail; the search goes on
-                _log.warning("AutoML trial %s (%s) failed: %s", trial.number, family, exc)
-                study.tell(trial, state=optuna.trial.TrialState.FAIL)
-                failed += 1
-                consecutive_failures += 1
-                if on_failure is not None:
-                    on_failure(len(trials) + failed - 1, family, config, exc)
-                if not trials:
-                    name = est.describe(family, params.problem_type)
-                    raise TrialFailed(
-                        f"Parameter 'dataset': AutoML stopped because the first trial ({name}) "
-                        f"failed with {type(exc).__name__}: {exc}"
-                    ) from exc
-                continue
-            consecutive_failures = 0
-            study.tell(trial, result.cv_score)
-            trials.append(result)
-            on_trial(result)
-            if best is None or result.cv_score > best.cv_score + 1e-12:
-                best, since_best = result, 0
-            else:
-                since_best += 1
-            bar.update(1)
-            val_key = f"val_{ev.spec.key}"
-            bar.set_postfix(
-                best_val=f"{best.metrics.get(val_key, best.cv_metric):.4f}",
-                model=best.description,
-                left=f"{max(0.0, deadline - time.monotonic()):.0f}s",
-            )
+        if params.parallelism > 1 or spark is not None:
+            _search_parallel(search, data, plan, hard_deadline, spark)
+        else:
+            _search_sequential(search, hard_deadline)
     finally:
-        bar.close()
-    if best is None:
-        from modelyard.errors import InvalidState
+        search.bar.close()
+    return search.outcome()
 
-        raise InvalidState("AutoML: every trial failed; see the warnings above")
-    if params.ensemble:
-        ens = _ensemble(trials, ev, len(trials))
-        if ens is not None and _beats(ens, best, ev):
-            trials.append(ens)
-            on_trial(ens)
-            best = ens
-    return SearchOutcome(trials=trials, best=best, stop_reason=stop_reason, failed=failed)
+
+def _search_sequential(search: _Search, hard_deadline: float | None) -> None:
+    while True:
+        reason = search.should_stop()
+        if reason is not None:
+            search.stop_reason = reason
+            return
+        trial, family, config = search.ask()
+        first = not search.trials
+        try:
+            result = _run_trial(
+                len(search.trials),
+                family,
+                config,
+                search.ev,
+                search.feats,
+                (hard_deadline or float("inf")) if first else search.deadline,
+                can_abort=not first or hard_deadline is not None,
+            )
+        except _OutOfTime:
+            search.cut(trial)
+            if first:
+                raise search.first_trial_too_slow(family) from None
+            search.stop_reason = "timeout"
+            return
+        except Exception as exc:  # a configuration can fail; the search goes on
+            stop = search.failure(trial, family, config, exc)
+            if stop is not None:
+                raise stop from exc
+            continue
+        search.record(trial, result)
+        search.publish(result)
+
+
+def _worker_setup(
+    data: SearchData, plan: Any, params: SupervisedParams, folds: Any, *, threads: int
+) -> Any:
+    """A worker's state: the evaluator and its own featurized-matrix cache."""
+    est.set_threads(threads)
+    ev = _Evaluator(data, params)
+    return ev, _Features(data, plan, folds, params.seed)
+
+
+def _worker_trial(
+    state: Any, family: str, config: dict[str, Any], seconds_left: float, can_abort: bool
+) -> TrialResult:
+    """One trial in a worker; its deadline comes as seconds left, since the monotonic clock of
+    a Spark executor on another machine is not the caller's."""
+    ev, feats = state
+    deadline = time.monotonic() + seconds_left
+    return _run_trial(0, family, config, ev, feats, deadline, can_abort)
+
+
+def _search_parallel(
+    search: _Search, data: SearchData, plan: Any, hard_deadline: float | None, spark: Any = None
+) -> None:
+    """Trials in ``params.parallelism`` worker processes: the study asks here (its sampler's
+    constant liar keeps parallel asks apart), a worker cross-validates and refits one
+    configuration, and the answer is told and logged here, as in the sequential search.
+
+    No trial starts when the sequential search would stop. Before any success, trials run to
+    ``hard_deadline``, after it to ``deadline``; workers still running then are terminated
+    (their trials are not logged). A failure before any success stops new trials; when every
+    running one has failed too, the first error stops the search, as in the sequential path.
+    With ``spark``, each trial is a Spark task instead, cancelled rather than terminated."""
+    from modelyard.automl._pool import SparkPool, WorkerPool
+
+    p = search.params
+    size = p.parallelism if p.max_trials is None else min(p.parallelism, p.max_trials)
+    setup = (data, plan, p, search.folds)
+    pool: Any
+    if spark is not None:
+        pool = SparkPool(spark, size, _worker_setup, setup)
+    else:
+        pool = WorkerPool(size, _worker_setup, setup)
+    first_error: TrialFailed | None = None
+    first_family = "?"
+    stopping = False
+
+    def dispatch() -> None:
+        nonlocal stopping, first_family
+        for worker in pool.idle():
+            if stopping or (first_error is not None and not search.trials):
+                return
+            reason = search.should_stop(running=len(pool.busy()))
+            if reason is not None:
+                search.stop_reason, stopping = reason, True
+                return
+            trial, family, config = search.ask()
+            first = not search.trials
+            if trial.number == 0:
+                first_family = family
+            limit = (hard_deadline or float("inf")) if first else search.deadline
+            can_abort = not first or hard_deadline is not None
+            left = limit - time.monotonic()
+            worker.submit((trial, family, config), _worker_trial, family, config, left, can_abort)
+
+    try:
+        dispatch()
+        while pool.busy():
+            if search.trials:
+                until = search.deadline
+            else:
+                until = hard_deadline if hard_deadline is not None else float("inf")
+            answers = pool.wait(min(until, time.monotonic() + 3600.0))
+            if not answers and time.monotonic() >= until:  # cut, do not await
+                for worker in pool.busy():  # terminated by pool.close()
+                    search.cut(worker.job[0])
+                search.stop_reason = "timeout"
+                break
+            done = []
+            for _worker, (trial, family, config), kind, value in answers:
+                if kind == "ok":
+                    search.record(trial, value)
+                    done.append(value)
+                elif isinstance(value, _OutOfTime):
+                    search.cut(trial)
+                    search.stop_reason, stopping = "timeout", True
+                else:
+                    stop = search.failure(trial, family, config, value)
+                    first_error = first_error or stop
+            if first_error is not None and not search.trials and not pool.busy():
+                raise first_error from first_error.__cause__
+            dispatch()  # the free workers get their next trial before the logging
+            for result in done:
+                search.publish(result)
+    finally:
+        pool.close()
+    if not search.trials:
+        raise search.first_trial_too_slow(first_family)
 
 
 def _beats(ens: TrialResult, best: TrialResult, ev: _Evaluator) -> bool:

@@ -142,6 +142,11 @@ def run_supervised(dataset: Any, problem_type: str, **kwargs: Any) -> AutoMLSumm
     data_dir = kwargs.pop("data_dir", None)
     registered_model_name = kwargs.pop("registered_model_name", None)
     progress = kwargs.pop("progress", True)
+    spark = kwargs.pop("spark", None)
+    if spark is not None and not hasattr(spark, "sparkContext"):
+        raise InvalidParameterValue(
+            f"Parameter 'spark' must be a SparkSession, got {type(spark).__name__}"
+        )
     df = load_dataset(dataset)
     p = validate_supervised(df, problem_type=problem_type, **kwargs)
     drop = [p.target_col, *p.exclude_cols] + [
@@ -288,6 +293,7 @@ def run_supervised(dataset: Any, problem_type: str, **kwargs: Any) -> AutoMLSumm
             progress=progress,
             on_failure=_log_failed_trial,
             hard_deadline=hard_deadline - 1.0,
+            spark=spark,
         )
         trials = [infos[t.number] for t in outcome.trials]
         best = infos[outcome.best.number]

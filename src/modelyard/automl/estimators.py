@@ -19,6 +19,7 @@ __all__ = [
     "describe",
     "families_for",
     "make_estimator",
+    "set_threads",
     "suggest_params",
 ]
 
@@ -156,8 +157,16 @@ def prefixed(family: str, params: dict[str, Any]) -> dict[str, Any]:
     return {"family": family, **{f"{family}__{k}": v for k, v in params.items()}}
 
 
+_THREADS: list[int] = []
+
+
+def set_threads(n: int) -> None:
+    """Threads per model from now on in this process (a parallel-trial worker's share)."""
+    _THREADS[:] = [max(1, n)]
+
+
 def _threads() -> int:
-    return max(1, os.cpu_count() or 1)
+    return _THREADS[0] if _THREADS else max(1, os.cpu_count() or 1)
 
 
 def make_estimator(

@@ -29,6 +29,13 @@ def _common(fn: Any) -> Any:
         click.option("--max-trials", type=int, default=None, help="Maximum number of trials."),
         click.option("--experiment-name", default=None, help="Experiment to log the trials to."),
         click.option("--seed", type=int, default=0, show_default=True, help="Random seed."),
+        click.option(
+            "--parallelism",
+            type=click.IntRange(min=1),
+            default=1,
+            show_default=True,
+            help="Trials run at once, each in a worker process (capped at the CPU cores).",
+        ),
     ]
     for option in reversed(options):
         fn = option(fn)
@@ -49,6 +56,7 @@ def _budget(
     max_trials: int | None,
     experiment_name: str | None,
     seed: int,
+    parallelism: int,
 ) -> dict[str, Any]:
     """The options every task shares; an unset metric keeps the API's default for the task."""
     out: dict[str, Any] = {
@@ -56,6 +64,7 @@ def _budget(
         "max_trials": max_trials,
         "experiment_name": experiment_name,
         "seed": seed,
+        "parallelism": parallelism,
     }
     if primary_metric:
         out["primary_metric"] = primary_metric
@@ -92,6 +101,7 @@ def classify_cmd(
     max_trials: int | None,
     experiment_name: str | None,
     seed: int,
+    parallelism: int,
     pos_label: str | None,
     exclude_frameworks: tuple[str, ...],
 ) -> None:
@@ -104,7 +114,9 @@ def classify_cmd(
             target_col=target,
             pos_label=pos_label,
             exclude_frameworks=list(exclude_frameworks) or None,
-            **_budget(primary_metric, timeout_minutes, max_trials, experiment_name, seed),
+            **_budget(
+                primary_metric, timeout_minutes, max_trials, experiment_name, seed, parallelism
+            ),
         )
     )
 
@@ -120,6 +132,7 @@ def regress_cmd(
     max_trials: int | None,
     experiment_name: str | None,
     seed: int,
+    parallelism: int,
     exclude_frameworks: tuple[str, ...],
 ) -> None:
     """Regression. Metrics: r2 (default), mae, rmse, mse."""
@@ -130,7 +143,9 @@ def regress_cmd(
             data,
             target_col=target,
             exclude_frameworks=list(exclude_frameworks) or None,
-            **_budget(primary_metric, timeout_minutes, max_trials, experiment_name, seed),
+            **_budget(
+                primary_metric, timeout_minutes, max_trials, experiment_name, seed, parallelism
+            ),
         )
     )
 
@@ -150,6 +165,7 @@ def forecast_cmd(
     max_trials: int | None,
     experiment_name: str | None,
     seed: int,
+    parallelism: int,
     time_col: str,
     frequency: str,
     horizon: int,
@@ -168,6 +184,8 @@ def forecast_cmd(
             horizon=horizon,
             identity_col=list(identity_col) or None,
             output_database=output_database,
-            **_budget(primary_metric, timeout_minutes, max_trials, experiment_name, seed),
+            **_budget(
+                primary_metric, timeout_minutes, max_trials, experiment_name, seed, parallelism
+            ),
         )
     )
