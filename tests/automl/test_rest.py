@@ -191,6 +191,17 @@ _OK = "__ok_csv__"  # replaced by a readable CSV under the allowed folder
             "timeout_minutes",
         ),
         (
+            {
+                "data_path": _OK,
+                "problem_type": "classification",
+                "target_col": "target",
+                "parallelism": 0,
+            },
+            400,
+            "INVALID_PARAMETER_VALUE",
+            "parallelism",
+        ),
+        (
             {"data_path": _OK, "problem_type": "forecast", "target_col": "target"},
             400,
             "INVALID_PARAMETER_VALUE",

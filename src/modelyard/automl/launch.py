@@ -77,7 +77,7 @@ def _number(options: dict[str, Any], key: str, kind: type, minimum: float) -> An
 
 def build_command(data_path: str, problem_type: str, options: dict[str, Any]) -> list[str]:
     """The ``modelyard automl`` command line for ``options`` (``target_col``,
-    ``primary_metric``, ``timeout_minutes``, ``max_trials``, ``seed``, and for forecasts
+    ``primary_metric``, ``timeout_minutes``, ``max_trials``, ``seed``, ``parallelism``, and for forecasts
     ``time_col``, ``frequency``, ``horizon``); errors name the field."""
     task = PROBLEM_TYPES.get(problem_type)
     if task is None:
@@ -101,6 +101,9 @@ def build_command(data_path: str, problem_type: str, options: dict[str, Any]) ->
         argv += ["--max-trials", str(trials)]
     seed = _number(options, "seed", int, 0)
     argv += ["--seed", str(seed if seed is not None else 0)]
+    parallelism = _number(options, "parallelism", int, 1)
+    if parallelism is not None:
+        argv += ["--parallelism", str(parallelism)]
     if task == "forecast":
         time_col = options.get("time_col")
         if not isinstance(time_col, str) or not time_col:

@@ -5,7 +5,7 @@
   answers ``{"path", "columns": [{"name", "dtype"}], "rows"}``.
 - ``GET columns?path=``: the same description of a file already on the server.
 - ``POST start``: ``data_path``, ``problem_type`` (classification / regression / forecast),
-  ``target_col``, ``primary_metric``, ``timeout_minutes``, ``max_trials``, ``seed``,
+  ``target_col``, ``primary_metric``, ``timeout_minutes``, ``max_trials``, ``seed``, ``parallelism``,
   ``experiment_name``, and for forecasts ``time_col``, ``frequency``, ``horizon``. Starts the
   search in a child process (:mod:`modelyard.automl.launch`) and answers ``{"run_id",
   "experiment_id"}`` at once; the trials appear as the run's nested runs.

@@ -43,6 +43,7 @@ export async function automlPage(root, { alive }) {
   const metric = select("automl-metric", METRICS.classification);
   const budget = h("input", { type: "number", id: "automl-timeout", min: "0.1", step: "any", value: "5" });
   const trials = h("input", { type: "number", id: "automl-max-trials", min: "1", step: "1", placeholder: "no limit" });
+  const parallel = h("input", { type: "number", id: "automl-parallelism", min: "1", step: "1", value: "1" });
   const horizon = h("input", { type: "number", id: "automl-horizon", min: "1", step: "1", value: "7" });
   const frequency = select("automl-frequency", [["D", "Daily"], ["W", "Weekly"], ["M", "Monthly"], ["Q", "Quarterly"], ["Y", "Yearly"], ["h", "Hourly"]], "D");
   const experiment = h("input", { type: "text", id: "automl-experiment", placeholder: "automl_<problem>_<time> if empty", autocomplete: "off" });
@@ -87,7 +88,7 @@ export async function automlPage(root, { alive }) {
     const body = {
       data_path: described.path, problem_type: problem.value, target_col: target.value, primary_metric: metric.value,
       timeout_minutes: budget.value ? Number(budget.value) : undefined, max_trials: trials.value ? Number(trials.value) : undefined,
-      experiment_name: experiment.value.trim() || undefined,
+      experiment_name: experiment.value.trim() || undefined, parallelism: parallel.value ? Number(parallel.value) : undefined,
     };
     if (problem.value === "forecast") Object.assign(body, { time_col: timeCol.value, horizon: Number(horizon.value), frequency: frequency.value });
     try {
@@ -106,7 +107,7 @@ export async function automlPage(root, { alive }) {
   h("div", { class: "grid2" }, field("Problem type", problem), field("Target column (prediction target)", target), field("Primary metric", metric)),
   forecastOnly,
   h("h2", {}, "3. Budget"),
-  h("div", { class: "grid2" }, field("Time budget (minutes)", budget, "the whole search, refit and reports included"), field("Max trials", trials), field("Experiment name", experiment)),
+  h("div", { class: "grid2" }, field("Time budget (minutes)", budget, "the whole search, refit and reports included"), field("Max trials", trials), field("Parallel trials (worker processes)", parallel, "at most the server's cores"), field("Experiment name", experiment)),
   error, h("div", { class: "dialog-actions" }, startBtn));
 
   mount(root, h("h1", {}, "AutoML"), form,
