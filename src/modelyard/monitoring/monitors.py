@@ -91,6 +91,7 @@ class Monitor:
     model_version_col: str = "model_version"
     drift_options: dict[str, Any] = field(default_factory=dict)
     has_baseline: bool = False
+    baseline_version: str | None = None  # the model version whose stored baseline is used
     engine: str = "local"  # "local" (Delta/Parquet files) | "spark" (a Spark table or view)
     created_at: str = ""
     last_refresh: str | None = None
@@ -184,18 +185,40 @@ def delete_monitor(name: str, *, root: str | None = None) -> None:
     shutil.rmtree(mon.directory)
 
 
-def _baseline_profile(baseline: Any, model_name: str | None, client: Any) -> Profile | None:
+def _baseline_profile(
+    baseline: Any, model_name: str | None, client: Any
+) -> tuple[Profile | None, str | None]:
+    """The monitor's baseline profile and the model version it came from (if one did)."""
+    if baseline is False:
+        return None, None
     if baseline is None:
-        return None
+        if model_name is None:
+            return None, None
+        from modelyard.monitoring.baseline import find_baseline
+
+        try:
+            found = find_baseline(model_name, client=client)
+        except ResourceDoesNotExist as exc:
+            raise InvalidParameterValue(
+                f"baseline: not given and none found for model_name {model_name!r} ({exc}). "
+                "Pass baseline= (a Profile, data to profile or a version), store one with "
+                "monitoring.log_baseline, or pass baseline=False to monitor without one."
+            ) from None
+        return found.profile, found.version
+    if baseline is True:
+        raise InvalidParameterValue(
+            "baseline=True is not a baseline: give a Profile, data, a version, None or False."
+        )
     if isinstance(baseline, Profile):
-        return baseline
+        return baseline, None
     if isinstance(baseline, (int, str)) and not hasattr(baseline, "columns"):
         if model_name is None:
             raise InvalidParameterValue("baseline=<version> needs model_name.")
-        from modelyard.monitoring.baseline import get_baseline
+        from modelyard.monitoring.baseline import find_baseline
 
-        return get_baseline(model_name, baseline, client=client)
-    return profile_data(baseline)
+        found = find_baseline(model_name, baseline, client=client)
+        return found.profile, found.version
+    return profile_data(baseline), None
 
 
 def create_monitor(
@@ -225,7 +248,10 @@ def create_monitor(
     aggregations (:mod:`modelyard.monitoring._spark`).
 
     ``baseline``: a :class:`Profile`, a DataFrame/Table to profile, or a version of
-    ``model_name`` whose baseline was stored with :func:`set_baseline`.
+    ``model_name`` whose baseline was stored with :func:`log_baseline`. When it is not given
+    and ``model_name`` is, the baseline is the one :func:`find_baseline` picks (the Production
+    version's, else the newest version's; an error naming ``baseline`` when no version has
+    one); ``baseline=False``: no baseline. The version used is kept as ``baseline_version``.
     """
     if not _NAME.match(str(name)):
         raise InvalidParameterValue(
@@ -276,7 +302,7 @@ def create_monitor(
             raise InvalidParameterValue(
                 f"Column {col!r} is not in table {table!r} (columns: {', '.join(names[:20])})."
             )
-    base = _baseline_profile(baseline, model_name, client)
+    base, base_version = _baseline_profile(baseline, model_name, client)
     mon = Monitor(
         name=str(name),
         table=os.path.abspath(str(table)) if engine == "local" else str(table),
@@ -294,6 +320,7 @@ def create_monitor(
         model_version_col=model_version_col,
         drift_options=dict(drift_options or {}),
         has_baseline=base is not None,
+        baseline_version=base_version,
         engine=engine,
         created_at=_now(),
     )
