@@ -331,16 +331,31 @@ def create_monitor(
     return mon
 
 
-def refresh_monitor(name: str, *, root: str | None = None, spark: Any = None) -> dict[str, Any]:
+def refresh_monitor(
+    name: str,
+    *,
+    root: str | None = None,
+    spark: Any = None,
+    batch_rows: int | None = None,
+) -> dict[str, Any]:
     """Process every window whose rows or labels changed since the last refresh (a Spark
     monitor with ``spark`` or the active SparkSession).
+
+    ``batch_rows`` (default 200,000): for the tables that cannot be read window by window (the
+    serving endpoints' inference table, a timestamp stored as text, snapshots), how many rows
+    of the table are read at once; each window's rows are spilled to a scratch directory of the
+    monitor and processed one window at a time. The metrics do not depend on it.
 
     Returns ``{"processed": [window keys], "unchanged": n}``. Then the refresh hooks run
     (:mod:`modelyard.monitoring.hooks`: the alert rules on this monitor are evaluated)."""
     import fcntl
 
-    from modelyard.monitoring._refresh import refresh
+    from modelyard.monitoring._refresh import DEFAULT_BATCH_ROWS, refresh
 
+    if batch_rows is None:
+        batch_rows = DEFAULT_BATCH_ROWS
+    if isinstance(batch_rows, bool) or not isinstance(batch_rows, int) or batch_rows < 1:
+        raise InvalidParameterValue(f"batch_rows must be a positive integer, got {batch_rows!r}.")
     mon = get_monitor(name, root=root)
     with open(os.path.join(mon.directory, ".refresh.lock"), "w") as lock:
         try:
@@ -353,7 +368,7 @@ def refresh_monitor(name: str, *, root: str | None = None, spark: Any = None) ->
 
             result = spark_refresh(mon, _save, spark)
         else:
-            result = refresh(mon, _save)
+            result = refresh(mon, _save, batch_rows=batch_rows)
         mon.last_refresh = _now()
         _save(mon)
     from modelyard.monitoring.hooks import refreshed
@@ -374,7 +389,7 @@ def log_labels(
     Every id must be in the table. Returns the number of labels stored."""
     import pandas as pd
 
-    from modelyard.monitoring._refresh import load_frame
+    from modelyard.monitoring._refresh import request_ids as table_request_ids
 
     mon = get_monitor(monitor, root=root)
     if mon.label_col is None:
@@ -392,7 +407,7 @@ def log_labels(
         )
     if not ids:
         return 0
-    known = set(load_frame(mon, columns_only=True)[mon.request_id_col].astype(str))
+    known = table_request_ids(mon)
     unknown = [i for i in ids if i not in known]
     if unknown:
         raise InvalidParameterValue(
