@@ -83,7 +83,7 @@ def _source(mon: Monitor, ds: Any) -> tuple[list[str] | None, Callable[[Any], An
 def request_ids(mon: Monitor, *, batch_rows: int = DEFAULT_BATCH_ROWS) -> set[str]:
     """Every request id of the monitored table (the flattened ids for the serving layout),
     read ``batch_rows`` rows at a time."""
-    from modelyard.monitoring._spill import iter_frames
+    from modelyard.monitoring._spill import iter_frames, scan
 
     ds = open_dataset(mon.table)
     names = list(ds.schema.names)
@@ -93,7 +93,7 @@ def request_ids(mon: Monitor, *, batch_rows: int = DEFAULT_BATCH_ROWS) -> set[st
         )
     if not is_serving_table(names):
         out: set[str] = set()
-        for batch in ds.to_batches(columns=[mon.request_id_col], batch_size=batch_rows):
+        for batch in scan(ds, batch_rows, [mon.request_id_col]):
             out.update(str(v) for v in batch.column(0).to_pylist())
         return out
     columns, to_frame = _source(mon, ds)

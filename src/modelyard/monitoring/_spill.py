@@ -19,7 +19,32 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["ColumnTypes", "WindowSpill", "iter_frames"]
+__all__ = ["ColumnTypes", "WindowSpill", "iter_frames", "scan"]
+
+
+def scan(ds: Any, batch_rows: int, columns: list[str] | None = None) -> Iterator[Any]:
+    """The dataset's record batches (``columns``, or all) of at most ``batch_rows`` rows, in the
+    table's order, read file by file on this thread.
+
+    The dataset scanner reads ahead without waiting for a slow consumer (a refresh flattening
+    JSON is one): it would hold most of the table in memory. Reading one file at a time bounds
+    that by a file's row group; a dataset whose files alone do not give the rows (partition
+    values in paths or in the Delta log) is scanned with the smallest read-ahead instead."""
+    fragments = list(ds.get_fragments()) if hasattr(ds, "get_fragments") else None
+    if fragments is not None and all(str(f.partition_expression) == "true" for f in fragments):
+        for fragment in fragments:
+            yield from fragment.to_batches(
+                schema=ds.schema,
+                columns=columns,
+                batch_size=batch_rows,
+                batch_readahead=0,
+                fragment_readahead=0,
+                use_threads=False,
+            )
+        return
+    yield from ds.to_batches(
+        columns=columns, batch_size=batch_rows, batch_readahead=1, fragment_readahead=1
+    )
 
 
 def iter_frames(
@@ -29,7 +54,7 @@ def iter_frames(
     source rows each, in the table's order."""
     import pyarrow as pa
 
-    for batch in ds.to_batches(columns=columns, batch_size=batch_rows):
+    for batch in scan(ds, batch_rows, columns):
         if batch.num_rows:
             yield to_frame(pa.Table.from_batches([batch]))
 
