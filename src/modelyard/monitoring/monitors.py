@@ -17,6 +17,11 @@ A monitor lives in ``<root>/<name>/`` (``root``: argument, ``MODELYARD_MONITORS_
 Parquet files. A window's files are written into a temporary directory that is renamed into
 place, so a refresh never leaves a partly written window. Labels that arrive later
 (:func:`log_labels`) are joined by request id at the next refresh.
+
+Memory: a table with a stored timestamp is read window by window; the serving layout, text
+timestamps and snapshots are scanned ``batch_rows`` rows at a time with each window's rows
+spilled to a scratch directory (:mod:`modelyard.monitoring._spill`), so a refresh holds one
+batch or one window, never the whole table.
 """
 
 from __future__ import annotations
