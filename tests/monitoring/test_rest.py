@@ -81,3 +81,29 @@ def test_tables_outside_the_allowed_folders_are_refused(client, tmp_path):
     r = c.post(f"{API}/create", json={"name": "m4"})
     assert r.status_code == 400
     assert "table" in r.json()["message"]
+
+
+def test_create_picks_or_skips_the_model_baseline(client, tmp_path, monkeypatch):
+    """Without ``baseline_version``, a ``model_name`` monitor takes the baseline
+    ``find_baseline`` picks; ``no_baseline`` creates one without."""
+    c, dest = client
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{tmp_path / 's.db'}")
+    table = dest / "inference.parquet"
+    _table(table)
+    body = {
+        "table": str(table),
+        "profile": "time_series",
+        "timestamp_col": "ts",
+        "model_name": "churn",
+    }
+    r = c.post(f"{API}/create", json={"name": "m5", **body})
+    assert r.status_code == 400 and "baseline" in r.json()["message"]
+    r = c.post(f"{API}/create", json={"name": "m5", "no_baseline": True, **body})
+    assert r.status_code == 200, r.text
+    assert r.json()["monitor"]["has_baseline"] is False
+    r = c.post(
+        f"{API}/create",
+        json={"name": "m6", "no_baseline": True, "baseline_version": "1", **body},
+    )
+    assert r.status_code == 400 and "no_baseline" in r.json()["message"]

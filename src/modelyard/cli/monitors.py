@@ -68,7 +68,12 @@ def monitors_group() -> None:
     multiple=True,
     help='Window size, repeatable (e.g. "1 hour", "1 day"; default "1 day").',
 )
-@click.option("--model-name", default=None, help="Registered model whose baseline to use.")
+@click.option(
+    "--model-name",
+    default=None,
+    help="Registered model whose baseline to use (without --baseline-*: the Production "
+    "version's, else the newest version's).",
+)
 @click.option(
     "--baseline-version",
     default=None,
@@ -79,6 +84,9 @@ def monitors_group() -> None:
     type=click.Path(exists=True),
     default=None,
     help="CSV/Parquet/Delta training data to profile as the reference.",
+)
+@click.option(
+    "--no-baseline", is_flag=True, default=False, help="No baseline, even with --model-name."
 )
 @click.option("--prediction-col", default=None, help="Prediction column (inference monitors).")
 @click.option("--label-col", default=None, help="Label column, for model-quality metrics.")
@@ -96,6 +104,7 @@ def create_command(
     model_name: str | None,
     baseline_version: str | None,
     baseline_data: str | None,
+    no_baseline: bool,
     prediction_col: str | None,
     label_col: str | None,
     problem_type: str | None,
@@ -121,7 +130,11 @@ def create_command(
         "slicing_exprs": list(slicing_exprs) or None,
     }
     settings.update({k: v for k, v in given.items() if v is not None})
-    if baseline_data is not None:
+    if no_baseline:
+        if baseline_data is not None or baseline_version is not None:
+            raise InvalidParameterValue("--no-baseline cannot be given with --baseline-*.")
+        settings["baseline"] = False
+    elif baseline_data is not None:
         settings["baseline"] = _read_frame(baseline_data)
     elif baseline_version is not None:
         settings["baseline"] = baseline_version

@@ -2,13 +2,22 @@
 
 ``detect_drift(reference, current)`` tests every column and returns a :class:`DriftReport`;
 ``profile(data)`` summarises a reference table once (JSON-serialisable) so drift can be computed
-without the raw training data; ``set_baseline`` / ``get_baseline`` store that profile with a
-registered model version through the public client. See docs/monitoring.md.
+without the raw training data; ``log_baseline`` (``set_baseline``) / ``get_baseline`` store that
+profile with a registered model version through the public client, and ``find_baseline`` picks
+the version (Production, else newest). See docs/monitoring.md.
 
 numpy, pandas and scipy are imported only when a function runs.
 """
 
-from modelyard.monitoring.baseline import get_baseline, load_profile, log_profile, set_baseline
+from modelyard.monitoring.baseline import (
+    Baseline,
+    find_baseline,
+    get_baseline,
+    load_profile,
+    log_baseline,
+    log_profile,
+    set_baseline,
+)
 from modelyard.monitoring.drift import detect_drift
 from modelyard.monitoring.monitors import (
     Monitor,
@@ -23,6 +32,7 @@ from modelyard.monitoring.profiles import ColumnProfile, Profile, profile
 from modelyard.monitoring.report import ColumnDrift, DriftReport
 
 __all__ = [
+    "Baseline",
     "ColumnDrift",
     "ColumnProfile",
     "DriftReport",
@@ -31,11 +41,13 @@ __all__ = [
     "create_monitor",
     "delete_monitor",
     "detect_drift",
+    "find_baseline",
     "get_monitor",
     "get_baseline",
     "list_monitors",
     "log_labels",
     "load_profile",
+    "log_baseline",
     "log_profile",
     "profile",
     "refresh_monitor",

@@ -30,7 +30,7 @@ from modelyard.monitoring.quality import classification_metrics, regression_metr
 if TYPE_CHECKING:
     from modelyard.monitoring.monitors import Monitor
 
-__all__ = ["load_frame", "refresh", "window_dir"]
+__all__ = ["DEFAULT_BATCH_ROWS", "refresh", "request_ids", "window_dir"]
 
 _SERVING_META = {
     "endpoint",
@@ -57,21 +57,54 @@ _DRIFT_FIELDS = (
 )
 
 
-def load_frame(mon: Monitor, *, columns_only: bool = False) -> Any:
+_SERVING_READ = (
+    "request_id",
+    "timestamp",
+    "model_version",
+    "request",
+    "response",
+    "status_code",
+    "shadow",
+)
+DEFAULT_BATCH_ROWS = 200_000
+
+
+def _source(mon: Monitor, ds: Any) -> tuple[list[str] | None, Callable[[Any], Any]]:
+    """The columns to scan (the used ones for the serving layout; ``None``: all) and how a
+    batch of them becomes a pandas frame (flattened, for the serving layout)."""
+    names = list(ds.schema.names)
+    if is_serving_table(names):
+        pred = mon.prediction_col or "prediction"
+        cols = [c for c in _SERVING_READ if c in names]
+        return cols, lambda t: flatten_serving(t.select(cols), pred)
+    return None, lambda t: t.to_pandas()
+
+
+def request_ids(mon: Monitor, *, batch_rows: int = DEFAULT_BATCH_ROWS) -> set[str]:
+    """Every request id of the monitored table (the flattened ids for the serving layout),
+    read ``batch_rows`` rows at a time."""
+    from modelyard.monitoring._spill import iter_frames, scan
+
     ds = open_dataset(mon.table)
-    if is_serving_table(list(ds.schema.names)):
-        return flatten_serving(ds.to_table(), mon.prediction_col or "prediction")
-    if columns_only:
-        if mon.request_id_col not in ds.schema.names:
-            raise InvalidParameterValue(
-                f"Column {mon.request_id_col!r} (request ids) is not in table {mon.table!r}."
-            )
-        return ds.to_table(columns=[mon.request_id_col]).to_pandas()
-    return ds.to_table().to_pandas()
+    names = list(ds.schema.names)
+    if not is_serving_table(names) and mon.request_id_col not in names:
+        raise InvalidParameterValue(
+            f"Column {mon.request_id_col!r} (request ids) is not in table {mon.table!r}."
+        )
+    if not is_serving_table(names):
+        out: set[str] = set()
+        for batch in scan(ds, batch_rows, [mon.request_id_col]):
+            out.update(str(v) for v in batch.column(0).to_pylist())
+        return out
+    columns, to_frame = _source(mon, ds)
+    ids: set[str] = set()
+    for frame in iter_frames(ds, batch_rows, to_frame, columns):
+        ids.update(frame[mon.request_id_col].astype(str))
+    return ids
 
 
-def _join_labels(mon: Monitor, frame: Any) -> Any:
-    labels = mon.labels()
+def _join_labels(mon: Monitor, frame: Any, labels: Any = None) -> Any:
+    labels = mon.labels() if labels is None else labels
     if labels.empty:
         return frame
     latest = labels.set_index("request_id")["label"]
@@ -264,6 +297,8 @@ def _recover(directory: str) -> None:
     """Undo what a refresh that died half-way left: temporary and replaced window dirs."""
     for tmp in glob.glob(os.path.join(directory, "windows", "*", "*.tmp-*")):
         shutil.rmtree(tmp, ignore_errors=True)
+    for scratch in glob.glob(os.path.join(directory, ".scratch-*")):
+        shutil.rmtree(scratch, ignore_errors=True)
     for old in glob.glob(os.path.join(directory, "windows", "*", "*.old-*")):
         target = old.rsplit(".old-", 1)[0]
         if os.path.isdir(target):
@@ -427,7 +462,9 @@ def window_dir(directory: str, granularity: str, start_text: str) -> str:
     return os.path.join(directory, "windows", _slug(granularity), _slug(start_text))
 
 
-def _with_labels(mon: Monitor, frame: Any) -> Any:
+def _with_labels(mon: Monitor, frame: Any, labels: Any = None) -> Any:
+    """``frame`` with the label column (``labels``: ``mon.labels()``, read once by callers that
+    join batch by batch)."""
     if not mon.label_col:
         return frame
     if mon.request_id_col not in frame.columns and mon.label_col not in frame.columns:
@@ -435,7 +472,7 @@ def _with_labels(mon: Monitor, frame: Any) -> Any:
             f"Column {mon.request_id_col!r} (request ids) is not in the monitored table."
         )
     if mon.request_id_col in frame.columns:
-        frame = _join_labels(mon, frame)
+        frame = _join_labels(mon, frame, labels)
     if mon.label_col not in frame.columns:  # no label has arrived yet
         frame = frame.assign(**{mon.label_col: None})
     return frame
@@ -469,7 +506,9 @@ def _window_reader(mon: Monitor, ds: Any, columns: list[str]) -> Callable[[Any, 
     return read
 
 
-def refresh(mon: Monitor, save: Callable[[Monitor], None]) -> dict[str, Any]:
+def refresh(
+    mon: Monitor, save: Callable[[Monitor], None], *, batch_rows: int = DEFAULT_BATCH_ROWS
+) -> dict[str, Any]:
     _recover(mon.directory)
     ds = open_dataset(mon.table)
     names = list(ds.schema.names)
@@ -482,62 +521,143 @@ def refresh(mon: Monitor, save: Callable[[Monitor], None]) -> dict[str, Any]:
             keep += [mon.request_id_col, mon.label_col]
         read_cols = [c for c in dict.fromkeys(keep) if c and c in names]
         reader = _window_reader(mon, ds, read_cols)
-    if reader is not None:  # only the columns that say which rows fall in which window
-        wanted = [mon.timestamp_col]
-        if mon.label_col:
-            wanted += [mon.request_id_col, mon.label_col]
-        index = _with_labels(
-            mon, ds.to_table(columns=[c for c in wanted if c and c in names]).to_pandas()
-        )
-    else:
-        index = _with_labels(mon, load_frame(mon))
-        features = features_of(mon, list(index.columns))
+    if reader is None:  # the table is scanned in batches, its windows spilled to disk
+        return _refresh_batched(mon, save, ds, batch_rows)
+    # only the columns that say which rows fall in which window
+    wanted = [mon.timestamp_col]
+    if mon.label_col:
+        wanted += [mon.request_id_col, mon.label_col]
+    index = _with_labels(
+        mon, ds.to_table(columns=[c for c in wanted if c and c in names]).to_pandas()
+    )
     baseline = mon.baseline()
 
-    # Per window only row positions are kept (not copies): the index is a few columns, and in
-    # the streaming case the rows themselves are read window by window.
+    # Per window only the row counts are kept: the index is a few columns, and the rows
+    # themselves are read window by window.
     has_labels = bool(mon.label_col) and mon.label_col in index.columns
     labelled = index[mon.label_col].notna().to_numpy() if has_labels else None
 
     def signature(pos: Any) -> dict[str, Any]:
-        n_rows = len(index) if pos is None else len(pos)
-        labels = 0
-        if labelled is not None:
-            labels = int(labelled.sum() if pos is None else labelled[pos].sum())
-        return {"rows": int(n_rows), "labels": labels}
+        labels = 0 if labelled is None else int(labelled[pos].sum())
+        return {"rows": int(len(pos)), "labels": labels}
 
-    plan: list[tuple[str, list[PlanWindow]]]
-    if mon.profile == "snapshot":
-        sig = {**signature(None), "table_mtime": _table_mtime(mon.table)}
-        plan = [("snapshot", [("all", None, None, sig, None)])]
-    else:
-        assert mon.timestamp_col is not None
-        ts = timestamps(index, mon.timestamp_col)
-        valid = ts.notna().to_numpy()
-        if reader is not None:
-            index = index.iloc[:0]  # the rows come from the reader
-        ts = ts[valid]
-        positions_of_valid = valid.nonzero()[0]
-        plan = []
-        for text in mon.granularities:
-            g = parse_granularity(text)
-            codes, uniques = ts.pipe(g.starts).factorize(sort=True)
-            order = codes.argsort(kind="stable")
-            bounds = codes[order].searchsorted(range(len(uniques) + 1))
-            wins: list[PlanWindow] = []
-            for i, start in enumerate(uniques):
-                pos = positions_of_valid[order[bounds[i] : bounds[i + 1]]]
-                wins.append((start.isoformat(), start, g.end(start), signature(pos), pos))
-            plan.append((text, wins))
-        del ts
+    assert mon.timestamp_col is not None
+    ts = timestamps(index, mon.timestamp_col)
+    valid = ts.notna().to_numpy()
+    index = index.iloc[:0]
+    ts = ts[valid]
+    positions_of_valid = valid.nonzero()[0]
+    plan: list[tuple[str, list[PlanWindow]]] = []
+    for text in mon.granularities:
+        g = parse_granularity(text)
+        codes, uniques = ts.pipe(g.starts).factorize(sort=True)
+        order = codes.argsort(kind="stable")
+        bounds = codes[order].searchsorted(range(len(uniques) + 1))
+        wins: list[PlanWindow] = []
+        for i, start in enumerate(uniques):
+            pos = positions_of_valid[order[bounds[i] : bounds[i + 1]]]
+            wins.append((start.isoformat(), start, g.end(start), signature(pos), None))
+        plan.append((text, wins))
+    del ts
 
     def process(
-        pos: Any, start: Any, end: Any, base: dict[str, Any], previous: dict[str, Profile]
+        _: Any, start: Any, end: Any, base: dict[str, Any], previous: dict[str, Profile]
     ) -> Any:
-        if reader is not None:
-            window = reader(start, end)
-        else:
-            window = index if pos is None else index.iloc[pos]
+        window = reader(start, end)
         return _process(mon, window, base, features, baseline, previous, _Engine())
 
     return run_plan(mon, save, plan, process)
+
+
+def _refresh_batched(
+    mon: Monitor, save: Callable[[Monitor], None], ds: Any, batch_rows: int
+) -> dict[str, Any]:
+    """A refresh that scans the table ``batch_rows`` rows at a time: each batch becomes a frame
+    (flattened for the serving layout), gets its labels, and its rows are appended to per-window
+    files in a scratch directory of the monitor; each window that changed is then read back
+    alone, with the columns and dtypes of the whole table as one frame, and processed. Memory:
+    one batch while scanning, one window's rows while processing."""
+    import tempfile
+
+    from modelyard.monitoring._spill import ColumnTypes, WindowSpill, iter_frames
+
+    columns, to_frame = _source(mon, ds)
+    labels = mon.labels() if mon.label_col else None
+    grans = [parse_granularity(t) for t in mon.granularities]
+    snapshot = mon.profile == "snapshot"
+    scratch = tempfile.mkdtemp(prefix=".scratch-", dir=mon.directory)
+    try:
+        spill = WindowSpill(scratch)
+        types = ColumnTypes()
+        # per granularity: window start text -> [start, rows, labelled rows]
+        counts: list[dict[str, list[Any]]] = [{} for _ in grans]
+        total = [0, 0]
+
+        def take(frame: Any) -> None:
+            columns = list(frame.columns)
+            frame = _with_labels(mon, frame, labels)
+            types.add(frame, columns)
+            has = bool(mon.label_col) and mon.label_col in frame.columns
+            labelled = frame[mon.label_col].notna().to_numpy() if has else None
+
+            def n_labels(pos: Any) -> int:
+                return 0 if labelled is None else int(labelled[pos].sum())
+
+            if snapshot:
+                spill.append((0, "all"), frame)
+                total[0] += len(frame)
+                total[1] += 0 if labelled is None else int(labelled.sum())
+                return
+            assert mon.timestamp_col is not None
+            ts = timestamps(frame, mon.timestamp_col)
+            valid = ts.notna().to_numpy()
+            ts = ts[valid]
+            positions_of_valid = valid.nonzero()[0]
+            for gi, g in enumerate(grans):
+                codes, uniques = ts.pipe(g.starts).factorize(sort=True)
+                order = codes.argsort(kind="stable")
+                bounds = codes[order].searchsorted(range(len(uniques) + 1))
+                for i, start in enumerate(uniques):
+                    pos = positions_of_valid[order[bounds[i] : bounds[i + 1]]]
+                    text = start.isoformat()
+                    spill.append((gi, text), frame.iloc[pos])
+                    c = counts[gi].setdefault(text, [start, 0, 0])
+                    c[1] += len(pos)
+                    c[2] += n_labels(pos)
+
+        seen = False
+        for frame in iter_frames(ds, batch_rows, to_frame, columns):
+            if len(frame):  # a batch of failed requests only flattens to nothing
+                take(frame)
+                seen = True
+        if not seen:  # an empty table: its columns, no rows
+            take(to_frame(ds.schema.empty_table()))
+
+        features = features_of(mon, types.order)
+        baseline = mon.baseline()
+        plan: list[tuple[str, list[PlanWindow]]]
+        if snapshot:
+            sig = {"rows": total[0], "labels": total[1], "table_mtime": _table_mtime(mon.table)}
+            plan = [("snapshot", [("all", None, None, sig, (0, "all"))])]
+        else:
+            plan = []
+            for gi, text in enumerate(mon.granularities):
+                wins: list[PlanWindow] = []
+                for start_text, (start, rows, n_lab) in sorted(
+                    counts[gi].items(), key=lambda kv: kv[1][0]
+                ):
+                    sig = {"rows": int(rows), "labels": int(n_lab)}
+                    end = grans[gi].end(start)
+                    wins.append((start_text, start, end, sig, (gi, start_text)))
+                plan.append((text, wins))
+
+        def process(
+            key: Any, start: Any, end: Any, base: dict[str, Any], previous: dict[str, Profile]
+        ) -> Any:
+            window = spill.read(key, types)
+            spill.drop(key)
+            return _process(mon, window, base, features, baseline, previous, _Engine())
+
+        return run_plan(mon, save, plan, process)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)

@@ -17,6 +17,11 @@ A monitor lives in ``<root>/<name>/`` (``root``: argument, ``MODELYARD_MONITORS_
 Parquet files. A window's files are written into a temporary directory that is renamed into
 place, so a refresh never leaves a partly written window. Labels that arrive later
 (:func:`log_labels`) are joined by request id at the next refresh.
+
+Memory: a table with a stored timestamp is read window by window; the serving layout, text
+timestamps and snapshots are scanned ``batch_rows`` rows at a time with each window's rows
+spilled to a scratch directory (:mod:`modelyard.monitoring._spill`), so a refresh holds one
+batch or one window, never the whole table.
 """
 
 from __future__ import annotations
@@ -91,6 +96,7 @@ class Monitor:
     model_version_col: str = "model_version"
     drift_options: dict[str, Any] = field(default_factory=dict)
     has_baseline: bool = False
+    baseline_version: str | None = None  # the model version whose stored baseline is used
     engine: str = "local"  # "local" (Delta/Parquet files) | "spark" (a Spark table or view)
     created_at: str = ""
     last_refresh: str | None = None
@@ -184,18 +190,40 @@ def delete_monitor(name: str, *, root: str | None = None) -> None:
     shutil.rmtree(mon.directory)
 
 
-def _baseline_profile(baseline: Any, model_name: str | None, client: Any) -> Profile | None:
+def _baseline_profile(
+    baseline: Any, model_name: str | None, client: Any
+) -> tuple[Profile | None, str | None]:
+    """The monitor's baseline profile and the model version it came from (if one did)."""
+    if baseline is False:
+        return None, None
     if baseline is None:
-        return None
+        if model_name is None:
+            return None, None
+        from modelyard.monitoring.baseline import find_baseline
+
+        try:
+            found = find_baseline(model_name, client=client)
+        except ResourceDoesNotExist as exc:
+            raise InvalidParameterValue(
+                f"baseline: not given and none found for model_name {model_name!r} ({exc}). "
+                "Pass baseline= (a Profile, data to profile or a version), store one with "
+                "monitoring.log_baseline, or pass baseline=False to monitor without one."
+            ) from None
+        return found.profile, found.version
+    if baseline is True:
+        raise InvalidParameterValue(
+            "baseline=True is not a baseline: give a Profile, data, a version, None or False."
+        )
     if isinstance(baseline, Profile):
-        return baseline
+        return baseline, None
     if isinstance(baseline, (int, str)) and not hasattr(baseline, "columns"):
         if model_name is None:
             raise InvalidParameterValue("baseline=<version> needs model_name.")
-        from modelyard.monitoring.baseline import get_baseline
+        from modelyard.monitoring.baseline import find_baseline
 
-        return get_baseline(model_name, baseline, client=client)
-    return profile_data(baseline)
+        found = find_baseline(model_name, baseline, client=client)
+        return found.profile, found.version
+    return profile_data(baseline), None
 
 
 def create_monitor(
@@ -225,7 +253,10 @@ def create_monitor(
     aggregations (:mod:`modelyard.monitoring._spark`).
 
     ``baseline``: a :class:`Profile`, a DataFrame/Table to profile, or a version of
-    ``model_name`` whose baseline was stored with :func:`set_baseline`.
+    ``model_name`` whose baseline was stored with :func:`log_baseline`. When it is not given
+    and ``model_name`` is, the baseline is the one :func:`find_baseline` picks (the Production
+    version's, else the newest version's; an error naming ``baseline`` when no version has
+    one); ``baseline=False``: no baseline. The version used is kept as ``baseline_version``.
     """
     if not _NAME.match(str(name)):
         raise InvalidParameterValue(
@@ -276,7 +307,7 @@ def create_monitor(
             raise InvalidParameterValue(
                 f"Column {col!r} is not in table {table!r} (columns: {', '.join(names[:20])})."
             )
-    base = _baseline_profile(baseline, model_name, client)
+    base, base_version = _baseline_profile(baseline, model_name, client)
     mon = Monitor(
         name=str(name),
         table=os.path.abspath(str(table)) if engine == "local" else str(table),
@@ -294,6 +325,7 @@ def create_monitor(
         model_version_col=model_version_col,
         drift_options=dict(drift_options or {}),
         has_baseline=base is not None,
+        baseline_version=base_version,
         engine=engine,
         created_at=_now(),
     )
@@ -304,16 +336,31 @@ def create_monitor(
     return mon
 
 
-def refresh_monitor(name: str, *, root: str | None = None, spark: Any = None) -> dict[str, Any]:
+def refresh_monitor(
+    name: str,
+    *,
+    root: str | None = None,
+    spark: Any = None,
+    batch_rows: int | None = None,
+) -> dict[str, Any]:
     """Process every window whose rows or labels changed since the last refresh (a Spark
     monitor with ``spark`` or the active SparkSession).
+
+    ``batch_rows`` (default 200,000): for the tables that cannot be read window by window (the
+    serving endpoints' inference table, a timestamp stored as text, snapshots), how many rows
+    of the table are read at once; each window's rows are spilled to a scratch directory of the
+    monitor and processed one window at a time. The metrics do not depend on it.
 
     Returns ``{"processed": [window keys], "unchanged": n}``. Then the refresh hooks run
     (:mod:`modelyard.monitoring.hooks`: the alert rules on this monitor are evaluated)."""
     import fcntl
 
-    from modelyard.monitoring._refresh import refresh
+    from modelyard.monitoring._refresh import DEFAULT_BATCH_ROWS, refresh
 
+    if batch_rows is None:
+        batch_rows = DEFAULT_BATCH_ROWS
+    if isinstance(batch_rows, bool) or not isinstance(batch_rows, int) or batch_rows < 1:
+        raise InvalidParameterValue(f"batch_rows must be a positive integer, got {batch_rows!r}.")
     mon = get_monitor(name, root=root)
     with open(os.path.join(mon.directory, ".refresh.lock"), "w") as lock:
         try:
@@ -326,7 +373,7 @@ def refresh_monitor(name: str, *, root: str | None = None, spark: Any = None) ->
 
             result = spark_refresh(mon, _save, spark)
         else:
-            result = refresh(mon, _save)
+            result = refresh(mon, _save, batch_rows=batch_rows)
         mon.last_refresh = _now()
         _save(mon)
     from modelyard.monitoring.hooks import refreshed
@@ -347,7 +394,7 @@ def log_labels(
     Every id must be in the table. Returns the number of labels stored."""
     import pandas as pd
 
-    from modelyard.monitoring._refresh import load_frame
+    from modelyard.monitoring._refresh import request_ids as table_request_ids
 
     mon = get_monitor(monitor, root=root)
     if mon.label_col is None:
@@ -365,7 +412,7 @@ def log_labels(
         )
     if not ids:
         return 0
-    known = set(load_frame(mon, columns_only=True)[mon.request_id_col].astype(str))
+    known = table_request_ids(mon)
     unknown = [i for i in ids if i not in known]
     if unknown:
         raise InvalidParameterValue(

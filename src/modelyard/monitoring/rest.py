@@ -1,7 +1,8 @@
 """REST endpoints of the monitors on ``modelyard server`` (``/api/2.0/modelyard/monitors/...``).
 
 ``POST create`` (the keyword arguments of :func:`create_monitor`, plus ``baseline_version`` for a
-stored baseline of ``model_name``), ``GET get?name=``, ``GET list``, ``POST delete``,
+stored baseline of ``model_name``, else the one ``find_baseline`` picks, or ``no_baseline:
+true``), ``GET get?name=``, ``GET list``, ``POST delete``,
 ``POST refresh``, ``GET drift?name=[&window_start=][&drifted_only=true]``,
 ``GET quality?name=`` (model-quality metrics per window and version), ``POST labels``
 (``name``, ``request_ids``, ``labels``). Monitors live under ``MODELYARD_MONITORS_ROOT`` (or
@@ -92,6 +93,10 @@ def create(call: Call) -> dict[str, Any]:
     version = call.args.str("baseline_version")
     if version is not None:
         kwargs["baseline"] = version
+    if call.args.bool("no_baseline"):
+        if version is not None:
+            raise InvalidParameterValue("Give 'baseline_version' or 'no_baseline', not both.")
+        kwargs["baseline"] = False
     create_monitor(name, table=_checked_table(call, body.get("table")), **kwargs)
     return _monitor_json(name)
 
