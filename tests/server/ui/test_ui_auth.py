@@ -160,6 +160,8 @@ def test_admin_creates_user_who_sees_only_what_they_may(auth_url: str, page: Bro
     private_id, shared_id = private["experiment_id"], shared["experiment_id"]
     _login(b, url, *ADMIN)
     b.wait("document.querySelector('.whoami-name')")
+    navs = "[...document.querySelectorAll('[data-nav]')].filter((a) => !a.hidden).length"
+    assert b.eval(navs) == 5  # an admin gets every section
     b.eval("location.hash = '#/admin/users'")
     b.wait("document.querySelector('form.user-create') && document.querySelector('table.users')")
     # a refusal (password too short) next to the form, then the user is created
@@ -210,6 +212,9 @@ def test_admin_creates_user_who_sees_only_what_they_may(auth_url: str, page: Bro
     _login(b, url, "ana", "ana-password-1")
     b.wait("document.querySelector('.whoami-name')?.textContent === 'ana'")
     assert b.eval("document.querySelector('.whoami .admin-badge')") is None
+    # the admin-only sections (monitors, AutoML, serving) are not offered in the header
+    shown = "[...document.querySelectorAll('[data-nav]')].filter((a) => !a.hidden).map((a) => a.dataset.nav)"
+    assert b.eval(shown) == ["experiments", "models"]
     b.wait("document.querySelector('table.experiments')")
     listed = b.text("table.experiments")
     assert "shared-exp" in listed and "private-exp" not in listed

@@ -69,15 +69,24 @@ async function start() {
   }
   if (gen !== generation) return;
   started = true;
-  renderWhoami(whoami, signedOut);
+  refreshHeader();
   if (session.enabled && !session.user) return showLogin();
   render();
 }
 
+/** Sections whose routes are for admins when auth is on (they read the server's disk, start
+ * processes or hand out tokens): their header links are hidden from other users. */
+const ADMIN_SECTIONS = ["monitors", "automl", "endpoints"];
+function refreshHeader() {
+  renderWhoami(whoami, signedOut);
+  const hide = session.enabled && !(session.user && session.user.is_admin);
+  for (const a of document.querySelectorAll("[data-nav]")) a.hidden = hide && ADMIN_SECTIONS.includes(a.dataset.nav);
+}
+
 function showLogin() {
   ++generation;
-  renderWhoami(whoami, signedOut);
-  loginPage(document.getElementById("main"), () => { renderWhoami(whoami, signedOut); render(); });
+  refreshHeader();
+  loginPage(document.getElementById("main"), () => { refreshHeader(); render(); });
 }
 
 function signedOut() {
