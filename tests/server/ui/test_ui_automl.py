@@ -58,6 +58,14 @@ def test_start_follow_and_register(server, browser):
     open_page(browser, url, "#/automl", "document.querySelector('form.automl-form')")
     assert browser.eval("document.title") == "AutoML · modelyard"
     assert browser.eval("document.querySelector('form.automl-form button[type=submit]').disabled")
+    # the forecasting fields show only for forecasts
+    time_col_shown = "document.querySelector('#automl-time-col').offsetParent !== null"
+    assert browser.eval(time_col_shown) is False
+    _value(browser, "#automl-problem", "forecast")
+    assert browser.eval(time_col_shown) is True
+    assert "smape" in browser.text("#automl-metric")
+    _value(browser, "#automl-problem", "classification")
+    assert browser.eval(time_col_shown) is False
 
     # a file on the server outside the allowed folders: refused, the message in the form
     browser.fill("#automl-path", "/etc/hostname")
