@@ -129,18 +129,14 @@ class ExperimentsMixin(SqlBase):
         order_by: Sequence[str] | None = None,
         page_token: str | None = None,
     ) -> PagedList[Experiment]:
+        from modelyard.store.tracking.sql._hydrate import load_experiments
         from modelyard.store.tracking.sql.search import search_experiment_ids
 
         with read_conn(self.engine) as conn:
             ids, token = search_experiment_ids(
                 conn, ViewType.coerce(view_type), max_results, filter_string, order_by, page_token
             )
-            rows: dict[int, Any] = {}
-            for chunk in chunked([int(i) for i in ids], self.max_in):
-                for row in conn.execute(select(_E).where(self.where_in(_E.c.experiment_id, chunk))):
-                    rows[row.experiment_id] = row
-            ordered = [rows[int(i)] for i in ids if int(i) in rows]
-            return PagedList(self.hydrate_experiments(conn, ordered), token)
+            return PagedList(load_experiments(conn, [int(i) for i in ids], self.max_in), token)
 
     def hydrate_experiments(self, conn: Connection, rows: Sequence[Any]) -> list[Experiment]:
         tags: dict[int, dict[str, str]] = {row.experiment_id: {} for row in rows}

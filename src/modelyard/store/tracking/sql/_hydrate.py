@@ -16,6 +16,7 @@ from sqlalchemy import Connection, Row
 from modelyard.entities import (
     Dataset,
     DatasetInput,
+    Experiment,
     InputTag,
     LoggedModelInput,
     LoggedModelOutput,
@@ -29,7 +30,7 @@ from modelyard.entities import (
 from modelyard.store.tracking.sql._base import SQLITE_JSON_EACH, chunked
 from modelyard.store.tracking.sql._raw import cursor, gc_paused, ids_clause, sql
 
-__all__ = ["load_runs", "metric_value", "run_info_from_row"]
+__all__ = ["load_experiments", "load_runs", "metric_value", "run_info_from_row"]
 
 
 def metric_value(value: float | None, is_nan: bool) -> float:
@@ -54,6 +55,45 @@ _RUN_COLUMNS = (
     "run_uuid, name, experiment_id, user_id, status, start_time, end_time, artifact_uri, "
     "lifecycle_stage"
 )
+
+
+_EXPERIMENT_COLUMNS = (
+    "experiment_id, name, artifact_location, lifecycle_stage, creation_time, last_update_time"
+)
+
+
+def load_experiments(conn: Connection, ids: Sequence[int], max_in: int) -> list[Experiment]:
+    """Experiments with their tags in the order of ``ids`` (ids that name none are skipped):
+    two plain queries per chunk on the DBAPI cursor (a page of 100 experiments was ~2.5 ms
+    through SQLAlchemy Core, mostly statement building and row processing)."""
+    dialect = conn.dialect.name
+    cur = cursor(conn)
+    found: dict[int, Experiment] = {}
+    for chunk in chunked(list(dict.fromkeys(ids)), max_in):
+        where, args = ids_clause("experiment_id", chunk, dialect, SQLITE_JSON_EACH)
+        cur.execute(
+            sql(f"SELECT {_EXPERIMENT_COLUMNS} FROM experiments WHERE {where}", dialect), args
+        )
+        for exp_id, name, location, stage, created, updated in cur.fetchall():
+            found[exp_id] = Experiment(
+                experiment_id=str(exp_id),
+                name=name,
+                artifact_location=location,
+                lifecycle_stage=stage,
+                tags={},
+                creation_time=created,
+                last_update_time=updated,
+            )
+        cur.execute(
+            sql(
+                f'SELECT experiment_id, "key", "value" FROM experiment_tags WHERE {where}', dialect
+            ),
+            args,
+        )
+        for exp_id, key, value in cur.fetchall():
+            if exp_id in found:
+                found[exp_id].tags[key] = value if value is not None else ""
+    return [found[i] for i in ids if i in found]
 
 
 def load_runs(conn: Connection, run_ids: Sequence[str], max_in: int) -> list[Run]:
