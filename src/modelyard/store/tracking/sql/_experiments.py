@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Connection, delete, select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 
 from modelyard.entities import Experiment, LifecycleStage, PagedList, ViewType
@@ -21,8 +21,9 @@ from modelyard.store.tracking.base import EXPERIMENTS_MAX_RESULTS_DEFAULT
 from modelyard.store.tracking.sql._base import (
     SqlBase,
     artifact_location_for,
-    chunked,
+    parse_experiment_id,
 )
+from modelyard.store.tracking.sql._hydrate import load_experiments
 from modelyard.utils.time import now_ms
 
 __all__ = ["DEFAULT_EXPERIMENT_ID", "DEFAULT_EXPERIMENT_NAME", "ExperimentsMixin"]
@@ -110,16 +111,20 @@ class ExperimentsMixin(SqlBase):
         return str(exp_id)
 
     def get_experiment(self, experiment_id: str) -> Experiment:
+        exp_id = parse_experiment_id(experiment_id)
         with read_conn(self.engine) as conn:
-            row = self.experiment_row(conn, experiment_id)
-            return self.hydrate_experiments(conn, [row])[0]
+            found = load_experiments(conn, [exp_id], 1)
+        if not found:
+            raise ResourceDoesNotExist(f"No Experiment with id={experiment_id} exists")
+        return found[0]
 
     def get_experiment_by_name(self, name: str) -> Experiment | None:
         with read_conn(self.engine) as conn:
-            row = conn.execute(select(_E).where(_E.c.name == name)).first()
+            row = conn.execute(select(_E.c.experiment_id).where(_E.c.name == name)).first()
             if row is None:
                 return None
-            return self.hydrate_experiments(conn, [row])[0]
+            found = load_experiments(conn, [int(row[0])], 1)
+        return found[0] if found else None
 
     def search_experiments(
         self,
@@ -129,7 +134,6 @@ class ExperimentsMixin(SqlBase):
         order_by: Sequence[str] | None = None,
         page_token: str | None = None,
     ) -> PagedList[Experiment]:
-        from modelyard.store.tracking.sql._hydrate import load_experiments
         from modelyard.store.tracking.sql.search import search_experiment_ids
 
         with read_conn(self.engine) as conn:
@@ -137,27 +141,6 @@ class ExperimentsMixin(SqlBase):
                 conn, ViewType.coerce(view_type), max_results, filter_string, order_by, page_token
             )
             return PagedList(load_experiments(conn, [int(i) for i in ids], self.max_in), token)
-
-    def hydrate_experiments(self, conn: Connection, rows: Sequence[Any]) -> list[Experiment]:
-        tags: dict[int, dict[str, str]] = {row.experiment_id: {} for row in rows}
-        for chunk in chunked(list(tags), self.max_in):
-            query = select(s.experiment_tags).where(
-                self.where_in(s.experiment_tags.c.experiment_id, chunk)
-            )
-            for tag in conn.execute(query):
-                tags[tag.experiment_id][tag.key] = tag.value if tag.value is not None else ""
-        return [
-            Experiment(
-                experiment_id=str(row.experiment_id),
-                name=row.name,
-                artifact_location=row.artifact_location,
-                lifecycle_stage=row.lifecycle_stage,
-                tags=tags[row.experiment_id],
-                creation_time=row.creation_time,
-                last_update_time=row.last_update_time,
-            )
-            for row in rows
-        ]
 
     # ------------------------------------------------------------------ lifecycle
     def _set_experiment_stage(self, experiment_id: str, current: str, target: str) -> None:
