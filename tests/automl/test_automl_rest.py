@@ -114,6 +114,45 @@ def test_upload_then_start_logs_trials_into_the_run(server: tuple[str, Path]) ->
     assert 0.5 < run.data.metrics["best_val_roc_auc"] <= 1.0
 
 
+def test_cancel_stops_the_search_and_marks_it_killed(server: tuple[str, Path]) -> None:
+    url, root = server
+    path = root / "data" / "long.csv"
+    path.write_bytes(_csv(_cancer(240)))
+    started = httpx.post(
+        _api(url, "start"),
+        json={
+            "data_path": str(path),
+            "problem_type": "classification",
+            "target_col": "target",
+            "timeout_minutes": 30,
+        },
+    )
+    run_id = started.json()["run_id"]
+    client = MlflowClient(url)
+    pid = int(client.get_run(run_id).data.tags["modelyard.automl.pid"])
+    assert httpx.post(_api(url, "cancel"), json={"run_id": run_id}).status_code == 200
+    run = client.get_run(run_id)
+    assert run.info.status == "KILLED"
+    assert run.data.tags["modelyard.automl.error"].startswith("cancelled by")
+    for _ in range(200):  # the leader is reaped by the launcher's watcher (bounded by polls)
+        if not Path(f"/proc/{pid}").exists() or "Z" in _state(pid):
+            break
+        time.sleep(0.05)
+    assert not Path(f"/proc/{pid}").exists() or "Z" in _state(pid)
+    again = httpx.post(_api(url, "cancel"), json={"run_id": run_id})
+    assert again.status_code == 400 and again.json()["error_code"] == "INVALID_STATE"
+    assert client.get_run(run_id).info.status == "KILLED"  # the watcher did not overwrite it
+    unknown = httpx.post(_api(url, "cancel"), json={"run_id": "0" * 32})
+    assert unknown.status_code == 404
+
+
+def _state(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except FileNotFoundError:
+        return "gone"
+
+
 def test_a_search_that_fails_marks_its_run_failed(server: tuple[str, Path]) -> None:
     url, root = server
     bad = _cancer(60)

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from modelyard.errors import InvalidParameterValue
+from modelyard.errors import InvalidParameterValue, InvalidState, ResourceDoesNotExist
 
 __all__ = [
     "AUTOML_HOME_ENV",
@@ -32,6 +32,7 @@ __all__ = [
     "Launched",
     "automl_home",
     "build_command",
+    "cancel",
     "launch",
     "log_tail",
 ]
@@ -223,6 +224,47 @@ def _watch(
     finally:
         if on_exit is not None:
             on_exit(code)
+
+
+def _is_our_search(pid: int, run_id: str) -> bool:
+    """True when ``pid`` is still the search launched for ``run_id`` (a process id can be
+    reused once its process is gone): the leader of its own session, started with that run."""
+    try:
+        if os.getpgid(pid) != pid:
+            return False
+        environ = Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
+    except (ProcessLookupError, PermissionError, FileNotFoundError):
+        return False
+    return f"MLFLOW_RUN_ID={run_id}".encode() in environ
+
+
+def cancel(tracking: Any, run_id: str, actor: str | None = None) -> None:
+    """Stop a launched search: its run is marked ``KILLED`` (with who cancelled it in
+    ``modelyard.automl.error``), then its whole process group gets SIGTERM, and SIGKILL what is
+    left after a short grace. Errors: not a launched search (``ResourceDoesNotExist``), not
+    running any more (``InvalidState``)."""
+    import signal
+
+    run = tracking.get_run(run_id)
+    tags = run.data.tags
+    if tags.get(TAG_LAUNCHED) is None:
+        raise ResourceDoesNotExist(f"Run {run_id} is not an AutoML search started here.")
+    if run.info.status != "RUNNING":
+        raise InvalidState(f"The search of run {run_id} is not running (it is {run.info.status}).")
+    _set_tag(tracking, run_id, TAG_ERROR, f"cancelled by {actor or 'a user'}")
+    tracking.update_run_info(run_id, "KILLED", int(time.time() * 1000))
+    pid = int(tags.get(TAG_PID) or 0)
+    if not pid or not _is_our_search(pid, run_id):
+        return  # the process is gone already (a server restart lost its watcher)
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        try:
+            os.killpg(pid, sig)
+        except ProcessLookupError:
+            return
+        for _ in range(50):  # up to 5 s for the group to go (bounded by polls)
+            if not _is_our_search(pid, run_id):
+                return
+            time.sleep(0.1)
 
 
 def log_tail(path: str | Path, size: int = _TAIL_BYTES) -> str:

@@ -9,6 +9,8 @@
   ``experiment_name``, and for forecasts ``time_col``, ``frequency``, ``horizon``. Starts the
   search in a child process (:mod:`modelyard.automl.launch`) and answers ``{"run_id",
   "experiment_id"}`` at once; the trials appear as the run's nested runs.
+- ``POST cancel``: ``run_id``; the run is marked ``KILLED`` and the search's processes are
+  stopped (400 ``INVALID_STATE`` when it is not running).
 - ``GET log?run_id=``: the last lines of that search's output.
 
 A data file (a relative path is read in the uploads folder) must lie under the uploads folder, the server's local artifact destination or one
@@ -32,6 +34,7 @@ from modelyard.automl.launch import (
     TAG_LAUNCHED,
     automl_home,
     build_command,
+    cancel,
     launch,
     log_tail,
 )
@@ -193,6 +196,14 @@ def start(call: Call) -> dict[str, Any]:
     return {"run_id": launched.run_id, "experiment_id": launched.experiment_id}
 
 
+def cancel_search(call: Call) -> dict[str, Any]:
+    from modelyard.server.auth.middleware import SCOPE_USER
+
+    user = call.request.scope.get(SCOPE_USER)
+    cancel(call.tracking, call.args.req_str("run_id"), getattr(user, "username", None))
+    return {}
+
+
 def log(call: Call) -> dict[str, Any]:
     run = call.tracking.get_run(call.args.req_str("run_id"))
     if run.data.tags.get(TAG_LAUNCHED) is None:
@@ -205,5 +216,6 @@ ENDPOINTS: list[Endpoint] = [
     Endpoint("POST", f"{_P}/upload", upload, body="stream"),
     Endpoint("GET", f"{_P}/columns", columns),
     Endpoint("POST", f"{_P}/start", start),
+    Endpoint("POST", f"{_P}/cancel", cancel_search),
     Endpoint("GET", f"{_P}/log", log),
 ]

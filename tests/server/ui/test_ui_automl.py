@@ -49,6 +49,29 @@ def _value(b: Browser, selector: str, value: str) -> None:
     )
 
 
+def test_cancel_from_the_progress_page(server, browser):
+    url, root = server
+    frame = load_breast_cancer(as_frame=True).frame.sample(200, random_state=7)
+    data = root / "uploads-cancel.csv"
+    frame[["mean radius", "worst area", "target"]].to_csv(data, index=False)
+    open_page(browser, url, "#/automl", "document.querySelector('form.automl-form')")
+    _set_file(browser, "#automl-file", data)
+    browser.wait("document.querySelector('#automl-data-info').textContent.includes('200 rows')")
+    browser.fill("#automl-timeout", "30")
+    browser.eval("document.querySelector('form.automl-form').requestSubmit()")
+    browser.wait(
+        "location.hash.startsWith('#/automl/') && document.querySelector('.automl-status')"
+    )
+    run_id = browser.eval("location.hash.slice('#/automl/'.length)")
+    browser.click_text("Cancel search")
+    browser.wait("document.querySelector('dialog[open]')")
+    browser.eval("document.querySelector('dialog[open] .dialog-actions button:last-child').click()")
+    browser.wait("document.querySelector('.automl-status').dataset.status === 'KILLED'")
+    assert MlflowClient(url).get_run(run_id).info.status == "KILLED"
+    assert "cancelled by" in browser.text("main")
+    assert browser.errors == []
+
+
 def test_start_follow_and_register(server, browser):
     url, root = server
     frame = load_breast_cancer(as_frame=True).frame.sample(240, random_state=5)

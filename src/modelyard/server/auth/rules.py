@@ -117,6 +117,7 @@ RULES: dict[tuple[str, str], Rule] = {
     ("POST", "/2.0/modelyard/automl/upload"): ADMIN,
     ("GET", "/2.0/modelyard/automl/columns"): ADMIN,
     ("POST", "/2.0/modelyard/automl/start"): ADMIN,
+    ("POST", "/2.0/modelyard/automl/cancel"): ADMIN,
     ("GET", "/2.0/modelyard/automl/log"): ADMIN,
     # Monitors and webhooks: admins only; monitors read tables on the server's disk.
     **{

@@ -6,7 +6,7 @@
 // metrics, the best model with "Register model", its SHAP summary and the generated notebooks.
 // Routes: /ajax-api/2.0/modelyard/automl/{upload,columns,start,log} and the MLflow run API.
 import { artifactUrl, get, post, request } from "../api.js";
-import { actions } from "../components/action.js";
+import { actionButton, actions } from "../components/action.js";
 import { empty, errorText, fmtNum, fmtTime, fmtDuration, h, loading, mount, setTitle, statusBadge, table } from "../dom.js";
 import { registerDialog, section } from "./run.js";
 
@@ -192,7 +192,10 @@ export async function automlRunPage(root, runId, { alive }) {
       h("p", { class: "crumbs" }, h("a", { href: "#/automl" }, "AutoML"), " / ", h("a", { href: `#/experiments/${run.info.experiment_id}` }, "experiment"), " / ", run.info.run_name || runId),
       h("h1", {}, run.info.run_name || runId, " ", h("span", { class: "muted" }, `${tag(run, "modelyard.automl.problem_type") || ""} · target ${tag(run, "modelyard.automl.target_col") || params.target_col || "?"}`)),
       status, progress,
-      error ? section("The search failed", h("pre", { class: "file-text" }, error), logBox) : null,
+      done ? null : actions(actionButton("Cancel search", () => request("POST", "cancel", { run_id: runId }, { base: BASE }), {
+        danger: true, done: () => draw(),
+        confirm: { title: "Cancel the search?", message: "The search stops now; the trials logged so far stay, the AutoML run is marked KILLED." } })),
+      error ? section(run.info.status === "KILLED" ? "The search was cancelled" : "The search failed", h("pre", { class: "file-text" }, error), logBox) : null,
       bestSection,
       section("Trials", trials.length
         ? table(["Trial", "Model", key || "score", "Status", "Duration"], trials.map((t) => [
