@@ -86,6 +86,7 @@ def create_app(
             stop_alerts()
             stop_webhooks()
             stop_jobs()
+            _close_databases(config)
 
     app = Starlette(middleware=[Middleware(SecurityMiddleware, config=config)], lifespan=lifespan)
     app.router.default = dispatcher  # every HTTP request goes to the dispatcher
@@ -96,6 +97,18 @@ def create_app(
     app.state.ctx = ctx
     app.state.dispatcher = dispatcher
     return app
+
+
+def _close_databases(config: ServerConfig) -> None:
+    """Close this worker's pooled database connections at shutdown (on SQLite the last one
+    checkpoints the write-ahead log into the database file)."""
+    from modelyard.store.sql.engine import dispose
+
+    for uri in {config.backend_store_uri, config.registry_store_uri or config.backend_store_uri}:
+        try:
+            dispose(str(uri))
+        except Exception:  # shutting down: a failure to close is logged, never raised
+            _log.exception("closing the database connections of %s failed", uri)
 
 
 def _start_feature(module: str, config: ServerConfig) -> Callable[[], None]:

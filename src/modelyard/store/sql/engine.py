@@ -18,7 +18,15 @@ from sqlalchemy.engine import make_url
 
 from modelyard.store._schemes import SQL_SCHEMES, scheme_of
 
-__all__ = ["dispose_all", "is_sql_uri", "make_engine", "normalize_db_uri", "read_conn", "write_tx"]
+__all__ = [
+    "dispose",
+    "dispose_all",
+    "is_sql_uri",
+    "make_engine",
+    "normalize_db_uri",
+    "read_conn",
+    "write_tx",
+]
 
 
 _engines: dict[str, Engine] = {}
@@ -99,6 +107,20 @@ def write_tx(engine: Engine) -> Iterator[Connection]:
 def read_conn(engine: Engine) -> Iterator[Connection]:
     with engine.connect() as conn:
         yield conn
+
+
+def dispose(uri: str) -> None:
+    """Close the pooled connections of this process's engine for ``uri``, if it has one. On
+    SQLite the last connection to close checkpoints the write-ahead log into the database file
+    and removes it, so a server that stops leaves one file, not a database and a WAL of up to
+    the autocheckpoint size (32 MB)."""
+    if not is_sql_uri(uri):
+        return
+    key = f"{os.getpid()}:{normalize_db_uri(uri)}"
+    with _lock:
+        engine = _engines.get(key)
+    if engine is not None:
+        engine.dispose()
 
 
 def dispose_all() -> None:
