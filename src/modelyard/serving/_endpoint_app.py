@@ -39,7 +39,7 @@ from modelyard.serving._metrics import Metrics
 from modelyard.serving._runtime import EndpointRuntime, Reloader
 from modelyard.serving._runtime import Route as ServedRoute
 from modelyard.serving._shadow import ShadowCopy, ShadowDispatcher
-from modelyard.serving._store import ServingStore, hash_token
+from modelyard.serving._store import ServingStore, hash_token, mark_stale, workers_summary
 
 __all__ = [
     "GATEWAY_CONFIG_ENV",
@@ -309,15 +309,11 @@ def create_endpoint_app(config: GatewayConfig) -> Starlette:
             if denied is not None:
                 return denied
         workers = await asyncio.to_thread(store.get_states, name)
-        # a worker that stopped without cleaning up (killed) no longer refreshes its row
-        horizon = time.time() * 1000 - max(30.0, 5 * config.poll_interval_s) * 1000
-        for w in workers:
-            w["stale"] = w["updated_timestamp"] < horizon
-        live = [w for w in workers if not w["stale"]]
+        live = mark_stale(workers, config.poll_interval_s)
         ep = reloader.endpoints.get(name)
         body = {
             "name": name,
-            "state": _summary(live),
+            "state": workers_summary(live),
             "config": {k: row[k] for k in ("served_models", "workload_size", "batching")},
             "workers": workers,
             "answered_by": {"worker": str(os.getpid()), **(ep.state() if ep else {})},
@@ -360,14 +356,6 @@ def create_endpoint_app(config: GatewayConfig) -> Starlette:
         middleware=[Middleware(SecurityHeadersMiddleware)],
         exception_handlers=json_exception_handlers(),
     )
-
-
-def _summary(workers: list[dict[str, Any]]) -> str:
-    if not workers:
-        return "NOT_RUNNING"
-    if any(w.get("errors") for w in workers):
-        return "READY_WITH_ERRORS" if all(w.get("ready") for w in workers) else "FAILED"
-    return "READY" if all(w.get("ready") for w in workers) else "LOADING"
 
 
 def _logged_request(request: Request, outcome: Outcome) -> str:

@@ -25,7 +25,7 @@ from typing import Any
 
 import orjson
 
-__all__ = ["ServingStore", "hash_token", "serving_home"]
+__all__ = ["ServingStore", "hash_token", "mark_stale", "serving_home", "workers_summary"]
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS endpoints (
@@ -188,6 +188,28 @@ class ServingStore:
         return [
             {"worker": w, **orjson.loads(s), "updated_timestamp": t} for w, s, t in rows.fetchall()
         ]
+
+
+def mark_stale(
+    workers: list[dict[str, Any]], poll_interval_s: float = 5.0, now_ms: int | None = None
+) -> list[dict[str, Any]]:
+    """Flag (``stale``) the worker reports older than 5 polls (at least 30 s): a worker that
+    stopped without cleaning up (killed) no longer refreshes its row. Returns the live ones."""
+    now = _now_ms() if now_ms is None else now_ms
+    horizon = now - max(30.0, 5 * poll_interval_s) * 1000
+    for worker in workers:
+        worker["stale"] = worker["updated_timestamp"] < horizon
+    return [w for w in workers if not w["stale"]]
+
+
+def workers_summary(live: list[dict[str, Any]]) -> str:
+    """One word for what the live workers report: NOT_RUNNING, LOADING, READY,
+    READY_WITH_ERRORS (some served model failed to load, the rest answers) or FAILED."""
+    if not live:
+        return "NOT_RUNNING"
+    if any(w.get("errors") for w in live):
+        return "READY_WITH_ERRORS" if all(w.get("ready") for w in live) else "FAILED"
+    return "READY" if all(w.get("ready") for w in live) else "LOADING"
 
 
 def _endpoint_row(row: tuple[Any, ...]) -> dict[str, Any]:

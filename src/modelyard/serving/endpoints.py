@@ -31,7 +31,7 @@ from typing import Any
 
 from modelyard.errors import ResourceAlreadyExists, ResourceDoesNotExist
 from modelyard.serving._config import EndpointConfig, resolve_version, validate_endpoint_name
-from modelyard.serving._store import ServingStore
+from modelyard.serving._store import ServingStore, mark_stale
 
 __all__ = [
     "Endpoint",
@@ -82,12 +82,15 @@ def _store(home: str | Path | None) -> ServingStore:
     return ServingStore(home)
 
 
-def _check_registry(config: EndpointConfig) -> None:
-    from modelyard.client import MlflowClient
+def _check_registry(config: EndpointConfig, registry: Any = None) -> None:
+    """Every served model resolves in ``registry`` (anything with the ``MlflowClient`` registry
+    reads; default: ``MlflowClient()`` on the current tracking URI)."""
+    if registry is None:
+        from modelyard.client import MlflowClient
 
-    client = MlflowClient()
+        registry = MlflowClient()
     for served in config.served_models:
-        resolve_version(client, served)
+        resolve_version(registry, served)
 
 
 def create_endpoint(
@@ -98,19 +101,21 @@ def create_endpoint(
     batching: dict[str, Any] | None = None,
     inference_logging: bool = True,
     validate: bool = True,
+    registry: Any = None,
     home: str | Path | None = None,
 ) -> Endpoint:
     """Create an endpoint. Each served model is ``{"model_name", one of "model_version" /
     "stage" / "alias", "traffic_percentage"}``; the percentages add up to 100. A served model
     with ``"shadow": True`` (traffic share 0) gets a copy of every request instead: its answers
     are logged to the inference table (``shadow`` column) and never returned. With
-    ``validate`` each served model must resolve in the registry now.
+    ``validate`` each served model must resolve now in ``registry`` (an ``MlflowClient``-like
+    object; default: the current tracking URI's).
     ``batching``: ``{"enabled", "max_batch_rows", "max_wait_ms", "inline"}`` (see
     ``modelyard.serving._batcher.BatchConfig``)."""
     validate_endpoint_name(name)
     config = EndpointConfig.parse(served_models, workload_size, batching, inference_logging)
     if validate:
-        _check_registry(config)
+        _check_registry(config, registry)
     store = _store(home)
     if not store.insert_endpoint(name, config.to_dict()):
         raise ResourceAlreadyExists(f"Serving endpoint {name!r} already exists")
@@ -125,6 +130,7 @@ def update_endpoint(
     batching: dict[str, Any] | None = None,
     inference_logging: bool | None = None,
     validate: bool = True,
+    registry: Any = None,
     home: str | Path | None = None,
 ) -> Endpoint:
     """Change served models / traffic split / options; running servers pick it up at their next
@@ -137,7 +143,7 @@ def update_endpoint(
         current.inference_logging if inference_logging is None else inference_logging,
     )
     if validate:
-        _check_registry(config)
+        _check_registry(config, registry)
     if not _store(home).update_endpoint(name, config.to_dict()):
         raise ResourceDoesNotExist(f"Serving endpoint {name!r} does not exist")
     return get_endpoint(name, home=home)
@@ -160,9 +166,12 @@ def delete_endpoint(name: str, *, home: str | Path | None = None) -> None:
 
 
 def get_endpoint_status(name: str, *, home: str | Path | None = None) -> list[dict[str, Any]]:
-    """What each running worker serves for ``name`` (versions, load errors)."""
+    """What each worker reported for ``name`` (versions, load errors), each flagged ``stale``
+    when it stopped reporting (see :func:`modelyard.serving._store.mark_stale`)."""
     get_endpoint(name, home=home)
-    return _store(home).get_states(name)
+    workers = _store(home).get_states(name)
+    mark_stale(workers)
+    return workers
 
 
 def create_token(

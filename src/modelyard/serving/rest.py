@@ -18,7 +18,8 @@ A ``config`` names its models as Databricks does, ``served_entities`` (``entity_
 ``model_version``), with ``traffic_config.routes`` (``served_model_name``,
 ``traffic_percentage``). modelyard adds ``stage`` or ``alias`` in place of a version (followed
 live), ``shadow``, and top-level ``batching`` and ``inference_logging``. Answers carry both
-``served_entities`` and ``served_models`` and a ``state`` read from the running workers.
+``served_entities`` and ``served_models`` and a ``state`` read from the running workers (the
+same reports and staleness rule as the endpoint server's ``/status``).
 """
 
 from __future__ import annotations
@@ -29,13 +30,12 @@ from typing import Any
 from modelyard.errors import InvalidParameterValue
 from modelyard.server.routing import Call, Endpoint
 from modelyard.serving import endpoints as _endpoints
-from modelyard.serving._config import EndpointConfig, ServedModel, resolve_version
+from modelyard.serving._config import ServedModel
+from modelyard.serving._store import workers_summary
 
 __all__ = ["ENDPOINTS", "endpoint_json", "parse_config"]
 
 _WORKLOAD_FIELD = "workload_size"
-#: a worker that has not reported for this long (ms) is taken for gone
-_FRESH_MS = 120_000
 #: the longest window the figures route reads (a day)
 _MAX_MINUTES = 24 * 60
 
@@ -117,18 +117,16 @@ def _apply_routes(served: list[dict[str, Any]], routes: Any) -> None:
         model.setdefault("name", name)
 
 
-def _state(name: str, now_ms: int | None = None) -> dict[str, Any]:
-    """``READY`` when a worker that reported within :data:`_FRESH_MS` serves the endpoint with
-    no load error; the workers' own reports come along (``workers``, ``live`` per worker)."""
-    now_ms = int(time.time() * 1000) if now_ms is None else now_ms
+def _state(name: str) -> dict[str, Any]:
+    """``READY`` when the live workers serve the endpoint with no load error (the endpoint
+    server's own ``/status`` word is in ``modelyard_state``); the workers' reports come along,
+    each flagged ``stale`` when it stopped reporting."""
     workers = _endpoints.get_endpoint_status(name)
-    for worker in workers:
-        worker["live"] = now_ms - int(worker.get("updated_timestamp") or 0) <= _FRESH_MS
-    live = [w for w in workers if w["live"]]
-    ready = bool(live) and all(w.get("ready") and not w.get("errors") for w in live)
+    summary = workers_summary([w for w in workers if not w["stale"]])
     return {
-        "ready": "READY" if ready else "NOT_READY",
+        "ready": "READY" if summary == "READY" else "NOT_READY",
         "config_update": "NOT_UPDATING",
+        "modelyard_state": summary,
         "workers": workers,
     }
 
@@ -182,13 +180,6 @@ def endpoint_json(endpoint: _endpoints.Endpoint) -> dict[str, Any]:
     }
 
 
-def _check_registry(call: Call, served_models: list[dict[str, Any]]) -> None:
-    """Each served model resolves in this server's registry (the Python API checks the
-    caller's default tracking URI, which a server process need not have)."""
-    for raw in EndpointConfig.parse(served_models).served_models:
-        resolve_version(call.registry, raw)
-
-
 def list_all(call: Call) -> dict[str, Any]:
     return {"endpoints": [endpoint_json(e) for e in _endpoints.list_endpoints()]}
 
@@ -197,14 +188,8 @@ def create(call: Call) -> dict[str, Any]:
     body = call.args.raw()
     name = call.args.req_str("name")
     kwargs = parse_config(body.get("config"))
-    EndpointConfig.parse(
-        kwargs["served_models"],
-        kwargs.get("workload_size", "small"),
-        kwargs.get("batching"),
-        kwargs.get("inference_logging", True),
-    )
-    _check_registry(call, kwargs["served_models"])
-    return endpoint_json(_endpoints.create_endpoint(name, validate=False, **kwargs))
+    # checked against this server's registry (a server process need not have a tracking URI)
+    return endpoint_json(_endpoints.create_endpoint(name, registry=call.registry, **kwargs))
 
 
 def get(call: Call) -> dict[str, Any]:
@@ -221,8 +206,7 @@ def update_config(call: Call) -> dict[str, Any]:
     _endpoints.get_endpoint(name)
     body = call.args.raw()
     kwargs = parse_config(body.get("config", body))
-    _check_registry(call, kwargs["served_models"])
-    return endpoint_json(_endpoints.update_endpoint(name, validate=False, **kwargs))
+    return endpoint_json(_endpoints.update_endpoint(name, registry=call.registry, **kwargs))
 
 
 def figures(call: Call) -> dict[str, Any]:

@@ -17,7 +17,7 @@ const FIGURES_EVERY_MS = 5000;
 
 function stateBadge(state) {
   const ready = state && state.ready === "READY";
-  const live = ((state && state.workers) || []).filter((w) => w.live).length;
+  const live = ((state && state.workers) || []).filter((w) => !w.stale).length;
   return h("span", { class: `badge ${ready ? "st-finished" : "st-scheduled"}`, title: `${live} live worker(s)` }, ready ? "READY" : "NOT READY");
 }
 
@@ -35,7 +35,7 @@ const targetText = (e) => (e.entity_version ? `v${e.entity_version}` : e.stage ?
 function liveVersions(state) {
   const out = new Map();
   for (const w of (state && state.workers) || []) {
-    if (!w.live) continue;
+    if (w.stale) continue;
     for (const m of w.served_models || []) out.set(m.name, m.model_version);
   }
   return out;
@@ -160,7 +160,7 @@ export async function endpointPage(root, name, { alive, refresh }) {
       ["Inference table", ep.config.inference_logging ? "on" : "off"],
       ["Batching", Object.keys(ep.config.batching || {}).length ? JSON.stringify(ep.config.batching) : "default"],
       ["Created", fmtTime(ep.creation_timestamp)], ["Last updated", fmtTime(ep.last_updated_timestamp)],
-      ["Live workers", String(((ep.state && ep.state.workers) || []).filter((w) => w.live).length)]])));
+      ["Live workers", String(((ep.state && ep.state.workers) || []).filter((w) => !w.stale).length)]])));
   const tick = async () => {
     if (!alive()) return;
     try {
