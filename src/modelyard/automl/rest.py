@@ -28,7 +28,6 @@ import secrets
 import time
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote, urlsplit
 
 from modelyard.automl.launch import (
     TAG_LAUNCHED,
@@ -39,6 +38,7 @@ from modelyard.automl.launch import (
     log_tail,
 )
 from modelyard.errors import InvalidParameterValue, PermissionDenied, ResourceDoesNotExist
+from modelyard.server.local_files import allowed_folders, is_inside, local_path
 from modelyard.server.routing import Call, Endpoint, read_body
 
 __all__ = ["DATA_ROOTS_ENV", "ENDPOINTS"]
@@ -49,24 +49,12 @@ _SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
 _COUNT_CHUNK = 1 << 20
 
 
-def _roots(call: Call) -> list[Path]:
-    roots = [r for r in os.environ.get(DATA_ROOTS_ENV, "").split(os.pathsep) if r]
-    roots.append(str(automl_home() / "uploads"))
-    dest = call.ctx.config.artifacts_destination or ""
-    parts = urlsplit(dest)
-    if dest and parts.scheme in ("", "file"):
-        roots.append(unquote(parts.path) if parts.scheme == "file" else dest)
-    return [Path(r).resolve() for r in roots]
-
-
 def _checked_path(call: Call, raw: Any, field: str = "data_path") -> Path:
     if not isinstance(raw, str) or not raw:
         raise InvalidParameterValue(f"Missing value for required field '{field}'.")
-    given = Path(unquote(urlsplit(raw).path) if raw.startswith("file:") else raw)
-    if not given.is_absolute():  # a relative path names a file in the uploads folder
-        given = automl_home() / "uploads" / given
-    path = given.resolve()
-    if not any(path == root or root in path.parents for root in _roots(call)):
+    uploads = automl_home() / "uploads"  # a relative path names a file in the uploads folder
+    path = local_path(raw, relative_to=uploads)
+    if not is_inside(path, allowed_folders(call.ctx.config, DATA_ROOTS_ENV, [uploads])):
         raise PermissionDenied(
             f"File {raw!r} (field '{field}') is outside the folders this server may read "
             f"(its AutoML uploads, its artifact destination and {DATA_ROOTS_ENV})."
@@ -76,8 +64,9 @@ def _checked_path(call: Call, raw: Any, field: str = "data_path") -> Path:
     return path
 
 
-def describe(path: Path) -> dict[str, Any]:
-    """Columns with their types and the number of rows of a CSV or Parquet file."""
+def describe(path: Path, count_rows: bool = True) -> dict[str, Any]:
+    """Columns with their types and (``count_rows``: a CSV is read to its end for it) the
+    number of rows of a CSV or Parquet file."""
     if path.suffix.lower() == ".csv":
         import pandas as pd
 
@@ -85,11 +74,7 @@ def describe(path: Path) -> dict[str, Any]:
             head = pd.read_csv(path, nrows=1000)
         except Exception as exc:  # a file that is not CSV: say so, no traceback
             raise InvalidParameterValue(f"Cannot read {path.name} as CSV: {exc}") from None
-        with open(path, "rb") as f:
-            lines = sum(chunk.count(b"\n") for chunk in iter(lambda: f.read(_COUNT_CHUNK), b""))
-            f.seek(max(0, path.stat().st_size - 1))
-            last = f.read(1)
-        rows = max(0, lines - 1 + (1 if last not in (b"\n", b"") else 0))
+        rows = _csv_rows(path) if count_rows else None
         columns = [{"name": str(c), "dtype": str(t)} for c, t in head.dtypes.items()]
     else:
         import pyarrow.parquet as pq
@@ -101,6 +86,14 @@ def describe(path: Path) -> dict[str, Any]:
         rows = meta.metadata.num_rows
         columns = [{"name": f.name, "dtype": str(f.type)} for f in meta.schema_arrow]
     return {"path": str(path), "columns": columns, "rows": rows}
+
+
+def _csv_rows(path: Path) -> int:
+    with open(path, "rb") as f:
+        lines = sum(chunk.count(b"\n") for chunk in iter(lambda: f.read(_COUNT_CHUNK), b""))
+        f.seek(max(0, path.stat().st_size - 1))
+        last = f.read(1)
+    return max(0, lines - 1 + (1 if last not in (b"\n", b"") else 0))
 
 
 async def upload(call: Call) -> dict[str, Any]:
@@ -139,14 +132,9 @@ def _child_tracking(call: Call) -> tuple[str, dict[str, str]]:
     from modelyard.utils.uris import absolute_tracking_uri
 
     config = call.ctx.config
-    root = str(config.default_artifact_root or "")
-    proxied = root.startswith("mlflow-artifacts:") or (not root and config.serve_artifacts)
-    if not proxied:
+    if not config.proxies_artifacts:
         return absolute_tracking_uri(str(config.backend_store_uri)), {}
-    host, port = call.request.scope.get("server") or (config.host, config.port)
-    if host in ("0.0.0.0", "::", ""):
-        host = "127.0.0.1"
-    url = f"http://{host}:{port}{config.static_prefix}"
+    url = config.local_url(*(call.request.scope.get("server") or (None, None)))
     env: dict[str, str] = {}
     from modelyard.server.auth.middleware import SCOPE_SERVICE, SCOPE_USER
 
@@ -168,7 +156,7 @@ def start(call: Call) -> dict[str, Any]:
     problem = call.args.req_str("problem_type")
     options = {k: body.get(k) for k in body if k not in ("data_path", "problem_type")}
     build_command(str(data), problem, options)  # every field checked before anything is made
-    names = {c["name"] for c in describe(data)["columns"]}
+    names = {c["name"] for c in describe(data, count_rows=False)["columns"]}
     for field in ("target_col", "time_col"):
         value = options.get(field)
         if value and value not in names:

@@ -27,11 +27,7 @@ def start(config: Any) -> Callable[[], None]:
     db_uri = str(config.backend_store_uri)
     if not is_sql_uri(db_uri):
         return lambda: None
-    tracking_uri = db_uri
-    root = str(config.default_artifact_root or "")
-    if root.startswith("mlflow-artifacts:") or (not root and config.serve_artifacts):
-        host = config.host if config.host not in ("0.0.0.0", "::", "") else "127.0.0.1"
-        tracking_uri = f"http://{host}:{config.port}{config.static_prefix}"
+    tracking_uri = config.local_url() if config.proxies_artifacts else db_uri
     poll = float(settings.env_int("MODELYARD_JOBS_POLL_MS", 1000)) / 1000.0
     scheduler = Scheduler(db_uri, tracking_uri, poll_interval=poll).start()
     # a short wait: while the server shuts down, a task's calls back to it cannot succeed;

@@ -15,11 +15,8 @@ files elsewhere.
 from __future__ import annotations
 
 import math
-import os
 from dataclasses import asdict
-from pathlib import Path
 from typing import Any
-from urllib.parse import unquote, urlsplit
 
 from modelyard.errors import InvalidParameterValue, PermissionDenied
 from modelyard.monitoring.monitors import (
@@ -30,6 +27,7 @@ from modelyard.monitoring.monitors import (
     log_labels,
     refresh_monitor,
 )
+from modelyard.server.local_files import allowed_folders, is_inside, local_path
 from modelyard.server.routing import Call, Endpoint
 
 __all__ = ["ENDPOINTS", "TABLE_ROOTS_ENV"]
@@ -51,20 +49,11 @@ _CREATE_FIELDS = (
 )
 
 
-def _table_roots(call: Call) -> list[Path]:
-    roots = [r for r in os.environ.get(TABLE_ROOTS_ENV, "").split(os.pathsep) if r]
-    dest = call.ctx.config.artifacts_destination or ""
-    parts = urlsplit(dest)
-    if parts.scheme in ("", "file") and dest:
-        roots.append(unquote(parts.path) if parts.scheme == "file" else dest)
-    return [Path(r).resolve() for r in roots]
-
-
 def _checked_table(call: Call, table: Any) -> str:
     if not isinstance(table, str) or not table:
         raise InvalidParameterValue("Missing value for required parameter 'table'.")
-    path = Path(unquote(urlsplit(table).path) if table.startswith("file:") else table).resolve()
-    if not any(path == root or root in path.parents for root in _table_roots(call)):
+    path = local_path(table)
+    if not is_inside(path, allowed_folders(call.ctx.config, TABLE_ROOTS_ENV)):
         raise PermissionDenied(
             f"Table {table!r} (field 'table') is outside the folders this server may read "
             f"(its artifact destination and {TABLE_ROOTS_ENV})."

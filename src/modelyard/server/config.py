@@ -88,6 +88,21 @@ class ServerConfig:
             set_(self, name, tuple(value))
 
     @property
+    def proxies_artifacts(self) -> bool:
+        """New experiments store under ``mlflow-artifacts:``: a process that logs on the
+        server's behalf (a job, an AutoML search) must then go through its HTTP API."""
+        root = str(self.default_artifact_root or "")
+        return root.startswith("mlflow-artifacts:") or (not root and self.serve_artifacts)
+
+    def local_url(self, host: str | None = None, port: int | None = None) -> str:
+        """This server's URL for a process on the same machine (a wildcard host is 127.0.0.1);
+        ``host``/``port`` default to the configured ones (a test server binds its own port)."""
+        name = self.host if host is None else host
+        if name in ("0.0.0.0", "::", ""):
+            name = "127.0.0.1"
+        return f"http://{name}:{self.port if port is None else port}{self.static_prefix}"
+
+    @property
     def effective_hosts(self) -> frozenset[str]:
         return frozenset(h.lower() for h in (*LOCAL_HOSTS, self.host, *self.allowed_hosts))
 
