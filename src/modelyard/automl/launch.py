@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from modelyard.automl._params import check_max_trials, check_seed, timeout_seconds
 from modelyard.errors import InvalidParameterValue, InvalidState, ResourceDoesNotExist
 
 __all__ = [
@@ -63,17 +64,10 @@ class Launched:
     log_path: str
 
 
-def _number(options: dict[str, Any], key: str, kind: type, minimum: float) -> Any:
-    value = options.get(key)
-    if value in (None, ""):
-        return None
-    try:
-        number = kind(value)
-    except (TypeError, ValueError):
-        raise InvalidParameterValue(f"Invalid value {value!r} for field '{key}'.") from None
-    if isinstance(value, bool) or number < minimum:
-        raise InvalidParameterValue(f"Field '{key}' must be at least {minimum} (got {value!r}).")
-    return number
+def _positive_int(value: Any, field: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise InvalidParameterValue(f"Field '{field}' must be a positive integer (got {value!r}).")
+    return value
 
 
 def build_command(data_path: str, problem_type: str, options: dict[str, Any]) -> list[str]:
@@ -94,17 +88,17 @@ def build_command(data_path: str, problem_type: str, options: dict[str, Any]) ->
     metric = options.get("primary_metric")
     if metric:
         argv += ["--primary-metric", str(metric)]
-    timeout = _number(options, "timeout_minutes", float, 0.05)
+    # the checks of the Python API itself, so a bad field fails here, before a run is made
+    timeout = options.get("timeout_minutes")
     if timeout is not None:
-        argv += ["--timeout-minutes", repr(timeout)]
-    trials = _number(options, "max_trials", int, 1)
+        timeout_seconds(timeout)
+        argv += ["--timeout-minutes", repr(float(timeout))]
+    trials = check_max_trials(options.get("max_trials"))
     if trials is not None:
         argv += ["--max-trials", str(trials)]
-    seed = _number(options, "seed", int, 0)
-    argv += ["--seed", str(seed if seed is not None else 0)]
-    parallelism = _number(options, "parallelism", int, 1)
-    if parallelism is not None:
-        argv += ["--parallelism", str(parallelism)]
+    argv += ["--seed", str(check_seed(options.get("seed")))]
+    if options.get("parallelism") is not None:
+        argv += ["--parallelism", str(_positive_int(options["parallelism"], "parallelism"))]
     if task == "forecast":
         time_col = options.get("time_col")
         if not isinstance(time_col, str) or not time_col:
@@ -112,9 +106,8 @@ def build_command(data_path: str, problem_type: str, options: dict[str, Any]) ->
         argv += ["--time-col", time_col]
         if options.get("frequency"):
             argv += ["--frequency", str(options["frequency"])]
-        horizon = _number(options, "horizon", int, 1)
-        if horizon is not None:
-            argv += ["--horizon", str(horizon)]
+        if options.get("horizon") is not None:
+            argv += ["--horizon", str(_positive_int(options["horizon"], "horizon"))]
     return argv
 
 
