@@ -7,7 +7,7 @@
 // Routes: /ajax-api/2.0/modelyard/automl/{upload,columns,start,log} and the MLflow run API.
 import { artifactUrl, get, post, request } from "../api.js";
 import { actionButton, actions } from "../components/action.js";
-import { empty, errorText, fmtNum, fmtTime, fmtDuration, h, loading, mount, setTitle, statusBadge, table } from "../dom.js";
+import { empty, errorText, fmtNum, fmtTime, fmtDuration, h, kv, loading, mount, setTitle, statusBadge, table } from "../dom.js";
 import { registerDialog, section } from "./run.js";
 
 const BASE = "ajax-api/2.0/modelyard/automl/";
@@ -119,9 +119,9 @@ export async function automlPage(root, { alive }) {
       : empty("No AutoML search was started from the UI yet.")));
 }
 
-const tag = (run, key) => ((run.data && run.data.tags) || []).find((t) => t.key === key)?.value;
-const metricsOf = (run) => Object.fromEntries(((run.data && run.data.metrics) || []).map((m) => [m.key, m.value]));
-const paramsOf = (run) => Object.fromEntries(((run.data && run.data.params) || []).map((p) => [p.key, p.value]));
+const tag = (run, key) => kv(run.data && run.data.tags)[key];
+const metricsOf = (run) => kv(run.data && run.data.metrics);
+const paramsOf = (run) => kv(run.data && run.data.params);
 
 async function recentSearches() {
   const { experiments = [] } = await post("experiments/search", { max_results: 1000 });

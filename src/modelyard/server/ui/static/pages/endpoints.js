@@ -8,10 +8,10 @@ import { request } from "../api.js";
 import { actionButton, actions } from "../components/action.js";
 import { formDialog } from "../components/dialog.js";
 import { empty, fmtNum, fmtTime, h, loading, mount, setTitle, table } from "../dom.js";
+import { section } from "./run.js";
 
 const BASE = "ajax-api/2.0/";
 const call = (method, path, params) => request(method, path, params, { base: BASE });
-const section = (title, ...children) => h("section", { class: "card" }, h("h2", {}, title), ...children);
 const enc = encodeURIComponent;
 const FIGURES_EVERY_MS = 5000;
 
