@@ -14,10 +14,11 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["API_FEATURES", "DeployResult", "run_deploy"]
+__all__ = ["API_FEATURES", "DeployResult", "free_port", "run_deploy", "wait_until_serving"]
 
 API_FEATURES = ["age", "tenure", "monthly_charges", "total_charges"]
 COURSE_RECORDS = [
@@ -36,7 +37,26 @@ class DeployResult:
     logged_requests: int = 0
 
 
-def _free_port() -> int:
+def wait_until_serving(
+    proc: subprocess.Popen[bytes], base: str, failure_output: Callable[[], str]
+) -> None:
+    """Until ``modelyard endpoints serve`` at ``base`` answers ``/ping``; its output
+    (``failure_output()``) in the error when it exits first or never answers."""
+    import httpx
+
+    deadline = time.monotonic() + 300  # generous: a busy machine starts workers slowly
+    while True:
+        try:
+            if httpx.get(f"{base}/ping", timeout=2).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        if proc.poll() is not None or time.monotonic() > deadline:
+            raise RuntimeError(f"the serving endpoint did not start:\n{failure_output()}")
+        time.sleep(0.2)
+
+
+def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
@@ -129,7 +149,7 @@ def run_deploy(df: Any, model_name: str, seed: int = 42, echo: Any = print) -> D
         workload_size="small",
     )
     token = endpoints.create_token(comment="modelyard demo", endpoint=endpoint_name)["token"]
-    port = _free_port()
+    port = free_port()
     env = dict(os.environ, MLFLOW_TRACKING_URI=mlflow.get_tracking_uri())
     server = subprocess.Popen(
         [
@@ -148,19 +168,9 @@ def run_deploy(df: Any, model_name: str, seed: int = 42, echo: Any = print) -> D
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 300  # generous: a busy machine starts workers slowly
-        while True:
-            try:
-                if httpx.get(f"{base}/ping", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if server.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(
-                    "the serving endpoint did not start: "
-                    + (server.stderr.read().decode()[-2000:] if server.stderr else "")
-                )
-            time.sleep(0.2)
+        wait_until_serving(
+            server, base, lambda: server.stderr.read().decode()[-2000:] if server.stderr else ""
+        )
         unauthorized = httpx.post(
             f"{base}/serving-endpoints/{endpoint_name}/invocations",
             json={"dataframe_records": COURSE_RECORDS},

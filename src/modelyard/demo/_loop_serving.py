@@ -5,7 +5,6 @@ analysis of its inference table."""
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -15,13 +14,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from modelyard.demo._deploy import free_port, wait_until_serving
+
 __all__ = ["EndpointServer", "Traffic", "send_traffic", "serve", "wait_for_rows"]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @dataclass
@@ -61,9 +56,8 @@ class EndpointServer:
 def serve(name: str, home: str, tracking_uri: str, log_path: str) -> Iterator[EndpointServer]:
     """``modelyard endpoints serve NAME`` on a free port of 127.0.0.1 (no token: the demo's
     own local endpoint), stopped again when the block ends."""
-    import httpx
 
-    port = _free_port()
+    port = free_port()
     env = dict(os.environ, MLFLOW_TRACKING_URI=tracking_uri)
     with open(log_path, "ab") as log:
         proc = subprocess.Popen(
@@ -88,17 +82,7 @@ def serve(name: str, home: str, tracking_uri: str, log_path: str) -> Iterator[En
         )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 300  # generous: a busy machine starts workers slowly
-        while True:
-            try:
-                if httpx.get(f"{base}/ping", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                tail = Path(log_path).read_text(errors="replace")[-2000:]
-                raise RuntimeError(f"the serving endpoint did not start:\n{tail}")
-            time.sleep(0.2)
+        wait_until_serving(proc, base, lambda: Path(log_path).read_text(errors="replace")[-2000:])
         yield EndpointServer(name, base, home)
     finally:
         proc.terminate()
