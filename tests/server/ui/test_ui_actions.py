@@ -5,35 +5,17 @@ the control, and the banner when the server goes away and comes back."""
 
 from __future__ import annotations
 
-import json
 import socket
 import tempfile
 import threading
 from pathlib import Path
 
 import uvicorn
-from ui_browser import Browser
-from ui_seed import open_page
+from ui_seed import confirm, dialog_fill, open_page
 
 from modelyard.client import MlflowClient
 from modelyard.server.app import create_app
 from modelyard.server.config import ServerConfig
-
-
-def _dialog_fill(b: Browser, values: dict[str, str | bool]) -> None:
-    for name, value in values.items():
-        sel = f"dialog[open] [name={json.dumps(name)}]"
-        if isinstance(value, bool):
-            b.eval(f"document.querySelector({json.dumps(sel)}).checked = {json.dumps(value)}")
-        else:
-            b.eval(f"document.querySelector({json.dumps(sel)}).value = {json.dumps(value)}")
-    b.eval("document.querySelector('dialog[open] form').requestSubmit()")
-
-
-def _confirm(b: Browser) -> None:
-    b.wait("document.querySelector('dialog[open]')")
-    assert b.eval("document.activeElement.textContent") == "Cancel"  # safe default focus
-    b.eval("document.querySelector('dialog[open] .dialog-actions button:last-child').click()")
 
 
 def test_run_rename_delete_restore_tags_and_description(seeded, browser):
@@ -43,7 +25,7 @@ def test_run_rename_delete_restore_tags_and_description(seeded, browser):
     open_page(browser, url, f"#/runs/{rid}", "document.querySelector('h1 .badge')")
     browser.click_text("Rename")
     browser.wait("document.querySelector('dialog[open]')")
-    _dialog_fill(browser, {"name": "rf-renamed"})
+    dialog_fill(browser, {"name": "rf-renamed"})
     browser.wait(
         "document.querySelector('h1') && document.querySelector('h1').textContent.startsWith('rf-renamed')"
     )
@@ -60,7 +42,7 @@ def test_run_rename_delete_restore_tags_and_description(seeded, browser):
         "[...document.querySelectorAll('table.tags tr')].find((r) => r.innerText.includes('owner'))"
         ".querySelector('button').click()"
     )
-    _confirm(browser)
+    confirm(browser)
     browser.wait("!document.querySelector('table.tags').innerText.includes('owner')")
     assert "owner" not in client.get_run(rid).data.tags
     # a refused tag key: the server's message next to the form
@@ -71,13 +53,13 @@ def test_run_rename_delete_restore_tags_and_description(seeded, browser):
     # description (markdown)
     browser.click_text("Add description")
     browser.wait("document.querySelector('dialog[open] textarea')")
-    _dialog_fill(browser, {"text": "# Notes\nuses *entropy*"})
+    dialog_fill(browser, {"text": "# Notes\nuses *entropy*"})
     browser.wait("document.querySelector('.markdown h3')")
     assert browser.text(".markdown em") == "entropy"
     assert client.get_run(rid).data.tags["mlflow.note.content"] == "# Notes\nuses *entropy*"
     # delete (confirmed) -> DELETED badge, then restore
     browser.click_text("Delete run")
-    _confirm(browser)
+    confirm(browser)
     browser.wait("document.querySelector('h1 .badge').textContent === 'DELETED'")
     assert client.get_run(rid).info.lifecycle_stage == "deleted"
     browser.click_text("Restore run")
@@ -104,7 +86,7 @@ def test_experiment_create_rename_refusal_delete_restore(seeded, browser):
     open_page(browser, url, "#/", "document.querySelector('table.experiments')")
     browser.click_text("New experiment")
     browser.wait("document.querySelector('dialog[open]')")
-    _dialog_fill(browser, {"name": "ui-made"})
+    dialog_fill(browser, {"name": "ui-made"})
     browser.wait("location.hash.startsWith('#/experiments/')")
     exp = client.get_experiment_by_name("ui-made")
     assert exp is not None and browser.eval("location.hash") == f"#/experiments/{exp.experiment_id}"
@@ -112,17 +94,17 @@ def test_experiment_create_rename_refusal_delete_restore(seeded, browser):
     row = "[...document.querySelectorAll('table.experiments tr')].find((r) => r.cells[0].textContent === 'ui-made')"
     browser.eval(f"{row}.querySelector('button').click()")  # Rename
     browser.wait("document.querySelector('dialog[open]')")
-    _dialog_fill(browser, {"name": "forecasting"})  # taken: refused, shown in the dialog
+    dialog_fill(browser, {"name": "forecasting"})  # taken: refused, shown in the dialog
     browser.wait("!document.querySelector('dialog[open] .field-error').hidden")
     assert "forecasting" in browser.text("dialog[open] .field-error")
-    _dialog_fill(browser, {"name": "ui-renamed"})
+    dialog_fill(browser, {"name": "ui-renamed"})
     browser.wait(
         "document.querySelector('table.experiments') && document.querySelector('table.experiments').innerText.includes('ui-renamed')"
     )
     assert client.get_experiment(exp.experiment_id).name == "ui-renamed"
     row = "[...document.querySelectorAll('table.experiments tr')].find((r) => r.cells[0].textContent === 'ui-renamed')"
     browser.eval(f"{row}.querySelectorAll('button')[1].click()")  # Delete
-    _confirm(browser)
+    confirm(browser)
     browser.wait("!document.querySelector('table.experiments').innerText.includes('ui-renamed')")
     assert client.get_experiment(exp.experiment_id).lifecycle_stage == "deleted"
     open_page(browser, url, "#/?view=DELETED_ONLY", "document.querySelector('table.experiments')")
@@ -145,7 +127,7 @@ def test_runs_table_selection_delete_and_restore(seeded, browser):
         "[...document.querySelectorAll('button')].some((b) => b.textContent === 'Compare 1 run')"
     )
     browser.click_text("Delete 1 run")
-    _confirm(browser)
+    confirm(browser)
     browser.wait(
         f"!document.querySelector(\".vt-row[data-run-id='{ids['xgb-tuned']}']\") && document.querySelector('#run-count').dataset.total"
     )
@@ -176,7 +158,7 @@ def test_register_transition_alias_and_model_description(seeded, browser):
     )
     browser.click_text("Register model")
     browser.wait("document.querySelector('dialog[open]')")
-    _dialog_fill(browser, {"name": "ui-registered"})
+    dialog_fill(browser, {"name": "ui-registered"})
     browser.wait("location.hash === '#/models/ui-registered/versions/1'")
     browser.wait("document.querySelector('table.signature')")
     mv = client.get_model_version("ui-registered", "1")
@@ -187,7 +169,7 @@ def test_register_transition_alias_and_model_description(seeded, browser):
     )
     browser.click_text("Transition stage…")
     browser.wait("document.querySelector('dialog[open]')")
-    _dialog_fill(browser, {"stage": "Production", "archive": True})
+    dialog_fill(browser, {"stage": "Production", "archive": True})
     browser.wait(
         "document.querySelector('h1 .badge') && document.querySelector('h1 .badge').textContent === 'Production'"
     )
@@ -199,11 +181,11 @@ def test_register_transition_alias_and_model_description(seeded, browser):
     # alias: set, then remove (confirmed)
     browser.click_text("Set alias…")
     browser.wait("document.querySelector('dialog[open]')")
-    _dialog_fill(browser, {"alias": "blue"})
+    dialog_fill(browser, {"alias": "blue"})
     browser.wait("document.querySelector('h1').innerText.includes('@blue')")
     assert client.get_model_version_by_alias("churn-model", "blue").version == "1"
     browser.click_text("× @blue")
-    _confirm(browser)
+    confirm(browser)
     browser.wait(
         "document.querySelector('h1') && !document.querySelector('h1').innerText.includes('@blue')"
     )
@@ -211,7 +193,7 @@ def test_register_transition_alias_and_model_description(seeded, browser):
     # an alias the server refuses: its message next to the form
     browser.click_text("Set alias…")
     browser.wait("document.querySelector('dialog[open]')")
-    _dialog_fill(browser, {"alias": "v1"})
+    dialog_fill(browser, {"alias": "v1"})
     browser.wait("!document.querySelector('dialog[open] .field-error').hidden")
     assert browser.text("dialog[open] .field-error")
     browser.key("Escape")
@@ -219,7 +201,7 @@ def test_register_transition_alias_and_model_description(seeded, browser):
     open_page(browser, url, "#/models/churn-model", "document.querySelector('table.versions')")
     browser.click_text("Edit description")
     browser.wait("document.querySelector('dialog[open] textarea')")
-    _dialog_fill(browser, {"text": "Churn **v2** <b>not html</b>"})
+    dialog_fill(browser, {"text": "Churn **v2** <b>not html</b>"})
     browser.wait("document.querySelector('.markdown strong')")
     assert "<b>not html</b>" in browser.text(".markdown")
     assert client.get_registered_model("churn-model").description == "Churn **v2** <b>not html</b>"

@@ -5,14 +5,12 @@ through the Python API on the same serving home afterwards."""
 
 from __future__ import annotations
 
-import json
 import os
 import tempfile
 from collections.abc import Iterator
 
 import pytest
-from ui_browser import Browser
-from ui_seed import open_page
+from ui_seed import confirm, dialog_fill, open_page
 
 from modelyard.serving import endpoints
 from modelyard.serving._inference_log import InferenceLogger
@@ -33,20 +31,6 @@ def serving_home() -> Iterator[str]:
                 os.environ["MODELYARD_SERVING_HOME"] = old
 
 
-def _dialog_fill(b: Browser, values: dict[str, str | bool]) -> None:
-    for name, value in values.items():
-        sel = f"dialog[open] [name={json.dumps(name)}]"
-        prop = "checked" if isinstance(value, bool) else "value"
-        b.eval(f"document.querySelector({json.dumps(sel)}).{prop} = {json.dumps(value)}")
-    b.eval("document.querySelector('dialog[open] form').requestSubmit()")
-
-
-def _confirm(b: Browser) -> None:
-    b.wait("document.querySelector('dialog[open]')")
-    assert b.eval("document.activeElement.textContent") == "Cancel"  # safe default focus
-    b.eval("document.querySelector('dialog[open] .dialog-actions button:last-child').click()")
-
-
 def test_enable_serving_split_figures_tokens_delete(seeded, browser):
     url, _ids = seeded
     open_page(browser, url, "#/endpoints", "document.querySelector('main .empty')")
@@ -56,13 +40,13 @@ def test_enable_serving_split_figures_tokens_delete(seeded, browser):
     open_page(browser, url, "#/models/churn-model/versions/1", "document.querySelector('table')")
     browser.click_text("Enable serving…")
     browser.wait("document.querySelector('dialog[open]')")
-    _dialog_fill(browser, {"name": "churn-ui", "target": "99"})
+    dialog_fill(browser, {"name": "churn-ui", "target": "99"})
     browser.wait("document.querySelector('dialog[open] .field-error:not([hidden])')")
     assert "99" in browser.text("dialog[open] .field-error")
     assert endpoints.list_endpoints() == []
 
     # the same dialog, corrected: the endpoint is created and its page opens
-    _dialog_fill(browser, {"name": "churn-ui", "target": "1", "workload": "Medium"})
+    dialog_fill(browser, {"name": "churn-ui", "target": "1", "workload": "Medium"})
     browser.wait(
         "location.hash === '#/endpoints/churn-ui' && document.querySelector('table.served')"
     )
@@ -77,7 +61,7 @@ def test_enable_serving_split_figures_tokens_delete(seeded, browser):
     # edit the split: 70 % to version 1, a new served model on the Production stage at 30 %
     browser.click_text("Edit traffic split…")
     browser.wait("document.querySelector('dialog[open]')")
-    _dialog_fill(
+    dialog_fill(
         browser,
         {
             "pct:primary": "70",
@@ -98,7 +82,7 @@ def test_enable_serving_split_figures_tokens_delete(seeded, browser):
     # a split that does not add up is refused in the dialog; nothing changes
     browser.click_text("Edit traffic split…")
     browser.wait("document.querySelector('dialog[open]')")
-    _dialog_fill(browser, {"pct:primary": "90"})
+    dialog_fill(browser, {"pct:primary": "90"})
     browser.wait("document.querySelector('dialog[open] .field-error:not([hidden])')")
     assert "100" in browser.text("dialog[open] .field-error")
     browser.eval("document.querySelector('dialog[open]').close()")
@@ -128,7 +112,7 @@ def test_enable_serving_split_figures_tokens_delete(seeded, browser):
     open_page(browser, url, "#/endpoints/churn-ui", "document.querySelector('table.tokens')")
     assert token["token_id"] in browser.text("table.tokens")
     browser.click_text("Revoke")
-    _confirm(browser)
+    confirm(browser)
     browser.wait(
         "document.querySelector('table.tokens') && document.querySelector('table.tokens').innerText.includes('revoked')"
     )
@@ -142,7 +126,7 @@ def test_enable_serving_split_figures_tokens_delete(seeded, browser):
     # delete, confirmed
     open_page(browser, url, "#/endpoints/churn-ui", "document.querySelector('table.served')")
     browser.click_text("Delete endpoint")
-    _confirm(browser)
+    confirm(browser)
     browser.wait("location.hash === '#/endpoints' && document.querySelector('main .empty')")
     assert endpoints.list_endpoints() == []
     assert browser.errors == []

@@ -9,7 +9,7 @@ from ui_browser import Browser
 
 from modelyard.client import MlflowClient
 
-__all__ = ["EVIL", "EVIL_FILE", "open_page", "seed_ui"]
+__all__ = ["EVIL", "EVIL_FILE", "confirm", "dialog_fill", "open_page", "seed_ui"]
 
 EVIL = '<img src=x onerror="window.__pwned=1"><script>window.__pwned=1</script>'
 EVIL_FILE = "<img src=x onerror=window.__pwned=1>.txt"
@@ -94,3 +94,19 @@ def open_page(b: Browser, url: str, route: str, ready: str) -> None:
     else:
         b.goto(f"{url}/{route}")
     b.wait(ready)
+
+
+def dialog_fill(b: Browser, values: dict[str, str | bool]) -> None:
+    """Fill the open form dialog's fields by name (a bool sets a checkbox) and submit it."""
+    for name, value in values.items():
+        sel = f"dialog[open] [name={json.dumps(name)}]"
+        prop = "checked" if isinstance(value, bool) else "value"
+        b.eval(f"document.querySelector({json.dumps(sel)}).{prop} = {json.dumps(value)}")
+    b.eval("document.querySelector('dialog[open] form').requestSubmit()")
+
+
+def confirm(b: Browser) -> None:
+    """Confirm the open confirmation dialog (its safe default, Cancel, has the focus)."""
+    b.wait("document.querySelector('dialog[open]')")
+    assert b.eval("document.activeElement.textContent") == "Cancel"  # safe default focus
+    b.eval("document.querySelector('dialog[open] .dialog-actions button:last-child').click()")
