@@ -77,6 +77,13 @@ def _experiment_tag_value(key: str, value: object) -> str:
     return check_length(text, field, MAX_EXPERIMENT_TAG_VALUE_LENGTH) or ""
 
 
+def _experiment_ids(experiment_ids: Sequence[str] | str | int) -> list[str]:
+    """The experiment ids of a run search or count (one id may come alone), each checked."""
+    if isinstance(experiment_ids, (str, int)):
+        experiment_ids = [str(experiment_ids)]
+    return [check_experiment_id(e) for e in experiment_ids]
+
+
 class TrackingService(TraceRules, TrackingStore):
     """Validating facade over any TrackingStore (the trace rules come from
     :class:`~modelyard.services.traces.TraceRules`)."""
@@ -262,9 +269,7 @@ class TrackingService(TraceRules, TrackingStore):
         order_by: Sequence[str] | None = None,
         page_token: str | None = None,
     ) -> PagedList[Run]:
-        if isinstance(experiment_ids, (str, int)):
-            experiment_ids = [str(experiment_ids)]
-        ids = [check_experiment_id(e) for e in experiment_ids]
+        ids = _experiment_ids(experiment_ids)
         max_results = check_max_results(max_results, SEARCH_MAX_RESULTS_THRESHOLD)
         return self.store.search_runs(
             ids,
@@ -281,9 +286,7 @@ class TrackingService(TraceRules, TrackingStore):
         filter_string: str | None = None,
         run_view_type: ViewType = ViewType.ACTIVE_ONLY,
     ) -> int:
-        if isinstance(experiment_ids, (str, int)):
-            experiment_ids = [str(experiment_ids)]
-        ids = [check_experiment_id(e) for e in experiment_ids]
+        ids = _experiment_ids(experiment_ids)
         return self.store.count_runs(ids, filter_string or None, ViewType.coerce(run_view_type))
 
     def log_inputs(
