@@ -303,22 +303,9 @@ class AuthMiddleware:
         if kind == "run":
             permission = service.run_permission(user, value, generation)
             return _PASS if permission is None else permission
-        if kind == "logged_model":
-            experiment = store.experiment_of_logged_model(value)
-            return (
-                _PASS
-                if experiment is None
-                else service.permission(user, "experiment", experiment, generation)
-            )
-        if kind == "trace":  # an MLflow 3 trace: its experiment's permission
-            experiment = store.experiment_of_trace(value)
-            return (
-                _PASS
-                if experiment is None
-                else service.permission(user, "experiment", experiment, generation)
-            )
-        if kind == "experiment_name":
-            experiment = store.experiment_by_name(value)
+        lookup = _EXPERIMENT_OF.get(kind)
+        if lookup is not None:
+            experiment = getattr(store, lookup)(value)
             return (
                 _PASS
                 if experiment is None
@@ -417,6 +404,14 @@ class _BadBody(WireArgs):
     def __init__(self, error: InvalidParameterValue) -> None:
         super().__init__({})
         self.error = error
+
+
+#: resources whose permission is their experiment's: the auth store's lookup of that experiment
+_EXPERIMENT_OF = {
+    "logged_model": "experiment_of_logged_model",
+    "trace": "experiment_of_trace",  # an MLflow 3 trace
+    "experiment_name": "experiment_by_name",
+}
 
 
 def _nested(args: WireArgs, field: str) -> Any:

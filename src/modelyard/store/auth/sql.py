@@ -353,13 +353,16 @@ class SqlAuthStore(AuthStore):
             return str(conn.execute(query).scalar_one())
 
     # ------------------------------------------------------------ resource lookups
-    def experiment_of_run(self, run_id: str) -> str | None:
-        runs = schema.runs
+    def _experiment_of(self, table: Any, column: str, value: str) -> str | None:
+        """The ``experiment_id`` of the row of ``table`` whose ``column`` is ``value``."""
         with read_conn(self.engine) as conn:
-            value = conn.execute(
-                select(runs.c.experiment_id).where(runs.c.run_uuid == run_id)
+            found = conn.execute(
+                select(table.c.experiment_id).where(table.c[column] == value)
             ).scalar()
-        return None if value is None else str(value)
+        return None if found is None else str(found)
+
+    def experiment_of_run(self, run_id: str) -> str | None:
+        return self._experiment_of(schema.runs, "run_uuid", run_id)
 
     def grant_via_run(self, user_id: int, run_id: str) -> tuple[str | None, str | None]:
         runs = schema.runs
@@ -380,23 +383,10 @@ class SqlAuthStore(AuthStore):
         return str(row.experiment_id), row.permission
 
     def experiment_of_logged_model(self, model_id: str) -> str | None:
-        models = schema.logged_models
-        with read_conn(self.engine) as conn:
-            value = conn.execute(
-                select(models.c.experiment_id).where(models.c.model_id == model_id)
-            ).scalar()
-        return None if value is None else str(value)
+        return self._experiment_of(schema.logged_models, "model_id", model_id)
 
     def experiment_by_name(self, name: str) -> str | None:
-        exps = schema.experiments
-        with read_conn(self.engine) as conn:
-            value = conn.execute(select(exps.c.experiment_id).where(exps.c.name == name)).scalar()
-        return None if value is None else str(value)
+        return self._experiment_of(schema.experiments, "name", name)
 
     def experiment_of_trace(self, trace_id: str) -> str | None:
-        traces = schema.trace_info
-        with read_conn(self.engine) as conn:
-            value = conn.execute(
-                select(traces.c.experiment_id).where(traces.c.trace_id == trace_id)
-            ).scalar()
-        return None if value is None else str(value)
+        return self._experiment_of(schema.trace_info, "trace_id", trace_id)
